@@ -1,0 +1,362 @@
+/* icmpring.h - the one public header of libicmpring.
+ *
+ * icmpring is icmplib 3.0 in C (ping, sockets, requests and replies, resolve,
+ * the error hierarchy) on top of an io_uring batch engine.
+ *
+ * Conventions (read once, they hold for every function below):
+ *  - Every name starts with icr_ / ICR_.  Handles are opaque.
+ *  - Functions that can fail return an int: >= 0 on success, a negative
+ *    ICR_E* code (or a negative errno, see icr_error_is(ICR_ESYSTEM)) on
+ *    failure.  icr_strerror() turns any of them into a sentence.
+ *  - Out-parameters come last, are named ret_*, and are left untouched when
+ *    the call fails.
+ *  - Destructors accept NULL and return NULL: `s = icr_socket_free(s);`.
+ *  - Options structs start with a `size` field and have an *_INIT macro that
+ *    holds icmplib's defaults; always start from the macro.
+ *  - The library never prints, never exits and keeps no mutable globals.
+ *    A handle may be used from one thread at a time unless its function
+ *    says otherwise.
+ */
+#ifndef ICMPRING_H
+#define ICMPRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(ICR_BUILDING_LIBRARY) && defined(__GNUC__)
+#define ICR_EXPORT __attribute__((visibility("default")))
+#else
+#define ICR_EXPORT
+#endif
+
+#define ICR_VERSION_MAJOR 0
+#define ICR_VERSION_MINOR 1
+#define ICR_VERSION_PATCH 0
+
+/* The library's version as "MAJOR.MINOR.PATCH".  Never NULL. */
+ICR_EXPORT const char *icr_version(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ *
+ * The codes mirror icmplib's exceptions one for one, plus what C needs.
+ * Codes are only ever added at the end of the map, never renumbered.
+ *
+ * Negative values from -1 to -4095 are negative errno values (a system
+ * error, errno kept): icr_error_is(code, ICR_ESYSTEM) is true for them,
+ * icr_errno(code) gives the errno and icr_strerror() the system's text.
+ *
+ * XX(name, value, icmplib class, message)
+ * ------------------------------------------------------------------------ */
+#define ICR_ERRNO_MAP(XX)                                                                    \
+    XX(EINVAL, -5001, "-", "Invalid argument")                                               \
+    XX(ENOMEM, -5002, "-", "Out of memory")                                                  \
+    XX(ENAMELOOKUP, -5003, "NameLookupError", "The name cannot be resolved")                 \
+    XX(ESOCKADDR, -5004, "SocketAddressError",                                               \
+       "The requested address cannot be assigned")                                           \
+    XX(ESOCKPERM, -5005, "SocketPermissionError",                                            \
+       "Root privileges are required to create the socket")                                  \
+    XX(ESOCKUNAVAIL, -5006, "SocketUnavailableError",                                        \
+       "The socket can no longer be used after its closure")                                 \
+    XX(ESOCKBROADCAST, -5007, "SocketBroadcastError",                                        \
+       "Broadcast is not allowed: please use the broadcast property to allow it")            \
+    XX(ETIMEOUT, -5008, "TimeoutExceeded", "The timeout has been reached")                   \
+    XX(EICMP, -5009, "ICMPError", "An ICMP error message was received")                      \
+    XX(EUNREACH, -5010, "DestinationUnreachable", "Destination unreachable")                 \
+    XX(ETIMEEXCEEDED, -5011, "TimeExceeded", "Time exceeded")                                \
+    XX(ESOCKET, -5012, "ICMPSocketError", "The socket reported an error")                    \
+    XX(ESYSTEM, -5013, "-", "System error")                                                  \
+    XX(EIFDOWN, -5014, "-", "The network interface went down")                               \
+    XX(ESTOPPED, -5015, "-", "The job was stopped")
+
+enum icr_error {
+#define ICR__XX(name, value, cls, msg) ICR_##name = (value),
+    ICR_ERRNO_MAP(ICR__XX)
+#undef ICR__XX
+};
+
+/* A sentence for any return code: an ICR_E* code, a negative errno, or 0
+ * ("Success").  Never NULL; the string is static. */
+ICR_EXPORT const char *icr_strerror(int code);
+
+/* The name of the code ("ICR_ETIMEOUT"), "ICR_ESYSTEM" for negative errnos,
+ * "ICR_UNKNOWN" otherwise.  Never NULL. */
+ICR_EXPORT const char *icr_error_name(int code);
+
+/* Whether `code` belongs to the family `family`, as Python's except clause
+ * does with icmplib's classes:
+ *   ICR_ESOCKET   ICMPSocketError: ESOCKET, ESOCKADDR, ESOCKPERM, ESOCKUNAVAIL,
+ *                 ESOCKBROADCAST, ETIMEOUT (TimeoutExceeded is an
+ *                 ICMPSocketError in icmplib) and ESYSTEM.
+ *   ICR_EICMP     ICMPError: EICMP, EUNREACH, ETIMEEXCEEDED.
+ *   ICR_ESYSTEM   negative errno values and ESYSTEM itself.
+ *   any other     code == family.
+ * Returns false for code >= 0. */
+ICR_EXPORT bool icr_error_is(int code, int family);
+
+/* The errno kept in a system error (-code for -4095..-1), 0 otherwise. */
+ICR_EXPORT int icr_errno(int code);
+
+/* icmplib's message for an ICMP error message type/code:
+ * Destination Unreachable codes 0-15 (IPv4) and 0-6 (IPv6), Time Exceeded
+ * codes 0-1, e.g. "Destination host unreachable", "Time to live exceeded".
+ * `family` is AF_INET or AF_INET6.  Returns NULL for Echo Reply and for
+ * types that have no table; an unknown code of a known type gives
+ * "Destination unreachable, bad code" / "Time exceeded, bad code". */
+ICR_EXPORT const char *icr_icmp_message(int family, int type, int code);
+
+/* ------------------------------------------------------------------------
+ * Addresses
+ * ------------------------------------------------------------------------ */
+
+/* An IPv4 or IPv6 address.  family is AF_INET, AF_INET6, or AF_UNSPEC (0)
+ * for "none".  scope_id is the IPv6 zone (interface index), 0 if none. */
+struct icr_addr {
+    sa_family_t family;
+    uint32_t scope_id;
+    union {
+        struct in_addr v4;
+        struct in6_addr v6;
+        uint8_t bytes[16];
+    };
+};
+
+/* Room for any formatted address, zone included. */
+#define ICR_ADDRSTRLEN (INET6_ADDRSTRLEN + 1 + 16)
+
+/* Parse a literal address: dotted-quad IPv4 (exactly four decimal parts,
+ * each 0-255, no leading zeros) or IPv6 (with an optional %zone, which
+ * must name an existing interface or be a number).
+ * Returns 0, or ICR_EINVAL for anything else (hostnames included). */
+ICR_EXPORT int icr_addr_parse(const char *s, struct icr_addr *ret_addr);
+
+/* Format `a` into buf (ICR_ADDRSTRLEN bytes is always enough).
+ * Returns buf, or NULL if a is NULL/unspecified or len is too small. */
+ICR_EXPORT char *icr_addr_format(const struct icr_addr *a, char *buf, size_t len);
+
+/* Whether two addresses are equal (family, bytes and scope). */
+ICR_EXPORT bool icr_addr_equal(const struct icr_addr *a, const struct icr_addr *b);
+
+/* Convert to/from a sockaddr.  to_sockaddr fills *ret_ss and returns its
+ * length, or ICR_EINVAL.  from_sockaddr returns 0 or ICR_EINVAL. */
+ICR_EXPORT int icr_addr_to_sockaddr(const struct icr_addr *a, struct sockaddr_storage *ret_ss);
+ICR_EXPORT int icr_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len,
+                                      struct icr_addr *ret_addr);
+
+/* Strict classifiers (icmplib's are loose regexes).
+ * icr_is_ipv4_address: exactly what icr_addr_parse accepts as IPv4.
+ * icr_is_ipv6_address: what icr_addr_parse accepts as IPv6 (zone syntax
+ *   checked, the interface need not exist).
+ * icr_is_hostname: an RFC 1123 host name: labels of 1-63 letters, digits and
+ *   hyphens, not starting or ending with a hyphen, total <= 253 characters
+ *   (one trailing dot allowed), and not all-numeric (so "1.2.3" is not a
+ *   host name).  NULL gives false. */
+ICR_EXPORT bool icr_is_ipv4_address(const char *s);
+ICR_EXPORT bool icr_is_ipv6_address(const char *s);
+ICR_EXPORT bool icr_is_hostname(const char *s);
+
+/* Resolve `name` into addresses, icmplib's resolve().
+ * family: AF_INET, AF_INET6 or AF_UNSPEC (IPv4 addresses first, then IPv6).
+ * A literal address comes back as it is, without a lookup (and must match
+ * `family` unless that is AF_UNSPEC).  Duplicates are removed.
+ * Stores up to `max` addresses in `addrs` and returns how many exist in
+ * total (>= 1), which may be more than max.
+ * Errors: ICR_EINVAL (NULL name, bad family, addrs NULL with max > 0),
+ * ICR_ENAMELOOKUP (no address of that family). Blocks (getaddrinfo). */
+ICR_EXPORT int icr_resolve(const char *name, int family, struct icr_addr *addrs, size_t max);
+
+/* ------------------------------------------------------------------------
+ * ICMP sockets: icmplib's ICMPv4Socket / ICMPv6Socket
+ * ------------------------------------------------------------------------ */
+
+typedef struct icr_socket icr_socket;
+
+enum icr_privilege {
+    ICR_PRIVILEGED = 0,   /* a raw socket (needs CAP_NET_RAW); icmplib's default */
+    ICR_UNPRIVILEGED = 1, /* a Linux ICMP datagram socket (net.ipv4.ping_group_range) */
+    ICR_PRIV_AUTO = 2,    /* raw first, datagram if that is not permitted */
+};
+
+struct icr_socket_opts {
+    size_t size;        /* sizeof(struct icr_socket_opts) */
+    int family;         /* AF_INET (ICMPv4Socket) or AF_INET6 (ICMPv6Socket) */
+    const char *source; /* local address to bind, or NULL */
+    int privilege;      /* enum icr_privilege */
+};
+
+#define ICR_SOCKET_OPTS_INIT                                                                 \
+    {                                                                                        \
+        .size = sizeof(struct icr_socket_opts), .family = AF_INET, .source = NULL,           \
+        .privilege = ICR_PRIVILEGED,                                                         \
+    }
+
+/* An Echo Request, icmplib's ICMPRequest. */
+struct icr_request {
+    size_t size;                 /* sizeof(struct icr_request) */
+    struct icr_addr destination; /* where to send */
+    uint16_t id;                 /* ICMP identifier (rewritten by the kernel in
+                                    unprivileged mode: send() writes back the real one) */
+    uint16_t sequence;           /* ICMP sequence number */
+    const void *payload;         /* the caller's bytes, or NULL: the library fills */
+    size_t payload_size;         /* bytes of payload (icmplib: 56) */
+    int ttl;                     /* IPv4 TTL / IPv6 hop limit, 1-255 (icmplib: 64) */
+    int traffic_class;           /* IPv4 DS field (TOS byte) / IPv6 traffic class, 0-255 */
+    int64_t time_ns;             /* out: send time, CLOCK_REALTIME ns, set by send() */
+};
+
+#define ICR_REQUEST_INIT                                                                     \
+    {                                                                                        \
+        .size = sizeof(struct icr_request), .payload = NULL, .payload_size = 56, .ttl = 64,  \
+        .traffic_class = 0,                                                                  \
+    }
+
+/* A reply, icmplib's ICMPReply, plus what icmplib lacks. */
+struct icr_reply {
+    size_t size;            /* sizeof(struct icr_reply) */
+    struct icr_addr source; /* who sent it: the host, or the router for errors */
+    int family;             /* AF_INET or AF_INET6 */
+    uint16_t id;            /* echo: its id; error: the id of the quoted request */
+    uint16_t sequence;      /* likewise for the sequence number */
+    int type;               /* ICMP type */
+    int code;               /* ICMP code */
+    size_t bytes_received;  /* bytes of the ICMP message (header + data) */
+    int64_t time_ns;        /* kernel receive timestamp, CLOCK_REALTIME ns */
+    int ttl;                /* the reply's TTL / hop limit, -1 if unknown */
+    bool payload_matches;   /* echo reply: the payload is what was sent */
+};
+
+#define ICR_REPLY_INIT { .size = sizeof(struct icr_reply), .ttl = -1 }
+
+/* Open an ICMP socket.  opts NULL means ICR_SOCKET_OPTS_INIT.
+ * Errors: ICR_EINVAL (bad family/privilege/source syntax), ICR_ESOCKPERM
+ * (no CAP_NET_RAW for a raw socket, or the uid is outside ping_group_range
+ * for a datagram one), ICR_ESOCKADDR (source cannot be bound), ICR_ENOMEM,
+ * or a negative errno. */
+ICR_EXPORT int icr_socket_open(const struct icr_socket_opts *opts, icr_socket **ret_sock);
+
+/* Close the socket's descriptor; the handle stays valid and reports
+ * is_closed.  Later calls on it give ICR_ESOCKUNAVAIL.  NULL-safe.  Returns s. */
+ICR_EXPORT icr_socket *icr_socket_close(icr_socket *s);
+
+/* Close and free.  NULL-safe.  Returns NULL. */
+ICR_EXPORT icr_socket *icr_socket_free(icr_socket *s);
+
+/* The source address given at open (NULL if none).  icmplib's `address`. */
+ICR_EXPORT const char *icr_socket_address(const icr_socket *s);
+/* AF_INET or AF_INET6; ICR_EINVAL for NULL. */
+ICR_EXPORT int icr_socket_family(const icr_socket *s);
+/* True for a raw socket.  icmplib's `is_privileged`. */
+ICR_EXPORT bool icr_socket_is_privileged(const icr_socket *s);
+/* True after icr_socket_close() (and for NULL).  icmplib's `is_closed`. */
+ICR_EXPORT bool icr_socket_is_closed(const icr_socket *s);
+/* The descriptor, for poll(); ICR_ESOCKUNAVAIL if closed. */
+ICR_EXPORT int icr_socket_fd(const icr_socket *s);
+
+/* IPv4 only: whether sending to broadcast addresses is allowed.
+ * get returns 0/1 or an error; set returns 0 or an error
+ * (ICR_EINVAL on an IPv6 socket). */
+ICR_EXPORT int icr_socket_get_broadcast(const icr_socket *s);
+ICR_EXPORT int icr_socket_set_broadcast(icr_socket *s, bool allow);
+
+/* Send an Echo Request.  Sets req->time_ns to the send time and, on a
+ * datagram socket, req->id to the identifier the kernel really used.
+ * Errors: ICR_ESOCKUNAVAIL (closed), ICR_EINVAL (bad request or family
+ * mismatch), ICR_ESOCKBROADCAST (broadcast destination while broadcast is
+ * off), or a negative errno from sendmsg. */
+ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
+
+/* Receive the next reply.
+ * With req != NULL, only a reply to req is returned: an Echo Reply with
+ * the same id and sequence from req->destination (any source when broadcast
+ * is on), or an ICMP error message whose quoted packet is req (same quoted
+ * destination, id and sequence).  Other packets are skipped.  With req ==
+ * NULL, any Echo Reply or ICMP error message is returned.
+ * timeout is in seconds (icmplib's default is 2).
+ * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL, or a negative errno.
+ * An ICMP error message is a *successful* receive: check it with
+ * icr_reply_raise_for_status(). */
+ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, double timeout,
+                                  struct icr_reply *ret_reply);
+
+/* icmplib's ICMPReply.raise_for_status(): 0 for an Echo Reply,
+ * ICR_EUNREACH for Destination Unreachable, ICR_ETIMEEXCEEDED for Time
+ * Exceeded, ICR_EICMP for any other type; ICR_EINVAL for NULL.
+ * icr_icmp_message(r->family, r->type, r->code) gives the sentence. */
+ICR_EXPORT int icr_reply_raise_for_status(const struct icr_reply *r);
+
+
+/* ------------------------------------------------------------------------
+ * Target sets: what a sweep visits
+ *
+ * A set of IPv4 and IPv6 addresses built from entries, minus exclusions,
+ * kept as sorted, merged intervals: memory grows with the number of
+ * entries, never with the number of addresses.  The set is indexed
+ * 0..count-1 (IPv4 intervals first, then IPv6, each in address order).
+ * The first query (count/get/index) after a change compiles the set; an
+ * unchanged set may then be queried from several threads at once.
+ * ------------------------------------------------------------------------ */
+
+typedef struct icr_targets icr_targets;
+
+/* Flags for icr_targets_add / _exclude / _add_file. */
+#define ICR_TARGETS_KEEP_NETBCAST (1u << 0) /* keep network and broadcast addresses of
+                                               IPv4 CIDRs of /30 and wider (fping -g
+                                               drops them; so do we by default) */
+#define ICR_TARGETS_ONLY_V4 (1u << 1)       /* hostnames: IPv4 addresses only */
+#define ICR_TARGETS_ONLY_V6 (1u << 2)       /* hostnames: IPv6 addresses only */
+#define ICR_TARGETS_NO_LOOKUP (1u << 3)     /* refuse hostnames (ICR_EINVAL) */
+
+/* The largest set icmpring sweeps: 2^48 addresses. */
+#define ICR_TARGETS_MAX ((uint64_t)1 << 48)
+
+/* A new empty set.  Errors: ICR_EINVAL, ICR_ENOMEM. */
+ICR_EXPORT int icr_targets_new(icr_targets **ret_targets);
+
+/* Free a set.  NULL-safe.  Returns NULL. */
+ICR_EXPORT icr_targets *icr_targets_free(icr_targets *t);
+
+/* Add one entry: an address ("198.18.0.1", "2001:db8::1"), a CIDR
+ * ("198.18.0.0/16", "2001:db8:1::/108"; host bits must be zero), a range
+ * "FIRST-LAST" of two addresses of one family with FIRST <= LAST, or a
+ * host name (resolved now with icr_resolve(); every address is added).
+ * Leading and trailing blanks are ignored.
+ * Errors: ICR_EINVAL (malformed entry, or the set would exceed
+ * ICR_TARGETS_MAX), ICR_ENAMELOOKUP, ICR_ENOMEM. */
+ICR_EXPORT int icr_targets_add(icr_targets *t, const char *spec, unsigned flags);
+
+/* Remove the addresses of an entry (same syntax) from the set, whenever
+ * they were or will be added. */
+ICR_EXPORT int icr_targets_exclude(icr_targets *t, const char *spec, unsigned flags);
+
+/* Add (or with `exclude`, remove) one entry per line of f: blank lines are
+ * skipped, '#' starts a comment.  On failure *ret_line (if not NULL) gets
+ * the 1-based number of the offending line; entries before it stay added.
+ * Errors: those of icr_targets_add, or a negative errno on a read error. */
+ICR_EXPORT int icr_targets_add_file(icr_targets *t, FILE *f, bool exclude, unsigned flags,
+                                    size_t *ret_line);
+
+/* How many addresses the set holds.  Compiles the set if it changed.
+ * Returns 0 for NULL. */
+ICR_EXPORT uint64_t icr_targets_count(icr_targets *t);
+
+/* The address at `index` (0 <= index < count).
+ * Errors: ICR_EINVAL (NULL or index out of range). */
+ICR_EXPORT int icr_targets_get(icr_targets *t, uint64_t index, struct icr_addr *ret_addr);
+
+/* The index of address a in the set.  Errors: ICR_EINVAL (NULL), or
+ * ICR_EINVAL when a is not in the set. */
+ICR_EXPORT int icr_targets_index(icr_targets *t, const struct icr_addr *a, uint64_t *ret_index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ICMPRING_H */

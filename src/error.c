@@ -1,0 +1,3 @@
+/* error.c - placeholder, being written. */
+#include "icmpring.h"
+typedef int icr__placeholder_error;

@@ -1,0 +1,3 @@
+/* packet.c - placeholder, being written. */
+#include "icmpring.h"
+typedef int icr__placeholder_packet;

@@ -1,0 +1,3 @@
+/* version.c - placeholder, being written. */
+#include "icmpring.h"
+typedef int icr__placeholder_version;
