@@ -280,7 +280,8 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
  * destination, id and sequence).  Other packets are skipped.  With req ==
  * NULL, any Echo Reply or ICMP error message is returned.
  * timeout is in seconds (icmplib's default is 2).
- * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL, or a negative errno.
+ * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL, -EINTR when a signal
+ * interrupted the wait (call again to go on), or another negative errno.
  * An ICMP error message is a *successful* receive: check it with
  * icr_reply_raise_for_status(). */
 ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, double timeout,
@@ -354,6 +355,139 @@ ICR_EXPORT int icr_targets_get(icr_targets *t, uint64_t index, struct icr_addr *
 /* The index of address a in the set.  Errors: ICR_EINVAL (NULL), or
  * ICR_EINVAL when a is not in the set. */
 ICR_EXPORT int icr_targets_index(icr_targets *t, const struct icr_addr *a, uint64_t *ret_index);
+
+
+/* ------------------------------------------------------------------------
+ * Sweep: find every live host of a target set, on the io_uring engine
+ *
+ * Stateless: each probe carries a keyed MAC (SipHash-2-4, random key per
+ * sweep) over its destination and probe number in id and sequence, and in
+ * its payload with the send time and the target index.  Replies that do
+ * not verify (other programs' pings, forged or replayed replies) are
+ * counted in `invalid` and never reported.  Targets are visited in a
+ * seeded random order; shards split the order between machines.
+ * ------------------------------------------------------------------------ */
+
+typedef struct icr_sweep icr_sweep;
+
+enum icr_result_kind {
+    ICR_RESULT_ECHO = 0,  /* an Echo Reply from the target */
+    ICR_RESULT_ERROR = 1, /* an ICMP error message about a probe to the target */
+};
+
+/* One result, handed to the callback; valid only during the call. */
+struct icr_result {
+    size_t size;               /* sizeof(struct icr_result) */
+    uint64_t index;            /* the target's index in the set */
+    struct icr_addr target;    /* the probed address */
+    struct icr_addr responder; /* who answered: the target, or a router for errors */
+    int kind;                  /* enum icr_result_kind */
+    int type, code;            /* ICMP type and code of the reply */
+    uint32_t probe;            /* which probe (0 .. count-1) it answers */
+    int64_t rtt_ns;            /* kernel receive time - send time; -1 if unknown */
+    int ttl;                   /* the reply's TTL / hop limit, -1 if unknown */
+    int64_t sent_ns;           /* send time, CLOCK_REALTIME ns */
+    bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
+};
+
+/* Result callback: `r` is valid only during the call. */
+typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
+
+#define ICR_SWEEP_SINGLE_RECV (1u << 0) /* use one-shot recvmsg, not multishot */
+#define ICR_SWEEP_ALL_REPLIES (1u << 1) /* report duplicates and every probe's reply */
+
+struct icr_sweep_opts {
+    size_t size;           /* sizeof(struct icr_sweep_opts) */
+    uint64_t rate;         /* probes per second; 0 = as fast as possible (10000) */
+    uint32_t count;        /* probes per target, 1-1000 (1) */
+    double interval;       /* seconds between two probes to one target, >= 0 (1.0) */
+    double cooldown;       /* seconds to wait for replies after the last probe (2.0,
+                              icmplib's timeout) */
+    uint64_t seed;         /* order and shards; 0 = random (0) */
+    uint32_t shards;       /* machines sharing the sweep, >= 1 (1) */
+    uint32_t shard;        /* this machine's shard, < shards (0) */
+    int ttl;               /* 1-255 (64) */
+    int traffic_class;     /* 0-255 (0) */
+    size_t payload_size;   /* 32-1400 bytes (56); the first 32 hold the MAC */
+    int privilege;         /* enum icr_privilege (ICR_PRIV_AUTO) */
+    unsigned flags;        /* ICR_SWEEP_* */
+    uint32_t batch;        /* sends queued per io_uring_enter, 1-1024 (128) */
+    icr_result_cb on_result; /* may be NULL */
+    void *userdata;
+};
+
+#define ICR_SWEEP_OPTS_INIT                                                                  \
+    {                                                                                        \
+        .size = sizeof(struct icr_sweep_opts), .rate = 10000, .count = 1, .interval = 1.0,   \
+        .cooldown = 2.0, .seed = 0, .shards = 1, .shard = 0, .ttl = 64, .traffic_class = 0,  \
+        .payload_size = 56, .privilege = ICR_PRIV_AUTO, .flags = 0, .batch = 128,           \
+        .on_result = NULL, .userdata = NULL,                                                 \
+    }
+
+/* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
+struct icr_sweep_stats {
+    size_t size;            /* sizeof(struct icr_sweep_stats) */
+    uint64_t targets;       /* targets of this shard */
+    uint64_t planned;       /* probes planned: targets * count */
+    uint64_t sent;          /* probes the kernel accepted */
+    uint64_t send_errors;   /* probes the kernel refused */
+    uint64_t hits;          /* distinct targets that answered */
+    uint64_t replies;       /* valid echo replies, duplicates included */
+    uint64_t duplicates;    /* valid replies for targets already reported */
+    uint64_t errors;        /* valid ICMP error messages */
+    uint64_t invalid;       /* replies dropped because their MAC did not verify */
+    uint64_t kernel_drops;  /* packets the receive socket dropped (SO_RXQ_OVFL) */
+    int64_t elapsed_ns;     /* since the first step */
+    int64_t send_ns;        /* time spent in the send phase */
+    bool sending_done;      /* all probes sent (or stopped) */
+    bool done;              /* cooldown over: nothing more will be reported */
+    bool multishot;         /* the multishot receive path runs */
+};
+
+/* Prepare a sweep of `targets` (which must outlive the sweep and stay
+ * unchanged).  Opens the sockets (raw IPv4 with IP_HDRINCL and raw ICMP(v6),
+ * or ICMP datagram sockets without privilege) and the io_uring.
+ * opts NULL means ICR_SWEEP_OPTS_INIT.
+ * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKPERM, ICR_ENOMEM,
+ * or a negative errno (e.g. io_uring disabled: -ENOSYS / -EPERM). */
+ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
+                             icr_sweep **ret_sweep);
+
+/* Free a sweep.  NULL-safe.  Returns NULL. */
+ICR_EXPORT icr_sweep *icr_sweep_free(icr_sweep *s);
+
+/* Run to completion: send every probe at the rate, then wait `cooldown`
+ * seconds for late replies, calling on_result as replies arrive.
+ * Returns 0 when done, ICR_ESTOPPED when icr_sweep_stop() ended the sending
+ * early (the cooldown still ran: nothing received is lost), or an error. */
+ICR_EXPORT int icr_sweep_run(icr_sweep *s);
+
+/* Do one round of work, waiting at most timeout_ns (0 = don't wait) for
+ * something to do.  Returns 1 while the sweep goes on, 0 when it is done
+ * (ICR_ESTOPPED if it was stopped), or an error.  For callers with their
+ * own event loop: poll icr_sweep_get_fd() for POLLIN with a timeout of
+ * icr_sweep_get_timeout_ns(), then call step(0). */
+ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns);
+
+/* A descriptor that becomes readable when the sweep has completions to
+ * process.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_sweep_get_fd(const icr_sweep *s);
+
+/* How long the sweep may sleep before it needs step() again (the rate
+ * limiter's next token, the end of the cooldown), in ns; 0 = now. */
+ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s);
+
+/* Stop sending; the cooldown still runs, then run()/step() end with
+ * ICR_ESTOPPED.  Async-signal-safe and callable from any thread. */
+ICR_EXPORT void icr_sweep_stop(icr_sweep *s);
+
+/* Copy the counters.  Callable from any thread while the sweep runs.
+ * Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret_stats);
+
+/* Whether target `index` has answered (0/1), readable from any thread
+ * while the sweep runs.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,378 @@
+/* ring.c - owns io_uring: ring setup with kernel-version fallbacks, the
+ * provided-buffer ring, multishot/one-shot recvmsg, batched sendmsg, and the
+ * decoding of completions for the jobs.  The only file that includes
+ * <liburing.h> (liburing 2.3: no io_uring_setup_buf_ring, so the buffer
+ * ring is mmap'ed and registered here by hand).
+ */
+#include "ring.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "icmpring.h"
+
+/* Provided buffers for multishot receives: 4096 x 2 KiB = 8 MiB of address
+ * space, touched only as replies arrive.  A burst larger than this ends
+ * the multishot with ENOBUFS; we re-arm, and the socket's own buffer
+ * (SO_RCVBUFFORCE, set by the job) holds what waits meanwhile. */
+#define NBUFS 4096u
+#define BGID 7
+/* One-shot fallback: receives kept in flight per socket. */
+#define NSINGLE 64u
+#define MAX_RECV 4u
+
+#define KIND_SHIFT 56
+#define UD(kind, v) (((uint64_t)(kind) << KIND_SHIFT) | (uint64_t)(v))
+
+/* Room for SO_TIMESTAMPNS, IP_TTL/IPV6_HOPLIMIT and SO_RXQ_OVFL. */
+#define CTRL_LEN                                                                             \
+    (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +                       \
+     CMSG_SPACE(sizeof(uint32_t)) + 32)
+
+struct single_slot {
+    struct msghdr mh;
+    struct iovec iov;
+    struct sockaddr_in6 name;
+    union {
+        char buf[CTRL_LEN];
+        size_t align; /* cmsg alignment (struct cmsghdr has a flexible array) */
+    } ctrl;
+    uint8_t data[ICR__RING_BUFSZ];
+};
+
+struct recv_src {
+    int fd;
+    struct single_slot *slots; /* one-shot path only */
+};
+
+struct icr__ring {
+    struct io_uring ring;
+    bool ring_ok;             /* io_uring_queue_init succeeded */
+    bool multishot;
+    bool buf_ring_registered;
+    struct io_uring_buf_ring *br; /* NBUFS entries, page aligned */
+    size_t br_size;
+    uint8_t *bufs;                /* NBUFS * ICR__RING_BUFSZ */
+    unsigned br_added;            /* buffers returned since the last advance */
+    struct msghdr tmpl;           /* multishot template: name + control sizes */
+    struct recv_src src[MAX_RECV];
+    unsigned nsrc;
+};
+
+/* Ring flags from best to plainest.  SINGLE_ISSUER|DEFER_TASKRUN (6.1) runs
+ * completion work only when we enter the ring, on our own CPU time, instead
+ * of interrupting the sender; COOP_TASKRUN (5.19) avoids IPIs; older kernels
+ * refuse unknown flags with EINVAL, so we step down. */
+static int ring_init(struct io_uring *ring, unsigned entries) {
+    static const unsigned tries[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    int r = -EINVAL;
+    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+        struct io_uring_params p = {
+            .flags = tries[i] | IORING_SETUP_CQSIZE,
+            /* Replies outnumber sends in bursts (duplicates, errors); a
+             * deep CQ keeps the kernel from buffering overflowed CQEs. */
+            .cq_entries = entries * 8,
+        };
+        r = io_uring_queue_init_params(entries, ring, &p);
+        if (r != -EINVAL)
+            return r;
+    }
+    return r;
+}
+
+static void arm_multishot(struct icr__ring *r, unsigned i) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    if (!sqe) {
+        (void)io_uring_submit(&r->ring);
+        sqe = io_uring_get_sqe(&r->ring);
+    }
+    assert(sqe);
+    io_uring_prep_recvmsg_multishot(sqe, r->src[i].fd, &r->tmpl, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = BGID;
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_RECV, i));
+}
+
+static void arm_single(struct icr__ring *r, unsigned i, unsigned slot) {
+    struct single_slot *s = &r->src[i].slots[slot];
+    s->iov = (struct iovec){.iov_base = s->data, .iov_len = sizeof(s->data)};
+    s->mh = (struct msghdr){
+        .msg_name = &s->name,
+        .msg_namelen = sizeof(s->name),
+        .msg_iov = &s->iov,
+        .msg_iovlen = 1,
+        .msg_control = s->ctrl.buf,
+        .msg_controllen = sizeof(s->ctrl.buf),
+    };
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    if (!sqe) {
+        (void)io_uring_submit(&r->ring);
+        sqe = io_uring_get_sqe(&r->ring);
+    }
+    assert(sqe);
+    io_uring_prep_recvmsg(sqe, r->src[i].fd, &s->mh, 0);
+    /* Bit 55 marks the one-shot path; the slot rides in the low bits. */
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_RECV, (1ull << 55) | (uint64_t)i << 16 | slot));
+}
+
+static int start_single(struct icr__ring *r, unsigned i) {
+    if (!r->src[i].slots) {
+        r->src[i].slots = calloc(NSINGLE, sizeof(struct single_slot));
+        if (!r->src[i].slots)
+            return ICR_ENOMEM;
+    }
+    for (unsigned k = 0; k < NSINGLE; k++)
+        arm_single(r, i, k);
+    return 0;
+}
+
+int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_ring) {
+    struct icr__ring *r = calloc(1, sizeof(*r));
+    int e;
+    if (!r)
+        return ICR_ENOMEM;
+    e = ring_init(&r->ring, sq_entries);
+    if (e < 0) {
+        free(r);
+        return e;
+    }
+    r->ring_ok = true;
+    r->tmpl = (struct msghdr){
+        .msg_namelen = sizeof(struct sockaddr_in6),
+        .msg_controllen = CTRL_LEN,
+    };
+    r->multishot = !single_recv;
+    if (r->multishot) {
+        r->br_size = NBUFS * sizeof(struct io_uring_buf);
+        void *m = mmap(NULL, r->br_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+        r->bufs = malloc((size_t)NBUFS * ICR__RING_BUFSZ);
+        if (m == MAP_FAILED || !r->bufs) {
+            if (m != MAP_FAILED)
+                munmap(m, r->br_size);
+            r->br = NULL;
+            icr__ring_free(r);
+            return ICR_ENOMEM;
+        }
+        r->br = m;
+        struct io_uring_buf_reg reg = {
+            .ring_addr = (uintptr_t)r->br,
+            .ring_entries = NBUFS,
+            .bgid = BGID,
+        };
+        /* Provided-buffer rings came with 5.19; without them there is no
+         * multishot recvmsg either (6.0), so fall back as a whole. */
+        if (io_uring_register_buf_ring(&r->ring, &reg, 0) == 0) {
+            r->buf_ring_registered = true;
+            io_uring_buf_ring_init(r->br);
+            int mask = io_uring_buf_ring_mask(NBUFS);
+            for (unsigned b = 0; b < NBUFS; b++)
+                io_uring_buf_ring_add(r->br, r->bufs + (size_t)b * ICR__RING_BUFSZ,
+                                      ICR__RING_BUFSZ, (unsigned short)b, mask, (int)b);
+            io_uring_buf_ring_advance(r->br, NBUFS);
+        } else {
+            r->multishot = false;
+        }
+    }
+    *ret_ring = r;
+    return 0;
+}
+
+struct icr__ring *icr__ring_free(struct icr__ring *r) {
+    if (!r)
+        return NULL;
+    if (r->ring_ok)
+        io_uring_queue_exit(&r->ring);
+    if (r->br)
+        munmap(r->br, r->br_size);
+    free(r->bufs);
+    for (unsigned i = 0; i < r->nsrc; i++)
+        free(r->src[i].slots);
+    free(r);
+    return NULL;
+}
+
+int icr__ring_fd(const struct icr__ring *r) {
+    return r->ring.ring_fd;
+}
+
+bool icr__ring_multishot(const struct icr__ring *r) {
+    return r->multishot;
+}
+
+int icr__ring_add_recv(struct icr__ring *r, int fd) {
+    if (r->nsrc >= MAX_RECV)
+        return -ENOSPC;
+    unsigned i = r->nsrc++;
+    r->src[i] = (struct recv_src){.fd = fd};
+    if (r->multishot) {
+        arm_multishot(r, i);
+        return (int)i;
+    }
+    int e = start_single(r, i);
+    return e < 0 ? e : (int)i;
+}
+
+int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user) {
+    assert(user < (1ull << KIND_SHIFT));
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_sendmsg(sqe, fd, mh, 0);
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_SEND, user));
+    return 0;
+}
+
+int icr__ring_submit(struct icr__ring *r, int64_t timeout_ns) {
+    if (timeout_ns <= 0)
+        /* With DEFER_TASKRUN completions are only posted when we enter with
+         * GETEVENTS: submit_and_get_events does both in one syscall. */
+        return io_uring_submit_and_get_events(&r->ring);
+    if (io_uring_cq_ready(&r->ring))
+        return io_uring_submit(&r->ring);
+    struct __kernel_timespec ts = {.tv_sec = timeout_ns / 1000000000,
+                                   .tv_nsec = timeout_ns % 1000000000};
+    struct io_uring_cqe *cqe;
+    int e = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+    return e == -ETIME ? 0 : e;
+}
+
+static void decode_cmsgs(struct icr__completion *c, struct cmsghdr *first,
+                         struct cmsghdr *(*next)(void *, struct cmsghdr *), void *ctx) {
+    for (struct cmsghdr *cm = first; cm; cm = next(ctx, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            c->t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
+            memcpy(&c->ovfl, CMSG_DATA(cm), sizeof(c->ovfl));
+            c->has_ovfl = true;
+        } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+                   (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
+            int v;
+            memcpy(&v, CMSG_DATA(cm), sizeof(v));
+            c->ttl = v;
+        }
+    }
+}
+
+struct ms_ctx {
+    struct io_uring_recvmsg_out *out;
+    struct msghdr *tmpl;
+};
+
+static struct cmsghdr *ms_next(void *ctx, struct cmsghdr *cm) {
+    struct ms_ctx *m = ctx;
+    return io_uring_recvmsg_cmsg_nexthdr(m->out, m->tmpl, cm);
+}
+
+static struct cmsghdr *single_next(void *ctx, struct cmsghdr *cm) {
+    return CMSG_NXTHDR((struct msghdr *)ctx, cm);
+}
+
+/* A multishot receive completion: the datagram sits in provided buffer
+ * `bid`, behind an io_uring_recvmsg_out header, its name and control. */
+static void handle_multishot(struct icr__ring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
+                             void *ud) {
+    unsigned i = (unsigned)(cqe->user_data & 0xffff);
+    bool more = cqe->flags & IORING_CQE_F_MORE;
+
+    if (cqe->res >= 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+        unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+        uint8_t *buf = r->bufs + (size_t)bid * ICR__RING_BUFSZ;
+        struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, cqe->res, &r->tmpl);
+        if (out) {
+            struct ms_ctx m = {.out = out, .tmpl = &r->tmpl};
+            struct icr__completion c = {
+                .kind = ICR__CQ_RECV,
+                .src = i,
+                .data = io_uring_recvmsg_payload(out, &r->tmpl),
+                .len = io_uring_recvmsg_payload_length(out, cqe->res, &r->tmpl),
+                .truncated = out->flags & MSG_TRUNC,
+                .name = io_uring_recvmsg_name(out),
+                .namelen = out->namelen,
+                .ttl = -1,
+            };
+            decode_cmsgs(&c, io_uring_recvmsg_cmsg_firsthdr(out, &r->tmpl), ms_next, &m);
+            cb(&c, ud);
+        }
+        io_uring_buf_ring_add(r->br, buf, ICR__RING_BUFSZ, (unsigned short)bid,
+                              io_uring_buf_ring_mask(NBUFS), (int)r->br_added++);
+    } else if (cqe->res == -EINVAL && !more) {
+        /* Kernels before 6.0 know no multishot recvmsg: go one-shot, once
+         * and for all sources. */
+        if (r->multishot) {
+            r->multishot = false;
+            for (unsigned k = 0; k < r->nsrc; k++)
+                if (start_single(r, k) < 0)
+                    return;
+        }
+        return;
+    }
+    /* Without F_MORE the multishot has ended (ENOBUFS when every buffer
+     * was in use, or any error): arm it again. */
+    if (!more && r->multishot)
+        arm_multishot(r, i);
+}
+
+static void handle_single(struct icr__ring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
+                          void *ud) {
+    unsigned i = (unsigned)((cqe->user_data >> 16) & 0xff), slot = cqe->user_data & 0xffff;
+    struct single_slot *s = &r->src[i].slots[slot];
+    if (cqe->res >= 0) {
+        struct icr__completion c = {
+            .kind = ICR__CQ_RECV,
+            .src = i,
+            .data = s->data,
+            .len = (size_t)cqe->res,
+            .truncated = s->mh.msg_flags & MSG_TRUNC,
+            .name = (const struct sockaddr *)&s->name,
+            .namelen = s->mh.msg_namelen,
+            .ttl = -1,
+        };
+        decode_cmsgs(&c, CMSG_FIRSTHDR(&s->mh), single_next, &s->mh);
+        cb(&c, ud);
+    }
+    arm_single(r, i, slot);
+}
+
+int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *ud) {
+    struct io_uring_cqe *cqes[256];
+    int total = 0;
+    for (;;) {
+        unsigned n = io_uring_peek_batch_cqe(&r->ring, cqes, 256);
+        if (n == 0)
+            break;
+        for (unsigned k = 0; k < n; k++) {
+            struct io_uring_cqe *cqe = cqes[k];
+            unsigned kind = (unsigned)(cqe->user_data >> KIND_SHIFT);
+            if (kind == ICR__CQ_SEND) {
+                struct icr__completion c = {
+                    .kind = ICR__CQ_SEND,
+                    .res = cqe->res,
+                    .user = cqe->user_data & ((1ull << KIND_SHIFT) - 1),
+                };
+                cb(&c, ud);
+            } else if (cqe->user_data & (1ull << 55)) {
+                handle_single(r, cqe, cb, ud);
+            } else {
+                handle_multishot(r, cqe, cb, ud);
+            }
+        }
+        io_uring_cq_advance(&r->ring, n);
+        total += (int)n;
+    }
+    if (r->br_added) {
+        io_uring_buf_ring_advance(r->br, (int)r->br_added);
+        r->br_added = 0;
+    }
+    return total;
+}

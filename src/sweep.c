@@ -1,0 +1,780 @@
+/* sweep.c - the sweep job: find every live host of a target set.
+ *
+ * One thread drives one ring (ring.c): it stamps probes into preallocated
+ * slots, queues them as SENDMSG in batches, and handles replies as their
+ * completions arrive.  Why one thread for both: on this kind of machine
+ * (2 vCPUs, veth) the kernel's work for a probe - routing, the veth hop and
+ * the responder's reply - runs on the sending CPU anyway, so a separate
+ * receiver thread would compete for the only other core while adding
+ * cross-thread hand-offs; the ring batches both directions into the same
+ * io_uring_enter calls.  What other threads may read while it runs - the
+ * counters and the alive bitmap - is atomic (the lock-free matcher state).
+ *
+ * Stateless validation: nothing is remembered per probe.  Each probe's id
+ * and sequence are a SipHash-2-4 MAC (random key per sweep) of its
+ * destination and probe number; its payload starts with a second MAC that
+ * binds the send time and the target index to the first.  A reply is
+ * reported only if both verify, so other programs' pings, forged replies
+ * and replies to an earlier sweep (another key) are dropped and counted.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/icmp.h> /* ICMP_FILTER */
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "icmpring.h"
+#include "packet.h"
+#include "perm.h"
+#include "ratelimit.h"
+#include "ring.h"
+#include "siphash.h"
+
+/* Payload layout (network byte order), the first ICR__SWEEP_HDR bytes:
+ *   0  u64 payload MAC = SipHash(key, h ^ index, sent_ns)
+ *   8  u64 sent_ns (CLOCK_REALTIME)
+ *  16  u64 target index
+ *  24  u32 probe number
+ *  28  u32 magic "icr1"
+ * where h = SipHash(key, destination || probe) also gives id and sequence. */
+#define SWEEP_HDR 32
+#define SWEEP_MAGIC 0x69637231u
+#define MAX_PAYLOAD 1400
+#define NSLOTS 2048u
+
+enum state { SENDING, COOLDOWN, DONE };
+
+struct slot {
+    struct msghdr mh;
+    struct iovec iov;
+    union {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } sa;
+    /* IPv4: 20-byte IP header (IP_HDRINCL) + ICMP; IPv6: ICMPv6 only. */
+    uint8_t pkt[ICR__IPV4_HDR_LEN + ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+};
+
+struct counters {
+    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid, kernel_drops;
+};
+
+struct icr_sweep {
+    icr_targets *targets;
+    struct icr_sweep_opts o;
+    uint64_t n;               /* targets in the set */
+    bool privileged;
+    int fd4_send, fd4_recv, fd6; /* -1 when unused */
+    int src4, src6;           /* receive indexes in the ring */
+    struct icr__ring *ring;
+
+    struct icr__sipkey key;
+    struct icr__perm perm;
+    struct icr__perm_iter it;
+    uint32_t pass;            /* current pass: probe number of this round */
+    int64_t pass_start_ns;
+    struct icr__rl rl;
+
+    struct slot *slots;
+    uint32_t *free_slots;
+    uint32_t nfree;
+    uint32_t inflight;
+
+    /* Echo Request templates: the payload's constant tail and the unfolded
+     * sum of the ICMP message with every per-probe field at zero. */
+    uint8_t tmpl[ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+    size_t icmp_len;
+    uint32_t base_sum;
+
+    /* Lock-free matcher state: one bit per target for "answered" and one
+     * for "error reported", mapped lazily (MAP_NORESERVE) so a huge,
+     * mostly silent space costs only the pages that replies touch. */
+    _Atomic uint64_t *alive;
+    _Atomic uint64_t *erred;
+    size_t bitmap_bytes;
+
+    struct counters c;
+    _Atomic int stop;         /* set by icr_sweep_stop (signal-safe) */
+    bool stopped;
+    enum state state;
+    bool started;
+    int64_t start_ns, send_end_ns, cooldown_end_ns;
+    uint32_t last_ovfl4, last_ovfl6;
+};
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t real_ns(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void put_be64(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* h = SipHash(key, destination as 16 bytes (IPv4 mapped) || probe). */
+static uint64_t probe_hash(const struct icr_sweep *s, const struct icr_addr *dst, uint32_t probe) {
+    uint8_t m[20] = {0};
+    if (dst->family == AF_INET) {
+        m[10] = m[11] = 0xff;
+        memcpy(m + 12, &dst->v4, 4);
+    } else {
+        memcpy(m, &dst->v6, 16);
+    }
+    put_be32(m + 16, probe);
+    return icr__siphash24_k(&s->key, m, sizeof(m));
+}
+
+static uint64_t payload_mac(const struct icr_sweep *s, uint64_t h, uint64_t index, uint64_t t) {
+    return icr__siphash24_2u64(&s->key, h ^ index, t);
+}
+
+static int setopt(int fd, int level, int name, int v) {
+    return setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+/* Big kernel buffers: a sweep at full speed gets replies in bursts far
+ * beyond the default 208 KiB.  SO_*BUFFORCE needs CAP_NET_ADMIN; without
+ * it the plain option (capped by net.core.*mem_max) is the best we get. */
+static void big_buffers(int fd, bool rx) {
+    int sz = 32 << 20;
+    if (setopt(fd, SOL_SOCKET, rx ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, sz) < 0)
+        (void)setopt(fd, SOL_SOCKET, rx ? SO_RCVBUF : SO_SNDBUF, sz);
+}
+
+static int open_recv_opts(struct icr_sweep *s, int fd, int family) {
+    int r;
+    big_buffers(fd, true);
+    if ((r = setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0)
+        return r;
+    /* The kernel's count of packets this socket dropped (buffer full). */
+    (void)setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+    if (family == AF_INET) {
+        if (s->privileged) {
+            struct icmp_filter f = {
+                .data = ~((1u << ICR__ICMP4_ECHO_REPLY) | (1u << ICR__ICMP4_UNREACH) |
+                          (1u << ICR__ICMP4_TIME_EXCEEDED) | (1u << ICR__ICMP4_PARAM_PROBLEM)),
+            };
+            if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
+                return -errno;
+        } else if ((r = setopt(fd, IPPROTO_IP, IP_RECVTTL, 1)) < 0) {
+            return r;
+        }
+    } else {
+        if ((r = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)) < 0)
+            return r;
+        if (s->privileged) {
+            struct icmp6_filter f;
+            ICMP6_FILTER_SETBLOCKALL(&f);
+            ICMP6_FILTER_SETPASS(ICR__ICMP6_ECHO_REPLY, &f);
+            ICMP6_FILTER_SETPASS(ICR__ICMP6_UNREACH, &f);
+            ICMP6_FILTER_SETPASS(ICR__ICMP6_TIME_EXCEEDED, &f);
+            ICMP6_FILTER_SETPASS(ICR__ICMP6_PARAM_PROBLEM, &f);
+            if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
+                return -errno;
+        }
+    }
+    return 0;
+}
+
+static int mksock(int family, int type, int proto) {
+    int fd = socket(family, type | SOCK_CLOEXEC, proto);
+    if (fd >= 0)
+        return fd;
+    return (errno == EPERM || errno == EACCES) ? ICR_ESOCKPERM : -errno;
+}
+
+/* Privileged: IPv4 sends go through IPPROTO_RAW with IP_HDRINCL (we write
+ * the IP header, so TTL, TOS and IP id are per packet; measured ~1.35x the
+ * rate of IPPROTO_ICMP here), replies come in on a raw IPPROTO_ICMP socket;
+ * IPv6 uses one raw ICMPv6 socket both ways (the kernel fills the ICMPv6
+ * checksum, RFC 3542).  Unprivileged: ICMP datagram sockets both ways. */
+static int open_sockets(struct icr_sweep *s, bool want4, bool want6, bool privileged) {
+    int r;
+    s->privileged = privileged;
+    if (want4) {
+        if (privileged) {
+            if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+                return r;
+            s->fd4_send = r;
+            big_buffers(s->fd4_send, false);
+            if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
+                return r;
+            s->fd4_recv = r;
+        } else {
+            if ((r = mksock(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) < 0)
+                return r;
+            s->fd4_send = s->fd4_recv = r;
+            big_buffers(r, false);
+            if ((r = setopt(r, IPPROTO_IP, IP_TTL, s->o.ttl)) < 0 ||
+                (r = setopt(s->fd4_send, IPPROTO_IP, IP_TOS, s->o.traffic_class)) < 0)
+                return r;
+        }
+        if ((r = open_recv_opts(s, s->fd4_recv, AF_INET)) < 0)
+            return r;
+    }
+    if (want6) {
+        if ((r = mksock(AF_INET6, privileged ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMPV6)) < 0)
+            return r;
+        s->fd6 = r;
+        big_buffers(r, false);
+        if ((r = setopt(s->fd6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, s->o.ttl)) < 0 ||
+            (r = setopt(s->fd6, IPPROTO_IPV6, IPV6_TCLASS, s->o.traffic_class)) < 0)
+            return r;
+        if ((r = open_recv_opts(s, s->fd6, AF_INET6)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+static void close_sockets(struct icr_sweep *s) {
+    if (s->fd4_recv >= 0 && s->fd4_recv != s->fd4_send)
+        close(s->fd4_recv);
+    if (s->fd4_send >= 0)
+        close(s->fd4_send);
+    if (s->fd6 >= 0)
+        close(s->fd6);
+    s->fd4_send = s->fd4_recv = s->fd6 = -1;
+}
+
+static int check_opts(const struct icr_sweep_opts *o) {
+    if (o->size < sizeof(struct icr_sweep_opts) || o->count < 1 || o->count > 1000 ||
+        !(o->interval >= 0 && o->interval <= 86400) || !(o->cooldown >= 0 && o->cooldown <= 86400) ||
+        o->shards < 1 || o->shard >= o->shards || o->ttl < 1 || o->ttl > 255 ||
+        o->traffic_class < 0 || o->traffic_class > 255 || o->payload_size < SWEEP_HDR ||
+        o->payload_size > MAX_PAYLOAD || o->batch < 1 || o->batch > 1024 ||
+        (o->privilege != ICR_PRIVILEGED && o->privilege != ICR_UNPRIVILEGED &&
+         o->privilege != ICR_PRIV_AUTO) ||
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_ALL_REPLIES)))
+        return ICR_EINVAL;
+    return 0;
+}
+
+static void *map_bitmap(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
+                             icr_sweep **ret_sweep) {
+    const struct icr_sweep_opts defaults = ICR_SWEEP_OPTS_INIT;
+    struct icr_sweep *s;
+    int r;
+
+    if (!opts)
+        opts = &defaults;
+    if (!targets || !ret_sweep || check_opts(opts) < 0)
+        return ICR_EINVAL;
+    uint64_t n = icr_targets_count(targets);
+    if (n == 0)
+        return ICR_EINVAL;
+
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return ICR_ENOMEM;
+    s->targets = targets;
+    s->o = *opts;
+    s->n = n;
+    s->fd4_send = s->fd4_recv = s->fd6 = -1;
+    s->src4 = s->src6 = -1;
+
+    /* Which families the set holds: IPv4 intervals come first. */
+    struct icr_addr first, last;
+    if ((r = icr_targets_get(targets, 0, &first)) < 0 ||
+        (r = icr_targets_get(targets, n - 1, &last)) < 0)
+        goto fail;
+    bool want4 = first.family == AF_INET, want6 = last.family == AF_INET6;
+
+    if (opts->privilege == ICR_UNPRIVILEGED) {
+        r = open_sockets(s, want4, want6, false);
+    } else {
+        r = open_sockets(s, want4, want6, true);
+        if (r == ICR_ESOCKPERM && opts->privilege == ICR_PRIV_AUTO) {
+            close_sockets(s);
+            r = open_sockets(s, want4, want6, false);
+        }
+    }
+    if (r < 0)
+        goto fail;
+
+    uint8_t keybytes[16];
+    uint64_t seed = opts->seed;
+    if (getrandom(keybytes, sizeof(keybytes), 0) != (ssize_t)sizeof(keybytes) ||
+        (seed == 0 && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))) {
+        r = -errno;
+        goto fail;
+    }
+    icr__sipkey_load(&s->key, keybytes);
+    s->o.seed = seed;
+    icr__perm_init(&s->perm, n, seed);
+    icr__perm_iter_init(&s->it, &s->perm, opts->shards, opts->shard, 0);
+
+    s->slots = calloc(NSLOTS, sizeof(*s->slots));
+    s->free_slots = calloc(NSLOTS, sizeof(*s->free_slots));
+    s->bitmap_bytes = (size_t)((n + 63) / 64) * 8;
+    s->alive = map_bitmap(s->bitmap_bytes);
+    s->erred = map_bitmap(s->bitmap_bytes);
+    if (!s->slots || !s->free_slots || !s->alive || !s->erred) {
+        r = ICR_ENOMEM;
+        goto fail;
+    }
+    for (uint32_t i = 0; i < NSLOTS; i++)
+        s->free_slots[i] = NSLOTS - 1 - i;
+    s->nfree = NSLOTS;
+
+    /* The template: the constant part of every Echo Request. */
+    s->icmp_len = ICR__ICMP_HDR_LEN + opts->payload_size;
+    r = icr__echo_init(s->tmpl, sizeof(s->tmpl), AF_INET, NULL, opts->payload_size, &s->base_sum);
+    if (r < 0)
+        goto fail;
+    memset(s->tmpl + ICR__ICMP_HDR_LEN, 0, SWEEP_HDR - 4);
+    put_be32(s->tmpl + ICR__ICMP_HDR_LEN + 28, SWEEP_MAGIC);
+    /* The payload changed under echo_init's sum: take it again. */
+    s->base_sum = icr__csum_add(0, s->tmpl, s->icmp_len);
+
+    if ((r = icr__ring_new(NSLOTS, opts->flags & ICR_SWEEP_SINGLE_RECV, &s->ring)) < 0)
+        goto fail;
+    if (s->fd4_recv >= 0 && (r = s->src4 = icr__ring_add_recv(s->ring, s->fd4_recv)) < 0)
+        goto fail;
+    if (s->fd6 >= 0 && (r = s->src6 = icr__ring_add_recv(s->ring, s->fd6)) < 0)
+        goto fail;
+
+    *ret_sweep = s;
+    return 0;
+fail:
+    icr_sweep_free(s);
+    return r;
+}
+
+ICR_EXPORT icr_sweep *icr_sweep_free(icr_sweep *s) {
+    if (!s)
+        return NULL;
+    /* The ring goes first: its exit cancels the receives still pointing at
+     * the sockets and slots. */
+    s->ring = icr__ring_free(s->ring);
+    close_sockets(s);
+    if (s->alive)
+        munmap((void *)s->alive, s->bitmap_bytes);
+    if (s->erred)
+        munmap((void *)s->erred, s->bitmap_bytes);
+    free(s->slots);
+    free(s->free_slots);
+    free(s);
+    return NULL;
+}
+
+/* Stamp the probe for (index, probe) into slot and queue it. */
+static int queue_probe(struct icr_sweep *s, uint64_t index) {
+    struct icr_addr dst;
+    int r = icr_targets_get(s->targets, index, &dst);
+    if (r < 0)
+        return r;
+
+    uint32_t id = s->free_slots[--s->nfree];
+    struct slot *sl = &s->slots[id];
+    uint64_t h = probe_hash(s, &dst, s->pass);
+    uint64_t t = (uint64_t)real_ns();
+    bool v4 = dst.family == AF_INET;
+    bool hdrincl = v4 && s->privileged;
+    uint8_t *icmp = sl->pkt + (hdrincl ? ICR__IPV4_HDR_LEN : 0);
+
+    memcpy(icmp, s->tmpl, s->icmp_len);
+    if (!v4)
+        icmp[0] = ICR__ICMP6_ECHO_REQUEST;
+    uint8_t *pl = icmp + ICR__ICMP_HDR_LEN;
+    put_be64(pl, payload_mac(s, h, index, t));
+    put_be64(pl + 8, t);
+    put_be64(pl + 16, index);
+    put_be32(pl + 24, s->pass);
+    icr__echo_stamp(icmp, AF_INET, s->base_sum, (uint16_t)h, (uint16_t)(h >> 16));
+    if (v4) {
+        /* The payload's MAC fields changed after the template's sum: fold
+         * them in (RFC 1624 style, over the 28 bytes that vary). */
+        uint16_t c; /* sums and the field are in memory order (checksum.c) */
+        memcpy(&c, icmp + 2, sizeof(c));
+        c = icr__csum_fold(icr__csum_add((uint16_t)~c, pl, 28));
+        memcpy(icmp + 2, &c, sizeof(c));
+    } else {
+        icmp[2] = icmp[3] = 0; /* the kernel computes it (RFC 3542 3.1) */
+    }
+
+    size_t len = s->icmp_len;
+    if (hdrincl) {
+        uint8_t *ip = sl->pkt;
+        size_t tot = ICR__IPV4_HDR_LEN + s->icmp_len;
+        /* The kernel fills the header checksum and, with saddr 0, the
+         * source address (raw(7), IP_HDRINCL). */
+        ip[0] = 0x45;
+        ip[1] = (uint8_t)s->o.traffic_class;
+        ip[2] = (uint8_t)(tot >> 8);
+        ip[3] = (uint8_t)tot;
+        ip[4] = (uint8_t)(h >> 40);
+        ip[5] = (uint8_t)(h >> 32);
+        ip[6] = ip[7] = 0;
+        ip[8] = (uint8_t)s->o.ttl;
+        ip[9] = IPPROTO_ICMP;
+        ip[10] = ip[11] = 0;
+        memset(ip + 12, 0, 4);
+        memcpy(ip + 16, &dst.v4, 4);
+        len = tot;
+    }
+    int fd;
+    socklen_t salen;
+    if (v4) {
+        sl->sa.v4 = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = dst.v4};
+        salen = sizeof(sl->sa.v4);
+        fd = s->fd4_send;
+    } else {
+        sl->sa.v6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_addr = dst.v6};
+        salen = sizeof(sl->sa.v6);
+        fd = s->fd6;
+    }
+    sl->iov = (struct iovec){.iov_base = sl->pkt, .iov_len = len};
+    sl->mh = (struct msghdr){.msg_name = &sl->sa, .msg_namelen = salen, .msg_iov = &sl->iov,
+                             .msg_iovlen = 1};
+    r = icr__ring_queue_send(s->ring, fd, &sl->mh, id);
+    if (r < 0) {
+        s->free_slots[s->nfree++] = id;
+        return r;
+    }
+    s->inflight++;
+    return 0;
+}
+
+/* Verify a probe's MACs.  dst: where the probe went; id/seq: as echoed or
+ * quoted; pl: the echoed or quoted payload (may be short for errors). */
+static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16_t id,
+                   uint16_t seq, const uint8_t *pl, size_t pl_len, bool need_payload,
+                   uint64_t *ret_index, uint32_t *ret_probe, int64_t *ret_sent) {
+    /* On a datagram socket the kernel owns the id: only seq and payload
+     * carry the MAC there. */
+    bool check_id = s->privileged;
+    if (pl_len >= SWEEP_HDR && get_be32(pl + 28) == SWEEP_MAGIC) {
+        uint64_t index = get_be64(pl + 16), t = get_be64(pl + 8);
+        uint32_t probe = get_be32(pl + 24);
+        if (probe >= s->o.count || index >= s->n)
+            return false;
+        uint64_t h = probe_hash(s, dst, probe);
+        if ((check_id && (uint16_t)h != id) || (uint16_t)(h >> 16) != seq)
+            return false;
+        if (get_be64(pl) != payload_mac(s, h, index, t))
+            return false;
+        *ret_index = index;
+        *ret_probe = probe;
+        *ret_sent = (int64_t)t;
+        return true;
+    }
+    if (need_payload)
+        return false;
+    /* An error that quotes only the ICMP header (RFC 792's minimum): the
+     * 32-bit id+seq MAC is all there is; find which probe it was. */
+    for (uint32_t p = 0; p < s->o.count; p++) {
+        uint64_t h = probe_hash(s, dst, p);
+        if ((!check_id || (uint16_t)h == id) && (uint16_t)(h >> 16) == seq) {
+            if (icr_targets_index(s->targets, dst, ret_index) < 0)
+                return false;
+            *ret_probe = p;
+            *ret_sent = -1;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool test_and_set(_Atomic uint64_t *map, uint64_t i) {
+    uint64_t bit = 1ull << (i & 63);
+    return atomic_fetch_or_explicit(&map[i >> 6], bit, memory_order_relaxed) & bit;
+}
+
+static void count(_Atomic uint64_t *c) {
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
+    struct icr__icmp_msg m;
+    int family = (int)c->src == s->src6 ? AF_INET6 : AF_INET;
+    bool raw4 = family == AF_INET && s->privileged;
+    int st = raw4 ? icr__parse_ipv4(c->data, c->len, &m)
+                  : icr__parse_icmp(c->data, c->len, family, NULL, NULL, &m);
+
+    if (c->has_ovfl) {
+        uint32_t *last = family == AF_INET ? &s->last_ovfl4 : &s->last_ovfl6;
+        if (c->ovfl > *last) {
+            atomic_fetch_add_explicit(&s->c.kernel_drops, c->ovfl - *last, memory_order_relaxed);
+            *last = c->ovfl;
+        }
+    }
+    if (st != ICR__PARSE_OK)
+        return;
+
+    struct icr_result res = {
+        .size = sizeof(res),
+        .type = m.type,
+        .code = m.code,
+        .ttl = raw4 ? m.ttl : c->ttl,
+    };
+    if (raw4)
+        res.responder = m.src;
+    else if (icr_addr_from_sockaddr(c->name, c->namelen, &res.responder) < 0)
+        return;
+
+    int64_t sent;
+    bool ok;
+    int echo_reply = family == AF_INET ? ICR__ICMP4_ECHO_REPLY : ICR__ICMP6_ECHO_REPLY;
+    if (m.is_echo && m.type == echo_reply) {
+        res.kind = ICR_RESULT_ECHO;
+        res.target = res.responder;
+        ok = verify(s, &res.target, m.id, m.seq, m.data, m.data_len, true, &res.index,
+                    &res.probe, &sent);
+    } else if (m.is_error && m.has_quote && m.quote_is_echo) {
+        res.kind = ICR_RESULT_ERROR;
+        res.target = m.quote_dst;
+        ok = verify(s, &res.target, m.quote_id, m.quote_seq, m.quote_data, m.quote_data_len,
+                    false, &res.index, &res.probe, &sent);
+    } else {
+        return; /* not about an Echo Request: not ours to judge */
+    }
+    if (!ok) {
+        count(&s->c.invalid);
+        return;
+    }
+    res.sent_ns = sent;
+    res.rtt_ns = sent > 0 && c->t_ns > 0 ? c->t_ns - sent : -1;
+
+    if (res.kind == ICR_RESULT_ECHO) {
+        count(&s->c.replies);
+        res.duplicate = test_and_set(s->alive, res.index);
+        if (res.duplicate)
+            count(&s->c.duplicates);
+        else
+            count(&s->c.hits);
+    } else {
+        count(&s->c.errors);
+        res.duplicate = test_and_set(s->erred, res.index) ||
+                        (atomic_load_explicit(&s->alive[res.index >> 6], memory_order_relaxed) &
+                         (1ull << (res.index & 63)));
+    }
+    if (s->o.on_result && (!res.duplicate || (s->o.flags & ICR_SWEEP_ALL_REPLIES)))
+        s->o.on_result(&res, s->o.userdata);
+}
+
+static void on_completion(const struct icr__completion *c, void *ud) {
+    struct icr_sweep *s = ud;
+    if (c->kind == ICR__CQ_SEND) {
+        s->free_slots[s->nfree++] = (uint32_t)c->user;
+        s->inflight--;
+        count(c->res >= 0 ? &s->c.sent : &s->c.send_errors);
+        return;
+    }
+    on_recv(s, c);
+}
+
+static void enter_cooldown(struct icr_sweep *s, int64_t now) {
+    s->state = COOLDOWN;
+    s->send_end_ns = now;
+    s->cooldown_end_ns = now + (int64_t)(s->o.cooldown * 1e9);
+}
+
+/* Queue what the rate and the slots allow.  Returns how long the sender
+ * could sleep before it has more to do (0: go on at once). */
+static int64_t fill(struct icr_sweep *s, int64_t now) {
+    if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        s->stopped = true;
+        enter_cooldown(s, now);
+        return 0;
+    }
+    uint32_t queued = 0;
+    while (queued < s->o.batch) {
+        if (s->it.done == s->it.count) {
+            /* End of a pass: the next probe to the same targets waits for
+             * the interval, so probes to one host are spaced, not
+             * back to back. */
+            if (s->pass + 1 >= s->o.count) {
+                enter_cooldown(s, now);
+                return 0;
+            }
+            int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9);
+            if (now < next)
+                return next - now;
+            s->pass++;
+            s->pass_start_ns = now;
+            icr__perm_iter_init(&s->it, &s->perm, s->o.shards, s->o.shard, 0);
+        }
+        if (s->nfree == 0)
+            return queued ? 0 : 1000000; /* wait for send completions */
+        uint32_t want = s->o.batch - queued;
+        if (want > s->nfree)
+            want = s->nfree;
+        uint64_t left = s->it.count - s->it.done;
+        if (want > left)
+            want = (uint32_t)left;
+        uint32_t got = icr__rl_take(&s->rl, now, want);
+        if (got == 0)
+            return queued ? 0 : icr__rl_wait_ns(&s->rl, now);
+        for (uint32_t k = 0; k < got; k++) {
+            uint64_t index;
+            if (!icr__perm_iter_next(&s->it, &index))
+                break;
+            if (queue_probe(s, index) < 0) {
+                count(&s->c.send_errors);
+                continue;
+            }
+            queued++;
+        }
+    }
+    return 0;
+}
+
+static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
+    if (s->state == SENDING) {
+        if (s->it.done < s->it.count && s->nfree)
+            return icr__rl_wait_ns(&s->rl, now);
+        if (s->it.done == s->it.count && s->pass + 1 < s->o.count) {
+            int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9) - now;
+            return next > 0 ? next : 0;
+        }
+        return 1000000;
+    }
+    if (s->state == COOLDOWN)
+        return s->cooldown_end_ns > now ? s->cooldown_end_ns - now : 0;
+    return 0;
+}
+
+ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
+    if (!s || timeout_ns < 0)
+        return ICR_EINVAL;
+    if (s->state == DONE)
+        return s->stopped ? ICR_ESTOPPED : 0;
+
+    int64_t now = mono_ns();
+    if (!s->started) {
+        s->started = true;
+        s->start_ns = s->pass_start_ns = now;
+        /* A burst of at least one batch, or the engine could never fill a
+         * batch at low rates; rate * 10 ms so a late wake-up catches up. */
+        uint64_t burst = s->o.rate / 100;
+        if (burst < s->o.batch)
+            burst = s->o.batch;
+        icr__rl_init(&s->rl, s->o.rate, (uint32_t)(burst > 65536 ? 65536 : burst), now);
+    }
+
+    int64_t wait = 0;
+    if (s->state == SENDING)
+        wait = fill(s, now);
+    if (s->state == COOLDOWN) {
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+            s->stopped = true;
+        wait = s->cooldown_end_ns - now;
+    }
+    if (wait > timeout_ns)
+        wait = timeout_ns;
+    if (wait < 0)
+        wait = 0;
+
+    int r = icr__ring_submit(s->ring, wait);
+    if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+        return r;
+    (void)icr__ring_reap(s->ring, on_completion, s);
+
+    now = mono_ns();
+    if (s->state == COOLDOWN && now >= s->cooldown_end_ns && s->inflight == 0) {
+        s->state = DONE;
+        return s->stopped ? ICR_ESTOPPED : 0;
+    }
+    return 1;
+}
+
+ICR_EXPORT int icr_sweep_run(icr_sweep *s) {
+    int r;
+    if (!s)
+        return ICR_EINVAL;
+    /* Wake at least every 50 ms so a stop from another thread is seen
+     * promptly even when nothing arrives. */
+    while ((r = icr_sweep_step(s, 50000000)) == 1)
+        ;
+    return r;
+}
+
+ICR_EXPORT int icr_sweep_get_fd(const icr_sweep *s) {
+    return s ? icr__ring_fd(s->ring) : ICR_EINVAL;
+}
+
+ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s) {
+    if (!s)
+        return 0;
+    if (!s->started)
+        return 0;
+    return time_to_wait(s, mono_ns());
+}
+
+ICR_EXPORT void icr_sweep_stop(icr_sweep *s) {
+    if (s)
+        atomic_store_explicit(&s->stop, 1, memory_order_relaxed);
+}
+
+ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret) {
+    if (!s || !ret || ret->size < sizeof(struct icr_sweep_stats))
+        return ICR_EINVAL;
+    int64_t now = mono_ns();
+    *ret = (struct icr_sweep_stats){
+        .size = sizeof(*ret),
+        .targets = s->it.count,
+        .planned = s->it.count * s->o.count,
+        .sent = atomic_load_explicit(&s->c.sent, memory_order_relaxed),
+        .send_errors = atomic_load_explicit(&s->c.send_errors, memory_order_relaxed),
+        .hits = atomic_load_explicit(&s->c.hits, memory_order_relaxed),
+        .replies = atomic_load_explicit(&s->c.replies, memory_order_relaxed),
+        .duplicates = atomic_load_explicit(&s->c.duplicates, memory_order_relaxed),
+        .errors = atomic_load_explicit(&s->c.errors, memory_order_relaxed),
+        .invalid = atomic_load_explicit(&s->c.invalid, memory_order_relaxed),
+        .kernel_drops = atomic_load_explicit(&s->c.kernel_drops, memory_order_relaxed),
+        .elapsed_ns = s->started ? now - s->start_ns : 0,
+        .send_ns = !s->started ? 0 : (s->state == SENDING ? now : s->send_end_ns) - s->start_ns,
+        .sending_done = s->state != SENDING,
+        .done = s->state == DONE,
+        .multishot = icr__ring_multishot(s->ring),
+    };
+    return 0;
+}
+
+ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index) {
+    if (!s || index >= s->n)
+        return ICR_EINVAL;
+    return (atomic_load_explicit(&s->alive[index >> 6], memory_order_relaxed) >> (index & 63)) & 1;
+}

@@ -1,0 +1,59 @@
+#!/bin/bash
+# ci.sh - the README's test command: on a fresh Debian 12 machine (as root)
+# install what the build and the tests need, build with -Werror, run every
+# suite (unit and lab), then the unit tests again under ASan+UBSan, and
+# check that the installed library works through pkg-config.
+# Ends with one line "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
+# iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) procps (sysctl)
+apt-get install -y -q --no-install-recommends \
+    gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
+    iproute2 nftables iputils-ping util-linux procps python3 jq
+
+rm -rf build-ci build-asan
+meson setup build-ci --werror --buildtype=debugoptimized
+status=0
+meson test -C build-ci --print-errorlogs || status=1
+
+meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dexamples=false
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --suite unit --print-errorlogs || status=1
+
+# The installed library, found through pkg-config, builds and runs a program.
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+meson install -C build-ci --destdir "$dest" >/dev/null
+pcdir=$(dirname "$(find "$dest" -name icmpring.pc | head -n 1)")
+cat >"$dest/t.c" <<'C'
+#include <icmpring.h>
+#include <stdio.h>
+int main(void) { printf("%s %s\n", icr_version(), icr_strerror(ICR_ETIMEOUT)); return 0; }
+C
+if PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest \
+       cc "$dest/t.c" -o "$dest/t" $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --cflags --libs icmpring) &&
+   LD_LIBRARY_PATH=$(dirname "$(find "$dest" -name 'libicmpring.so' | head -n 1)") "$dest/t"; then
+    echo "install: pkg-config build of the installed library: OK"
+    install_ok=1
+else
+    echo "install: pkg-config build of the installed library: FAILED"
+    install_ok=0; status=1
+fi
+
+python3 - "$install_ok" build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+p = f = s = 0
+for path in sys.argv[2:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r == "OK": p += 1
+        elif r == "SKIP": s += 1
+        else: f += 1
+p += int(sys.argv[1]); f += 1 - int(sys.argv[1])
+print(f"{p} passed, {f} failed, {s} skipped")
+PY
+exit $status

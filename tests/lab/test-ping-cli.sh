@@ -1,0 +1,110 @@
+#!/bin/bash
+# test-ping-cli.sh - lab test of `icmpring ping`: output lines, summary,
+# error replies, exit codes and one-line errors for bad input.
+# Runs inside the prober namespace (icmpring-lab run --tap -- ...); prints TAP.
+set -u
+
+bin=${ICMPRING:?ICMPRING must name the icmpring binary}
+r1=${ICR_LAB_R1_4:-198.51.100.2}
+n=0
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
+}
+# run NAME ARGS... : run the tool, keep stdout/stderr/exit code
+run() {
+    local name=$1; shift
+    timeout 30 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    echo $? >"$tmp/$name.rc"
+}
+rc() { cat "$tmp/$1.rc"; }
+diag() { sed 's/^/# /' "$tmp/$1.out" "$tmp/$1.err"; }
+
+echo "1..24"
+
+# 1-4: 20 replies at 50 ms intervals, with the summary.
+run p20 ping -c 20 -i 0.05 198.18.0.7
+ok "$(test "$(rc p20)" = 0; echo $?)" "ping -c 20 exits 0"
+c=$(grep -cE '^64 bytes from 198\.18\.0\.7: icmp_seq=[0-9]+ ttl=64 time=[0-9]+\.[0-9]{3} ms$' "$tmp/p20.out")
+ok "$(test "$c" = 20; echo $?)" "20 reply lines in ping(8) format (got $c)" || diag p20
+grep -q '^20 packets transmitted, 20 received, 0% packet loss' "$tmp/p20.out"
+ok $? "summary counts 20/20"
+grep -qE '^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms, jitter [0-9.]+ ms$' "$tmp/p20.out"
+ok $? "rtt and jitter line"
+
+# 5-6: IPv6 and the far responder (TTL reduced by the routers).
+run p6 ping -6 -c 3 -i 0.05 2001:db8:1::1
+ok "$(test "$(rc p6)" = 0 && test "$(grep -c 'bytes from 2001:db8:1::1' "$tmp/p6.out")" = 3; echo $?)" "IPv6 ping gets 3 replies"
+run far ping -c 2 -i 0.05 198.19.0.1
+ok "$(grep -q "ttl=$((64 - ${ICR_LAB_ROUTERS:-5}))" "$tmp/far.out"; echo $?)" "far responder's TTL shows the router hops"
+
+# 7-8: Destination Unreachable from r1.
+run unr ping -c 1 -W 1 203.0.113.1
+ok "$(test "$(rc unr)" = 1; echo $?)" "unreachable: exit 1"
+grep -q "^From $r1 icmp_seq=1 Destination host unreachable$" "$tmp/unr.out"
+ok $? "unreachable: 'From $r1 icmp_seq=1 Destination host unreachable'" || diag unr
+
+# 9-10: TTL exceeded at the first router.
+run ttl ping -c 1 -t 1 -W 1 198.19.0.1
+ok "$(test "$(rc ttl)" = 1; echo $?)" "ttl 1: exit 1"
+grep -q "^From $r1 icmp_seq=1 Time to live exceeded$" "$tmp/ttl.out"
+ok $? "ttl 1: 'Time to live exceeded' from $r1" || diag ttl
+
+# 11-12: silence, then 100% loss and exit 1.
+run sil ping -c 2 -i 0.05 -W 0.2 203.0.113.129
+ok "$(test "$(rc sil)" = 1; echo $?)" "silent prefix: exit 1"
+grep -q '^2 packets transmitted, 0 received, 100% packet loss' "$tmp/sil.out"
+ok $? "silent prefix: 100% loss"
+
+# 13-14: unknown host: exit 2, one line on stderr.
+run unk ping -c 1 no-such-host.invalid
+ok "$(test "$(rc unk)" = 2; echo $?)" "unknown host: exit 2"
+ok "$(test "$(wc -l <"$tmp/unk.err")" = 1 && grep -q "cannot resolve 'no-such-host.invalid'" "$tmp/unk.err"; echo $?)" "unknown host: one-line message"
+
+# 15-19: bad arguments: exit 3 and a one-line message each.
+bad=0
+for args in "-c 0 198.18.0.1" "-t 256 198.18.0.1" "-s 65508 198.18.0.1" "-i abc 198.18.0.1" \
+            "-W -1 198.18.0.1" "-Q 300 198.18.0.1" "--bogus 198.18.0.1" "" "198.18.0.1 198.18.0.2" \
+            "-I 203.0.113.77 198.18.0.1" "-I bad 198.18.0.1"; do
+    # shellcheck disable=SC2086
+    run bad ping $args
+    if [ "$(rc bad)" != 3 ] || [ "$(wc -l <"$tmp/bad.err")" != 1 ]; then
+        bad=$((bad + 1)); echo "# 'ping $args' -> exit $(rc bad)"; diag bad
+    fi
+done
+ok $bad "bad arguments give exit 3 and one line"
+run bc ping -c 1 192.0.2.255
+ok "$(test "$(rc bc)" = 3 && grep -q -- '-b' "$tmp/bc.err"; echo $?)" "broadcast without -b refused (exit 3)"
+run bcb ping -b -c 1 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
+ok "$(test "$(rc bcb)" = 0 && test "$(grep -c 'bytes from' "$tmp/bcb.out")" = "${ICR_LAB_BCAST_HOSTS:-3}"; echo $?)" "ping -b gets a reply from every host of the LAN" || diag bcb
+run help ping --help
+ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out"; echo $?)" "ping --help"
+run ver --version
+ok "$(test "$(rc ver)" = 0 && grep -qE '^icmpring [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/ver.out"; echo $?)" "--version"
+
+# 20-21: unprivileged (an ICMP datagram socket) as uid 65534.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody timeout 10 "$bin" ping -c 2 -i 0.05 198.18.0.3 >"$tmp/np.out" 2>&1
+ok "$(test $? = 0 && test "$(grep -c 'bytes from 198.18.0.3' "$tmp/np.out")" = 2; echo $?)" "unprivileged ping works (auto falls back)"
+nobody timeout 10 "$bin" ping --privileged -c 1 198.18.0.3 >"$tmp/npp.out" 2>&1
+ok "$(test $? = 4; echo $?)" "--privileged without CAP_NET_RAW: exit 4"
+
+# 22-23: SIGINT prints the summary and keeps the exit code of what was received.
+timeout 20 "$bin" ping -i 0.05 198.18.0.4 >"$tmp/int.out" 2>&1 &
+pid=$!
+sleep 0.6
+kill -INT $pid
+wait $pid
+ok "$(test $? = 0; echo $?)" "SIGINT: exit 0 after replies"
+grep -qE '^[0-9]+ packets transmitted, [0-9]+ received' "$tmp/int.out"
+ok $? "SIGINT: summary printed"
+
+# 24: large payloads come back whole (icmplib truncates at 1024 bytes).
+run big ping -c 1 -s 3000 198.18.0.9
+ok "$(grep -q '^3008 bytes from 198.18.0.9' "$tmp/big.out"; echo $?)" "3000-byte payload comes back whole"
+
+[ $fails -eq 0 ]

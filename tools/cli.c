@@ -1,0 +1,86 @@
+/* cli.c - shared helpers of the icmpring tool (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "icmpring.h"
+
+volatile sig_atomic_t cli_stop;
+volatile sig_atomic_t cli_stop_signal;
+
+static void on_signal(int sig) {
+    cli_stop = 1;
+    cli_stop_signal = sig;
+}
+
+void cli_catch_signals(void) {
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "icmpring%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_exit_for(int code) {
+    if (code >= 0)
+        return EXIT_ALIVE;
+    if (code == ICR_ENAMELOOKUP)
+        return EXIT_LOOKUP;
+    if (code == ICR_EINVAL || code == ICR_ESOCKADDR || code == ICR_ESOCKBROADCAST)
+        return EXIT_USAGE;
+    if (code == ICR_ETIMEOUT || icr_error_is(code, ICR_EICMP))
+        return EXIT_DEAD;
+    return EXIT_SYSTEM;
+}
+
+int cli_parse_double(const char *s, double min, double max, double *ret) {
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < min || v > max)
+        return -1;
+    *ret = v;
+    return 0;
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *ret = v;
+    return 0;
+}
+
+int64_t cli_now_ns(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void cli_sleep_ns(int64_t ns) {
+    if (ns <= 0)
+        return;
+    struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+    (void)nanosleep(&ts, NULL); /* EINTR: the caller checks cli_stop */
+}

@@ -1,0 +1,51 @@
+/* cli.h - what the subcommands of the icmpring tool share: exit codes,
+ * one-line error messages, strict option parsing, the Ctrl-C flag. */
+#ifndef ICR_CLI_H
+#define ICR_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes (fping's convention), documented in README and --help. */
+enum {
+    EXIT_ALIVE = 0,       /* ping: some reply; sweep: every target alive */
+    EXIT_DEAD = 1,        /* ping: no reply or only errors; sweep: some target silent */
+    EXIT_LOOKUP = 2,      /* a name lookup failed */
+    EXIT_USAGE = 3,       /* bad arguments */
+    EXIT_SYSTEM = 4,      /* system error: permission, socket, memory */
+    EXIT_INTERRUPTED = 130, /* sweep stopped by SIGINT/SIGTERM, results flushed */
+};
+
+#define CLI_EXIT_CODES_HELP                                                                  \
+    "Exit codes: 0 success, 1 no (or not every) host answered, 2 name lookup failed,\n"      \
+    "            3 bad arguments, 4 system error (permission, socket, memory)"
+
+/* The tool's only mutable global state: set by the SIGINT/SIGTERM handler. */
+extern volatile sig_atomic_t cli_stop;
+extern volatile sig_atomic_t cli_stop_signal;
+
+/* Install the SIGINT/SIGTERM handler (no SA_RESTART: blocking waits return
+ * EINTR so the loop can notice). */
+void cli_catch_signals(void);
+
+/* Print "icmpring CMD: MESSAGE" on stderr, one line. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Map a library error code to an exit code. */
+int cli_exit_for(int code);
+
+/* Strict number parsing: the whole string, in [min, max]. 0 or -1. */
+int cli_parse_double(const char *s, double min, double max, double *ret);
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
+/* Nanoseconds of CLOCK_MONOTONIC. */
+int64_t cli_now_ns(void);
+
+/* Sleep up to ns; returns early on a signal. */
+void cli_sleep_ns(int64_t ns);
+
+int cmd_ping(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+
+#endif

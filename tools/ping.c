@@ -1,0 +1,279 @@
+/* ping.c - `icmpring ping HOST`: ping(8) output on top of icmplib's sockets. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icmpring.h"
+
+static const char ping_help[] =
+    "Usage: icmpring ping [OPTIONS] HOST\n"
+    "Send ICMP Echo Requests to HOST and print each reply, like ping(8).\n\n"
+    "  -c COUNT         stop after COUNT requests (default: until Ctrl-C)\n"
+    "  -i SECONDS       wait between requests (default 1; 0 = back to back)\n"
+    "  -W SECONDS       how long to wait for each reply (default 2)\n"
+    "  -s BYTES         payload size, 0-65507 (default 56)\n"
+    "  -t TTL           IPv4 TTL / IPv6 hop limit, 1-255 (default 64)\n"
+    "  -Q TCLASS        DS field / traffic class, 0-255 (decimal or 0x..)\n"
+    "  -I ADDRESS       source address\n"
+    "  -b               allow pinging a broadcast address (IPv4)\n"
+    "  -4, -6           resolve HOST to IPv4 / IPv6 only\n"
+    "  --privileged     raw socket only (needs CAP_NET_RAW)\n"
+    "  --unprivileged   ICMP datagram socket only (net.ipv4.ping_group_range)\n"
+    "                   (default: raw if permitted, else datagram)\n"
+    "  -q               print only the summary\n"
+    "  -h, --help       this help;  -V, --version  the version\n\n"
+    "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
+    "jitter is icmplib's: the mean absolute difference of consecutive RTTs.\n\n" CLI_EXIT_CODES_HELP
+    "\n";
+
+struct ping_conf {
+    uint64_t count; /* 0 = unlimited */
+    double interval, timeout;
+    uint64_t size, ttl, tclass;
+    const char *source;
+    int family;
+    int privilege;
+    bool quiet;
+    bool broadcast;
+    const char *host;
+};
+
+struct ping_stats {
+    uint64_t sent, received, dups, errors, send_failures;
+    double min, max, sum, sumsq, jitter_sum, last;
+};
+
+static void add_rtt(struct ping_stats *st, double ms) {
+    if (st->received == 0 || ms < st->min)
+        st->min = ms;
+    if (st->received == 0 || ms > st->max)
+        st->max = ms;
+    if (st->received > 0)
+        st->jitter_sum += fabs(ms - st->last);
+    st->last = ms;
+    st->sum += ms;
+    st->sumsq += ms * ms;
+    st->received++;
+}
+
+static int parse_args(int argc, char **argv, struct ping_conf *c) {
+    enum { OPT_PRIV = 256, OPT_UNPRIV };
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"privileged", no_argument, NULL, OPT_PRIV},
+        {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+        {0},
+    };
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
+        switch (o) {
+        case 'c':
+            if (cli_parse_u64(optarg, 1, UINT32_MAX, &c->count) < 0)
+                goto bad;
+            break;
+        case 'i':
+            if (cli_parse_double(optarg, 0, 3600, &c->interval) < 0)
+                goto bad;
+            break;
+        case 'W':
+            if (cli_parse_double(optarg, 0.001, 3600, &c->timeout) < 0)
+                goto bad;
+            break;
+        case 's':
+            if (cli_parse_u64(optarg, 0, 65507, &c->size) < 0)
+                goto bad;
+            break;
+        case 't':
+            if (cli_parse_u64(optarg, 1, 255, &c->ttl) < 0)
+                goto bad;
+            break;
+        case 'Q':
+            if (cli_parse_u64(optarg, 0, 255, &c->tclass) < 0)
+                goto bad;
+            break;
+        case 'I': c->source = optarg; break;
+        case '4': c->family = AF_INET; break;
+        case '6': c->family = AF_INET6; break;
+        case 'q': c->quiet = true; break;
+        case 'b': c->broadcast = true; break;
+        case OPT_PRIV: c->privilege = ICR_PRIVILEGED; break;
+        case OPT_UNPRIV: c->privilege = ICR_UNPRIVILEGED; break;
+        case 'h': fputs(ping_help, stdout); return 1;
+        case 'V': printf("icmpring ping %s\n", icr_version()); return 1;
+        case ':':
+            cli_error("ping", "option -%c needs a value (see --help)", optopt);
+            return -1;
+        default:
+            if (optopt)
+                cli_error("ping", "unknown option -%c (see --help)", optopt);
+            else
+                cli_error("ping", "unknown option '%s' (see --help)", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("ping", optind >= argc ? "missing HOST (see --help)"
+                                         : "exactly one HOST expected (see --help)");
+        return -1;
+    }
+    c->host = argv[optind];
+    return 0;
+bad:
+    cli_error("ping", "invalid value '%s' for -%c (see --help for the range)", optarg, o);
+    return -1;
+}
+
+static void print_summary(const struct ping_conf *c, const struct ping_stats *st, double elapsed_ms) {
+    printf("\n--- %s ping statistics ---\n", c->host);
+    printf("%llu packets transmitted, %llu received, ", (unsigned long long)st->sent,
+           (unsigned long long)st->received);
+    if (st->dups)
+        printf("+%llu duplicates, ", (unsigned long long)st->dups);
+    if (st->errors)
+        printf("+%llu errors, ", (unsigned long long)st->errors);
+    double loss = st->sent ? 100.0 * (double)(st->sent - st->received) / (double)st->sent : 0;
+    printf("%g%% packet loss, time %.0fms\n", loss, elapsed_ms);
+    if (st->received) {
+        double n = (double)st->received, avg = st->sum / n;
+        double var = st->sumsq / n - avg * avg;
+        double jitter = st->received > 1 ? st->jitter_sum / (n - 1) : 0;
+        printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, jitter %.3f ms\n", st->min, avg,
+               st->max, var > 0 ? sqrt(var) : 0.0, jitter);
+    }
+    fflush(stdout);
+}
+
+int cmd_ping(int argc, char **argv) {
+    struct ping_conf c = {
+        .interval = 1, .timeout = 2, .size = 56, .ttl = 64, .family = AF_UNSPEC,
+        .privilege = ICR_PRIV_AUTO,
+    };
+    struct ping_stats st = {0};
+    char addr_s[ICR_ADDRSTRLEN], from_s[ICR_ADDRSTRLEN];
+    struct icr_addr dest;
+    icr_socket *sock = NULL;
+    int r;
+
+    r = parse_args(argc, argv, &c);
+    if (r)
+        return r > 0 ? EXIT_ALIVE : EXIT_USAGE;
+
+    r = icr_resolve(c.host, c.family, &dest, 1);
+    if (r < 0) {
+        cli_error("ping", "cannot resolve '%s': %s", c.host, icr_strerror(r));
+        return cli_exit_for(r);
+    }
+
+    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
+    so.family = dest.family;
+    so.source = c.source;
+    so.privilege = c.privilege;
+    r = icr_socket_open(&so, &sock);
+    if (r < 0) {
+        cli_error("ping", "cannot open an ICMP socket%s%s: %s", c.source ? " from " : "",
+                  c.source ? c.source : "", icr_strerror(r));
+        return r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;
+    }
+
+    if (c.broadcast && (r = icr_socket_set_broadcast(sock, true)) < 0) {
+        cli_error("ping", "-b: %s", icr_strerror(r));
+        sock = icr_socket_free(sock);
+        return EXIT_USAGE;
+    }
+
+    icr_addr_format(&dest, addr_s, sizeof(addr_s));
+    printf("PING %s (%s) %llu data bytes\n", c.host, addr_s, (unsigned long long)c.size);
+    fflush(stdout);
+
+    cli_catch_signals();
+    const uint16_t id = (uint16_t)(getpid() ^ (cli_now_ns() >> 10));
+    const int64_t start = cli_now_ns();
+    int exit_code = EXIT_DEAD;
+
+    for (uint64_t seq = 1; !cli_stop && (c.count == 0 || seq <= c.count); seq++) {
+        struct icr_request req = ICR_REQUEST_INIT;
+        req.destination = dest;
+        req.id = id;
+        req.sequence = (uint16_t)seq;
+        req.payload_size = c.size;
+        req.ttl = (int)c.ttl;
+        req.traffic_class = (int)c.tclass;
+
+        const int64_t t_send = cli_now_ns();
+        r = icr_socket_send(sock, &req);
+        st.sent++;
+        if (r == ICR_ESOCKBROADCAST || r == ICR_EINVAL) {
+            cli_error("ping", "%s%s", icr_strerror(r),
+                      r == ICR_ESOCKBROADCAST ? " (use -b to ping a broadcast address)" : "");
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        if (r < 0) {
+            st.send_failures++;
+            printf("From %s icmp_seq=%llu sendmsg: %s\n", addr_s, (unsigned long long)seq,
+                   icr_strerror(r));
+        }
+        /* One reply per request; with -b every host of the segment answers,
+         * so keep listening until the timeout and count the extra ones as
+         * duplicates, as ping(8) -b does. */
+        bool got = false;
+        const int64_t t_deadline = t_send + (int64_t)(c.timeout * 1e9);
+        while (r >= 0 && !cli_stop) {
+            struct icr_reply rep = ICR_REPLY_INIT;
+            double left = (double)(t_deadline - cli_now_ns()) / 1e9;
+            if (left <= 0)
+                break;
+            r = icr_socket_receive(sock, &req, left, &rep);
+            if (r == -EINTR) {
+                r = 0;
+                continue; /* cli_stop says whether it was ours to end */
+            }
+            if (r < 0)
+                break;    /* timeout: no line, as ping(8) without -O */
+            icr_addr_format(&rep.source, from_s, sizeof(from_s));
+            if (icr_reply_raise_for_status(&rep) == 0) {
+                double ms = (double)(rep.time_ns - req.time_ns) / 1e6;
+                if (got)
+                    st.dups++;
+                else
+                    add_rtt(&st, ms);
+                if (!c.quiet)
+                    printf("%zu bytes from %s: icmp_seq=%llu ttl=%d time=%.3f ms%s%s\n",
+                           rep.bytes_received, from_s, (unsigned long long)seq, rep.ttl, ms,
+                           rep.payload_matches ? "" : " (payload differs)", got ? " (DUP!)" : "");
+                got = true;
+            } else {
+                st.errors++;
+                const char *msg = icr_icmp_message(rep.family, rep.type, rep.code);
+                if (!c.quiet) {
+                    if (msg)
+                        printf("From %s icmp_seq=%llu %s\n", from_s, (unsigned long long)seq, msg);
+                    else
+                        printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from_s,
+                               (unsigned long long)seq, rep.type, rep.code);
+                }
+                got = true;
+            }
+            fflush(stdout);
+            if (!c.broadcast)
+                break;
+        }
+        if (c.count && seq == c.count)
+            break;
+        cli_sleep_ns(t_send + (int64_t)(c.interval * 1e9) - cli_now_ns());
+    }
+    exit_code = st.received ? EXIT_ALIVE : st.send_failures == st.sent ? EXIT_SYSTEM : EXIT_DEAD;
+
+out:
+    print_summary(&c, &st, (double)(cli_now_ns() - start) / 1e6);
+    sock = icr_socket_free(sock);
+    return exit_code;
+}
