@@ -180,16 +180,19 @@ static void lab(const char *fmt, ...) {
 
 static void test_errors(void **state) {
     (void)state;
-    /* Unreachable and prohibited prefixes: errors from r1, no hit. */
-    icr_targets *t = targets("203.0.113.0/28", NULL);
+    /* An unreachable prefix: errors from r1, no hit.  Four targets only:
+     * Linux sends route errors (ip_error) through a per-peer token bucket
+     * of net.ipv4.route.error_burst = 5 tokens, refilled one per second,
+     * a host-wide sysctl the lab must not touch. */
+    icr_targets *t = targets("203.0.113.1-203.0.113.4", NULL);
     struct collect c;
     struct icr_sweep_stats st;
     struct icr_sweep_opts o = quick_opts();
     collect_init(&c, t);
     assert_int_equal(sweep(t, &o, &c, &st), 0);
     assert_int_equal(st.hits, 0);
-    assert_int_equal(c.error, 14);
-    assert_int_equal(st.errors, 14);
+    assert_int_equal(c.error, 4);
+    assert_int_equal(st.errors, 4);
     assert_int_equal(c.last_type, 3);
     assert_int_equal(c.last_code, 1);
     struct icr_addr r1;

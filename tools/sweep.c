@@ -465,7 +465,7 @@ static void print_status(const struct icr_sweep_opts *so, const struct icr_sweep
 }
 
 static void print_summary(const struct sweep_conf *c, const struct icr_sweep_stats *st,
-                          bool interrupted) {
+                          bool interrupted, bool abandoned) {
     const double elapsed = (double)st->elapsed_ns / 1e9;
     const double send_s = (double)(st->send_ns > 0 ? st->send_ns : st->elapsed_ns) / 1e9;
     const double hit_pct = st->targets ? 100.0 * (double)st->hits / (double)st->targets : 0;
@@ -489,7 +489,8 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
             c->opts.shards);
     if (interrupted)
         fprintf(stderr, "interrupted: sending stopped after %" PRIu64 " of %" PRIu64
-                " probes\n", st->sent, st->planned);
+                " probes%s\n", st->sent, st->planned,
+                abandoned ? "; cooldown cut short by a second signal" : "");
     fflush(stderr);
 }
 
@@ -623,7 +624,7 @@ int cmd_sweep(int argc, char **argv) {
         exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
     }
     if (!c.quiet)
-        print_summary(&c, &st, exit_code == EXIT_INTERRUPTED);
+        print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned);
 
 out:
     s = icr_sweep_free(s);
