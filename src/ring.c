@@ -147,7 +147,10 @@ int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_
     }
     r->ring_ok = true;
     r->tmpl = (struct msghdr){
-        .msg_namelen = sizeof(struct sockaddr_in6),
+        /* The kernel lays out header, name, control, payload back to back
+         * in the provided buffer: a name size that is a multiple of 8 keeps
+         * the cmsg headers after it aligned (sockaddr_in6 is 28 bytes). */
+        .msg_namelen = (sizeof(struct sockaddr_in6) + 7) & ~(size_t)7,
         .msg_controllen = CTRL_LEN,
     };
     r->multishot = !single_recv;
