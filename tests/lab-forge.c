@@ -6,7 +6,8 @@
  *       payload that looks like icmpring's (magic included, MACs random),
  *       from random hosts of the given /24 prefixes (e.g. 198.18.7).
  *   lab-forge record FILE COUNT SECONDS
- *       store up to COUNT Echo Requests that arrive here within SECONDS.
+ *       store up to COUNT Echo Requests that arrive here within SECONDS;
+ *       FILE.ready exists while it listens.
  *   lab-forge replay FILE DST
  *       answer each stored request again, now: a reply replayed from an
  *       earlier sweep.
@@ -98,8 +99,16 @@ static int64_t now_ms(void) {
 static int record(const char *file, long count, double seconds) {
     int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
     FILE *f = fopen(file, "wb");
+    char ready[4096];
     if (fd < 0 || !f || count < 1)
         return 2;
+    /* FILE.ready exists while we listen: the test starts its sweep only
+     * then, and knows we are done when it is gone. */
+    snprintf(ready, sizeof(ready), "%s.ready", file);
+    FILE *rf = fopen(ready, "w");
+    if (!rf)
+        return 2;
+    fclose(rf);
     int64_t end = now_ms() + (int64_t)(seconds * 1000);
     long got = 0;
     while (got < count) {
@@ -119,6 +128,7 @@ static int record(const char *file, long count, double seconds) {
         got++;
     }
     fclose(f);
+    unlink(ready);
     printf("recorded %ld\n", got);
     return got > 0 ? 0 : 1;
 }
