@@ -142,6 +142,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V4) | ICR_TARGETS_ONLY_V6;
             break;
         case 'r':
+            /* 0 is the engine's "unlimited"; the cap only catches typos. */
             if (cli_parse_u64(optarg, 0, 100000000, &so->rate) < 0)
                 return bad_value("--rate", optarg, "0-100000000 probes per second");
             break;
@@ -272,6 +273,8 @@ static int add_file(icr_targets *t, const char *path, bool exclude, unsigned fla
     int r;
 
     if (!f) {
+        /* A file the system will not give us is a system error (4), like an
+         * output that cannot be created; a bad line in it is a usage one. */
         cli_error("sweep", "cannot open '%s': %s", path, strerror(errno));
         return EXIT_SYSTEM;
     }
@@ -364,6 +367,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
         o->status_shown = false;
     }
 
+    /* The 'duplicate' column exists only with --all-replies, so the default
+     * header stays the fixed one that scripts match on. */
     const char *kind = r->kind == ICR_RESULT_ECHO ? "echo" : "error";
     switch (o->format) {
     case FMT_TEXT:
@@ -405,6 +410,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
         fputs("}\n", o->f);
         break;
     }
+    /* Counted so a test (or a reader of the summary) can check that every
+     * hit became a line, interrupted or not. */
     o->lines++;
 }
 
@@ -566,6 +573,9 @@ int cmd_sweep(int argc, char **argv) {
     out.format = c.format;
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
 
+    /* A status line only makes sense on a terminal; in a log it would be a
+     * stream of \r-joined lines.  When the results go to that terminal too,
+     * each result first erases the status line so the two do not mix. */
     const bool status = !c.quiet && isatty(STDERR_FILENO);
     out.clear_status = status && isatty(fileno(out.f));
 
@@ -580,6 +590,9 @@ int cmd_sweep(int argc, char **argv) {
 
     cli_catch_signals();
     int64_t last_status = cli_now_ns();
+    /* 100 ms: short enough for a prompt reaction to Ctrl-C and a status
+     * line on the second, long enough not to spin; the engine wakes earlier
+     * whenever it has completions or a rate token. */
     for (;;) {
         r = icr_sweep_step(s, 100 * 1000000);
         if (r == -EINTR)
@@ -611,6 +624,8 @@ int cmd_sweep(int argc, char **argv) {
     if (out.status_shown)
         fputs("\r\033[K", stderr);
 
+    /* A full disk or a closed pipe must not pass for "these are all the
+     * live hosts": a lost line is a system error. */
     if (fflush(out.f) != 0 || ferror(out.f)) {
         cli_error("sweep", "cannot write the results to '%s': %s",
                   out.f == stdout ? "<stdout>" : c.output, strerror(errno));
@@ -621,6 +636,7 @@ int cmd_sweep(int argc, char **argv) {
     } else if (stopped || abandoned || r == ICR_ESTOPPED) {
         exit_code = EXIT_INTERRUPTED;
     } else {
+        /* fping's convention: 0 only if every target (of this shard) answered. */
         exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
     }
     if (!c.quiet)

@@ -18,10 +18,12 @@ ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
     n=$((n + 1))
     if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
 }
-# run NAME ARGS... : run the tool, keep stdout/stderr/exit code
+# run NAME ARGS... : run the tool, keep stdout/stderr/exit code.  -k: the
+# tool takes SIGTERM as "stop sending, finish the cooldown", so a stuck run
+# needs a KILL after it.
 run() {
     local name=$1; shift
-    timeout 30 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" <"${STDIN:-/dev/null}"
+    timeout -k 5 30 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" <"${STDIN:-/dev/null}"
     echo $? >"$tmp/$name.rc"
 }
 rc() { cat "$tmp/$1.rc"; }
@@ -142,7 +144,7 @@ ok "$(test "$(rc one)" = 0 && cmp -s <(sort "$tmp/one.out") <(hosts24 7) && grep
     "--single-recv: the same 254 hosts, one-shot path" || diag one
 
 # 24-25: SIGINT in a slow sweep: exit 130, every line written, summary agrees.
-timeout 30 "$bin" sweep --rate 200 --cooldown 0.5 198.18.8.0/24 >"$tmp/int.out" 2>"$tmp/int.err" &
+timeout -k 5 30 "$bin" sweep --rate 200 --cooldown 0.5 198.18.8.0/24 >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
 sleep 0.5
 kill -INT $pid
@@ -168,16 +170,16 @@ ok "$(test "$c0" = 6 && test "$c1" = 6 && head -1 "$tmp/all.out" | grep -q ',dup
 
 # 28: unprivileged (ICMP datagram sockets) as uid 65534; --privileged refused.
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-nobody timeout 30 "$bin" sweep --cooldown 0.5 198.18.11.0/24 >"$tmp/np.out" 2>"$tmp/np.err"
+nobody timeout -k 5 30 "$bin" sweep --cooldown 0.5 198.18.11.0/24 >"$tmp/np.out" 2>"$tmp/np.err"
 nrc=$?
-nobody timeout 30 "$bin" sweep --privileged 198.18.11.0/24 >"$tmp/npp.out" 2>"$tmp/npp.err"
+nobody timeout -k 5 30 "$bin" sweep --privileged 198.18.11.0/24 >"$tmp/npp.out" 2>"$tmp/npp.err"
 prc=$?
 ok "$(test $nrc = 0 && test "$(lines np)" = 254 && test $prc = 4 && test "$(wc -l <"$tmp/npp.err")" = 1; echo $?)" \
     "unprivileged sweep finds 254; --privileged without CAP_NET_RAW exits 4" || { diag np; diag npp; }
 
 # 29: on a terminal, the status line is drawn (script(1) gives stderr a tty).
 if command -v script >/dev/null; then
-    timeout 30 script -qfec "$bin sweep --rate 300 --cooldown 0.5 -o $tmp/tty.file 198.18.12.0/23" /dev/null \
+    timeout -k 5 30 script -qfec "$bin sweep --rate 300 --cooldown 0.5 -o $tmp/tty.file 198.18.12.0/23" /dev/null \
         >"$tmp/tty.out" 2>&1
     ok "$(tr '\r' '\n' <"$tmp/tty.out" | grep -qE '^0:0[0-9] +[0-9]+% \(.*\); send: [0-9]+ .*recv: .*drops: [0-9]+; hitrate: [0-9.]+%' &&
           grep -q '^510 targets' "$tmp/tty.out" && test "$(wc -l <"$tmp/tty.file")" = 510; echo $?)" \
