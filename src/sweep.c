@@ -62,6 +62,13 @@ struct slot {
         struct sockaddr_in v4;
         struct sockaddr_in6 v6;
     } sa;
+    /* IPv6: hop limit and traffic class ride with each message (RFC 3542
+     * ancillary data), so probes of one batch may differ, as traceroute's
+     * will; IPv4 carries both in the header it writes. */
+    union {
+        char buf[2 * CMSG_SPACE(sizeof(int))];
+        size_t align;
+    } ctrl;
     /* IPv4: 20-byte IP header (IP_HDRINCL) + ICMP; IPv6: ICMPv6 only. */
     uint8_t pkt[ICR__IPV4_HDR_LEN + ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
 };
@@ -255,9 +262,6 @@ static int open_sockets(struct icr_sweep *s, bool want4, bool want6, bool privil
             return r;
         s->fd6 = r;
         big_buffers(r, false);
-        if ((r = setopt(s->fd6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, s->o.ttl)) < 0 ||
-            (r = setopt(s->fd6, IPPROTO_IPV6, IPV6_TCLASS, s->o.traffic_class)) < 0)
-            return r;
         if ((r = open_recv_opts(s, s->fd6, AF_INET6)) < 0)
             return r;
     }
@@ -470,6 +474,18 @@ static int queue_probe(struct icr_sweep *s, uint64_t index) {
     sl->iov = (struct iovec){.iov_base = sl->pkt, .iov_len = len};
     sl->mh = (struct msghdr){.msg_name = &sl->sa, .msg_namelen = salen, .msg_iov = &sl->iov,
                              .msg_iovlen = 1};
+    if (!v4) {
+        sl->mh.msg_control = sl->ctrl.buf;
+        sl->mh.msg_controllen = sizeof(sl->ctrl.buf);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&sl->mh);
+        const int vals[2][2] = {{IPV6_HOPLIMIT, s->o.ttl}, {IPV6_TCLASS, s->o.traffic_class}};
+        for (int k = 0; k < 2; k++, cm = CMSG_NXTHDR(&sl->mh, cm)) {
+            cm->cmsg_level = IPPROTO_IPV6;
+            cm->cmsg_type = vals[k][0];
+            cm->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(cm), &vals[k][1], sizeof(int));
+        }
+    }
     r = icr__ring_queue_send(s->ring, fd, &sl->mh, id);
     if (r < 0) {
         s->free_slots[s->nfree++] = id;
