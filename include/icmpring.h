@@ -388,6 +388,7 @@ struct icr_result {
     int ttl;                   /* the reply's TTL / hop limit, -1 if unknown */
     int64_t sent_ns;           /* send time, CLOCK_REALTIME ns */
     bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
+    size_t bytes_received;     /* bytes of the ICMP message */
 };
 
 /* Result callback: `r` is valid only during the call. */
@@ -399,7 +400,7 @@ typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
 struct icr_sweep_opts {
     size_t size;           /* sizeof(struct icr_sweep_opts) */
     uint64_t rate;         /* probes per second; 0 = as fast as possible (10000) */
-    uint32_t count;        /* probes per target, 1-1000 (1) */
+    uint32_t count;        /* probes per target (1); 0 = until icr_sweep_stop() */
     double interval;       /* seconds between two probes to one target, >= 0 (1.0) */
     double cooldown;       /* seconds to wait for replies after the last probe (2.0,
                               icmplib's timeout) */
@@ -428,7 +429,7 @@ struct icr_sweep_opts {
 struct icr_sweep_stats {
     size_t size;            /* sizeof(struct icr_sweep_stats) */
     uint64_t targets;       /* targets of this shard */
-    uint64_t planned;       /* probes planned: targets * count */
+    uint64_t planned;       /* probes planned: targets * count (0: until stopped) */
     uint64_t sent;          /* probes the kernel accepted */
     uint64_t send_errors;   /* probes the kernel refused */
     uint64_t hits;          /* distinct targets that answered */
@@ -442,6 +443,8 @@ struct icr_sweep_stats {
     bool sending_done;      /* all probes sent (or stopped) */
     bool done;              /* cooldown over: nothing more will be reported */
     bool multishot;         /* the multishot receive path runs */
+    int last_send_error;    /* errno of the latest refused probe, 0 if none
+                               (EACCES: a broadcast address) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay

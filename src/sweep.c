@@ -119,6 +119,7 @@ struct icr_sweep {
     int64_t start_ns, send_end_ns, cooldown_end_ns;
     uint32_t last_ovfl4, last_ovfl6;
     uint64_t backlog_pauses;  /* times the sender waited for the receiver */
+    _Atomic int last_send_error;
 };
 
 static int64_t mono_ns(void) {
@@ -279,7 +280,7 @@ static void close_sockets(struct icr_sweep *s) {
 }
 
 static int check_opts(const struct icr_sweep_opts *o) {
-    if (o->size < sizeof(struct icr_sweep_opts) || o->count < 1 || o->count > 1000 ||
+    if (o->size < sizeof(struct icr_sweep_opts) || o->count == UINT32_MAX ||
         !(o->interval >= 0 && o->interval <= 86400) || !(o->cooldown >= 0 && o->cooldown <= 86400) ||
         o->shards < 1 || o->shard >= o->shards || o->ttl < 1 || o->ttl > 255 ||
         o->traffic_class < 0 || o->traffic_class > 255 || o->payload_size < SWEEP_HDR ||
@@ -506,7 +507,7 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     if (pl_len >= SWEEP_HDR && get_be32(pl + 28) == SWEEP_MAGIC) {
         uint64_t index = get_be64(pl + 16), t = get_be64(pl + 8);
         uint32_t probe = get_be32(pl + 24);
-        if (probe >= s->o.count || index >= s->n)
+        if ((s->o.count && probe >= s->o.count) || probe > s->pass || index >= s->n)
             return false;
         uint64_t h = probe_hash(s, dst, probe);
         if ((check_id && (uint16_t)h != id) || (uint16_t)(h >> 16) != seq)
@@ -521,8 +522,10 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     if (need_payload)
         return false;
     /* An error that quotes only the ICMP header (RFC 792's minimum): the
-     * 32-bit id+seq MAC is all there is; find which probe it was. */
-    for (uint32_t p = 0; p < s->o.count; p++) {
+     * 32-bit id+seq MAC is all there is; find which probe it was, among the
+     * last 64 passes (an unlimited ping has no end to search to). */
+    for (uint32_t k = 0; k < 64 && k <= s->pass; k++) {
+        uint32_t p = s->pass - k;
         uint64_t h = probe_hash(s, dst, p);
         if ((!check_id || (uint16_t)h == id) && (uint16_t)(h >> 16) == seq) {
             if (icr_targets_index(s->targets, dst, ret_index) < 0)
@@ -566,6 +569,7 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
         .type = m.type,
         .code = m.code,
         .ttl = raw4 ? m.ttl : c->ttl,
+        .bytes_received = m.icmp_len,
     };
     if (raw4)
         res.responder = m.src;
@@ -618,6 +622,8 @@ static void on_completion(const struct icr__completion *c, void *ud) {
         s->free_slots[s->nfree++] = (uint32_t)c->user;
         s->inflight--;
         count(c->res >= 0 ? &s->c.sent : &s->c.send_errors);
+        if (c->res < 0)
+            atomic_store_explicit(&s->last_send_error, -c->res, memory_order_relaxed);
         return;
     }
     on_recv(s, c);
@@ -667,7 +673,7 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
             /* End of a pass: the next probe to the same targets waits for
              * the interval, so probes to one host are spaced, not
              * back to back. */
-            if (s->pass + 1 >= s->o.count) {
+            if (s->o.count && s->pass + 1 >= s->o.count) {
                 enter_cooldown(s, now);
                 return 0;
             }
@@ -707,7 +713,7 @@ static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
     if (s->state == SENDING) {
         if (s->it.done < s->it.count && s->nfree)
             return icr__rl_wait_ns(&s->rl, now);
-        if (s->it.done == s->it.count && s->pass + 1 < s->o.count) {
+        if (s->it.done == s->it.count && (!s->o.count || s->pass + 1 < s->o.count)) {
             int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9) - now;
             return next > 0 ? next : 0;
         }
@@ -797,7 +803,7 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
     *ret = (struct icr_sweep_stats){
         .size = sizeof(*ret),
         .targets = s->it.count,
-        .planned = s->it.count * s->o.count,
+        .planned = s->it.count * s->o.count, /* 0: until stopped */
         .sent = atomic_load_explicit(&s->c.sent, memory_order_relaxed),
         .send_errors = atomic_load_explicit(&s->c.send_errors, memory_order_relaxed),
         .hits = atomic_load_explicit(&s->c.hits, memory_order_relaxed),
@@ -811,6 +817,7 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
         .sending_done = s->state != SENDING,
         .done = s->state == DONE,
         .multishot = icr__ring_multishot(s->ring),
+        .last_send_error = atomic_load_explicit(&s->last_send_error, memory_order_relaxed),
     };
     return 0;
 }

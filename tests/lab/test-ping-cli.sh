@@ -24,7 +24,7 @@ run() {
 rc() { cat "$tmp/$1.rc"; }
 diag() { sed 's/^/# /' "$tmp/$1.out" "$tmp/$1.err"; }
 
-echo "1..24"
+echo "1..26"
 
 # 1-4: 20 replies at 50 ms intervals, with the summary.
 run p20 ping -c 20 -i 0.05 198.18.0.7
@@ -106,5 +106,16 @@ ok $? "SIGINT: summary printed"
 # 24: large payloads come back whole (icmplib truncates at 1024 bytes).
 run big ping -c 1 -s 3000 198.18.0.9
 ok "$(grep -q '^3008 bytes from 198.18.0.9' "$tmp/big.out"; echo $?)" "3000-byte payload comes back whole"
+
+# 25: probes leave on schedule, not after each reply's timeout (the engine
+# path): 5 probes 0.1 s apart to a silent host end after ~0.4 s + -W 1.
+start=$(date +%s%N)
+run sched ping -c 5 -i 0.1 -W 1 203.0.113.130
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ok "$(test "$(rc sched)" = 1 && test "$took" -lt 3000 && grep -q '^5 packets transmitted, 0 received' "$tmp/sched.out"; echo $?)" "probes keep their schedule while replies are missing (${took} ms)"
+
+# 26: a chosen source address (the classic socket path).
+run src ping -c 2 -i 0.05 -I "${ICR_LAB_PRB4:-192.0.2.1}" 198.18.0.3
+ok "$(test "$(rc src)" = 0 && test "$(grep -c 'bytes from 198.18.0.3' "$tmp/src.out")" = 2; echo $?)" "-I source works"
 
 [ $fails -eq 0 ]
