@@ -761,6 +761,12 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
     (void)icr__ring_reap(s->ring, on_completion, s);
 
     now = mono_ns();
+    /* Nothing is left to learn once every target has answered every probe
+     * (fping ends there too): skip the rest of the cooldown. */
+    if (s->state == COOLDOWN && s->o.count &&
+        atomic_load_explicit(&s->c.replies, memory_order_relaxed) >= s->it.count * s->o.count &&
+        atomic_load_explicit(&s->c.hits, memory_order_relaxed) >= s->it.count)
+        s->cooldown_end_ns = now;
     if (s->state == COOLDOWN && now >= s->cooldown_end_ns && s->inflight == 0) {
         s->state = DONE;
         return s->stopped ? ICR_ESTOPPED : 0;
