@@ -415,6 +415,9 @@ struct icr_sweep_opts {
     uint32_t batch;        /* sends queued per io_uring_enter, 1-1024 (128) */
     icr_result_cb on_result; /* may be NULL */
     void *userdata;
+    uint32_t senders;      /* sending threads: 0 = choose (2 for big unlimited
+                              sweeps with one probe per target on raw sockets,
+                              else 1), 1, or 2 (0) */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -422,7 +425,7 @@ struct icr_sweep_opts {
         .size = sizeof(struct icr_sweep_opts), .rate = 10000, .count = 1, .interval = 1.0,   \
         .cooldown = 2.0, .seed = 0, .shards = 1, .shard = 0, .ttl = 64, .traffic_class = 0,  \
         .payload_size = 56, .privilege = ICR_PRIV_AUTO, .flags = 0, .batch = 128,           \
-        .on_result = NULL, .userdata = NULL,                                                 \
+        .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -445,6 +448,7 @@ struct icr_sweep_stats {
     bool multishot;         /* the multishot receive path runs */
     int last_send_error;    /* errno of the latest refused probe, 0 if none
                                (EACCES: a broadcast address) */
+    uint32_t senders;       /* sending threads in use */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
@@ -452,7 +456,9 @@ struct icr_sweep_stats {
  * or ICMP datagram sockets without privilege) and the io_uring.
  * opts NULL means ICR_SWEEP_OPTS_INIT.
  * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKPERM, ICR_ENOMEM,
- * or a negative errno (e.g. io_uring disabled: -ENOSYS / -EPERM). */
+ * or a negative errno (e.g. io_uring disabled: -ENOSYS / -EPERM).
+ * step()/run() must be called from the thread that called new(): the ring
+ * is bound to it (IORING_SETUP_SINGLE_ISSUER). */
 ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
                              icr_sweep **ret_sweep);
 

@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,20 @@ struct slot {
     uint8_t pkt[ICR__IPV4_HDR_LEN + ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
 };
 
+/* One sender's transmit state: its ring, its send sockets and its probe
+ * slots.  tx[0] belongs to the thread that steps the sweep (its ring also
+ * receives); tx[1], when there is a second sender, to the helper thread. */
+struct tx {
+    struct icr_sweep *s;
+    struct icr__ring *ring;
+    int fd4, fd6;             /* send sockets, -1 when unused */
+    struct slot *slots;
+    uint32_t *free_slots;
+    uint32_t nfree;
+    uint32_t inflight;
+    struct icr__rl rl;
+};
+
 struct counters {
     _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid, kernel_drops;
 };
@@ -88,15 +103,16 @@ struct icr_sweep {
 
     struct icr__sipkey key;
     struct icr__perm perm;
-    struct icr__perm_iter it;
+    uint64_t per_pass;        /* probes per pass: this shard's targets */
+    _Atomic uint64_t next_pos; /* shard positions of this pass handed out */
     uint32_t pass;            /* current pass: probe number of this round */
     int64_t pass_start_ns;
-    struct icr__rl rl;
 
-    struct slot *slots;
-    uint32_t *free_slots;
-    uint32_t nfree;
-    uint32_t inflight;
+    struct tx tx[2];
+    unsigned nsenders;        /* 1, or 2 with a helper thread sending too */
+    pthread_t helper;
+    bool helper_started;
+    _Atomic int helper_done;
 
     /* Echo Request templates: the payload's constant tail and the unfolded
      * sum of the ICMP message with every per-probe field at zero. */
@@ -298,6 +314,56 @@ static void *map_bitmap(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* Two senders when the sweep is big and unlimited: on this kind of machine
+ * almost all the work of a probe - routing, the veth hop and the
+ * responder's stack - is kernel work charged to the CPU that sent it, so one
+ * thread saturates one core however cheap its own code is (measured here:
+ * one sender ~98 kpps; two sweeps side by side ~178 kpps together).  Only
+ * with raw sockets: a second ping socket would get its own replies, which
+ * nobody reads; and only for one probe per target, whose single pass needs
+ * no coordination between the threads beyond the position counter. */
+static unsigned choose_senders(const struct icr_sweep *s) {
+    if (!s->privileged || s->o.count != 1 || s->o.senders == 1)
+        return 1;
+    if (s->o.senders >= 2)
+        return 2;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return s->o.rate == 0 && cpus >= 2 && s->per_pass >= 16384 ? 2 : 1;
+}
+
+/* Slots, and for the helper its own send sockets (its ring is made by the
+ * helper thread itself: a SINGLE_ISSUER ring belongs to its creator). */
+static int tx_init(struct tx *t, struct icr_sweep *s, bool helper, bool want4, bool want6) {
+    int r;
+    t->s = s;
+    t->slots = calloc(NSLOTS, sizeof(*t->slots));
+    t->free_slots = calloc(NSLOTS, sizeof(*t->free_slots));
+    if (!t->slots || !t->free_slots)
+        return ICR_ENOMEM;
+    for (uint32_t i = 0; i < NSLOTS; i++)
+        t->free_slots[i] = NSLOTS - 1 - i;
+    t->nfree = NSLOTS;
+    if (helper && want4) {
+        if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+            return r;
+        t->fd4 = r;
+        big_buffers(r, false);
+    }
+    if (helper && want6) {
+        if ((r = mksock(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) < 0)
+            return r;
+        t->fd6 = r;
+        big_buffers(r, false);
+        /* A raw ICMPv6 socket gets a copy of every ICMPv6 packet: this one
+         * only sends, so let nothing in. */
+        struct icmp6_filter f;
+        ICMP6_FILTER_SETBLOCKALL(&f);
+        if (setsockopt(r, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
+            return -errno;
+    }
+    return 0;
+}
+
 ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
                              icr_sweep **ret_sweep) {
     const struct icr_sweep_opts defaults = ICR_SWEEP_OPTS_INIT;
@@ -350,20 +416,22 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
     icr__sipkey_load(&s->key, keybytes);
     s->o.seed = seed;
     icr__perm_init(&s->perm, n, seed);
-    icr__perm_iter_init(&s->it, &s->perm, opts->shards, opts->shard, 0);
+    s->per_pass = icr__perm_shard_count(n, opts->shards, opts->shard);
 
-    s->slots = calloc(NSLOTS, sizeof(*s->slots));
-    s->free_slots = calloc(NSLOTS, sizeof(*s->free_slots));
     s->bitmap_bytes = (size_t)((n + 63) / 64) * 8;
     s->alive = map_bitmap(s->bitmap_bytes);
     s->erred = map_bitmap(s->bitmap_bytes);
-    if (!s->slots || !s->free_slots || !s->alive || !s->erred) {
+    if (!s->alive || !s->erred) {
         r = ICR_ENOMEM;
         goto fail;
     }
-    for (uint32_t i = 0; i < NSLOTS; i++)
-        s->free_slots[i] = NSLOTS - 1 - i;
-    s->nfree = NSLOTS;
+    s->nsenders = choose_senders(s);
+    s->tx[0].fd4 = s->fd4_send;
+    s->tx[0].fd6 = s->fd6;
+    s->tx[1].fd4 = s->tx[1].fd6 = -1;
+    for (unsigned i = 0; i < s->nsenders; i++)
+        if ((r = tx_init(&s->tx[i], s, i == 1, want4, want6)) < 0)
+            goto fail;
 
     /* The template: the constant part of every Echo Request. */
     s->icmp_len = ICR__ICMP_HDR_LEN + opts->payload_size;
@@ -377,6 +445,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
 
     if ((r = icr__ring_new(NSLOTS, opts->flags & ICR_SWEEP_SINGLE_RECV, &s->ring)) < 0)
         goto fail;
+    s->tx[0].ring = s->ring;
     if (s->fd4_recv >= 0 && (r = s->src4 = icr__ring_add_recv(s->ring, s->fd4_recv)) < 0)
         goto fail;
     if (s->fd6 >= 0 && (r = s->src6 = icr__ring_add_recv(s->ring, s->fd6)) < 0)
@@ -392,31 +461,43 @@ fail:
 ICR_EXPORT icr_sweep *icr_sweep_free(icr_sweep *s) {
     if (!s)
         return NULL;
+    if (s->helper_started) {
+        atomic_store_explicit(&s->stop, 1, memory_order_relaxed);
+        pthread_join(s->helper, NULL);
+    }
     /* The ring goes first: its exit cancels the receives still pointing at
      * the sockets and slots. */
     s->ring = icr__ring_free(s->ring);
+    for (unsigned i = 0; i < 2; i++) {
+        free(s->tx[i].slots);
+        free(s->tx[i].free_slots);
+    }
+    if (s->tx[1].fd4 >= 0)
+        close(s->tx[1].fd4);
+    if (s->tx[1].fd6 >= 0)
+        close(s->tx[1].fd6);
     close_sockets(s);
     if (s->alive)
         munmap((void *)s->alive, s->bitmap_bytes);
     if (s->erred)
         munmap((void *)s->erred, s->bitmap_bytes);
-    free(s->slots);
-    free(s->free_slots);
     free(s);
     return NULL;
 }
 
-/* Stamp the probe for (index, probe) into slot and queue it. */
-static int queue_probe(struct icr_sweep *s, uint64_t index) {
+/* Stamp the probe for (index, current pass) into one of t's slots and
+ * queue it on t's ring. */
+static int queue_probe(struct tx *t, uint64_t index) {
+    struct icr_sweep *s = t->s;
     struct icr_addr dst;
     int r = icr_targets_get(s->targets, index, &dst);
     if (r < 0)
         return r;
 
-    uint32_t id = s->free_slots[--s->nfree];
-    struct slot *sl = &s->slots[id];
+    uint32_t id = t->free_slots[--t->nfree];
+    struct slot *sl = &t->slots[id];
     uint64_t h = probe_hash(s, &dst, s->pass);
-    uint64_t t = (uint64_t)real_ns();
+    uint64_t sent_ns = (uint64_t)real_ns();
     bool v4 = dst.family == AF_INET;
     bool hdrincl = v4 && s->privileged;
     uint8_t *icmp = sl->pkt + (hdrincl ? ICR__IPV4_HDR_LEN : 0);
@@ -425,8 +506,8 @@ static int queue_probe(struct icr_sweep *s, uint64_t index) {
     if (!v4)
         icmp[0] = ICR__ICMP6_ECHO_REQUEST;
     uint8_t *pl = icmp + ICR__ICMP_HDR_LEN;
-    put_be64(pl, payload_mac(s, h, index, t));
-    put_be64(pl + 8, t);
+    put_be64(pl, payload_mac(s, h, index, sent_ns));
+    put_be64(pl + 8, sent_ns);
     put_be64(pl + 16, index);
     put_be32(pl + 24, s->pass);
     icr__echo_stamp(icmp, AF_INET, s->base_sum, (uint16_t)h, (uint16_t)(h >> 16));
@@ -466,11 +547,11 @@ static int queue_probe(struct icr_sweep *s, uint64_t index) {
     if (v4) {
         sl->sa.v4 = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = dst.v4};
         salen = sizeof(sl->sa.v4);
-        fd = s->fd4_send;
+        fd = t->fd4;
     } else {
         sl->sa.v6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_addr = dst.v6};
         salen = sizeof(sl->sa.v6);
-        fd = s->fd6;
+        fd = t->fd6;
     }
     sl->iov = (struct iovec){.iov_base = sl->pkt, .iov_len = len};
     sl->mh = (struct msghdr){.msg_name = &sl->sa, .msg_namelen = salen, .msg_iov = &sl->iov,
@@ -487,12 +568,12 @@ static int queue_probe(struct icr_sweep *s, uint64_t index) {
             memcpy(CMSG_DATA(cm), &vals[k][1], sizeof(int));
         }
     }
-    r = icr__ring_queue_send(s->ring, fd, &sl->mh, id);
+    r = icr__ring_queue_send(t->ring, fd, &sl->mh, id);
     if (r < 0) {
-        s->free_slots[s->nfree++] = id;
+        t->free_slots[t->nfree++] = id;
         return r;
     }
-    s->inflight++;
+    t->inflight++;
     return 0;
 }
 
@@ -616,17 +697,25 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
         s->o.on_result(&res, s->o.userdata);
 }
 
+static void on_sent(struct tx *t, const struct icr__completion *c) {
+    struct icr_sweep *s = t->s;
+    t->free_slots[t->nfree++] = (uint32_t)c->user;
+    t->inflight--;
+    count(c->res >= 0 ? &s->c.sent : &s->c.send_errors);
+    if (c->res < 0)
+        atomic_store_explicit(&s->last_send_error, -c->res, memory_order_relaxed);
+}
+
 static void on_completion(const struct icr__completion *c, void *ud) {
     struct icr_sweep *s = ud;
-    if (c->kind == ICR__CQ_SEND) {
-        s->free_slots[s->nfree++] = (uint32_t)c->user;
-        s->inflight--;
-        count(c->res >= 0 ? &s->c.sent : &s->c.send_errors);
-        if (c->res < 0)
-            atomic_store_explicit(&s->last_send_error, -c->res, memory_order_relaxed);
-        return;
-    }
-    on_recv(s, c);
+    if (c->kind == ICR__CQ_SEND)
+        on_sent(&s->tx[0], c);
+    else
+        on_recv(s, c);
+}
+
+static void on_helper_completion(const struct icr__completion *c, void *ud) {
+    on_sent(ud, c); /* the helper's ring only sends */
 }
 
 static void enter_cooldown(struct icr_sweep *s, int64_t now) {
@@ -657,7 +746,68 @@ static bool rx_backlogged(const struct icr_sweep *s) {
 
 /* Queue what the rate and the slots allow.  Returns how long the sender
  * could sleep before it has more to do (0: go on at once). */
+static bool pass_done(const struct icr_sweep *s) {
+    return atomic_load_explicit(&s->next_pos, memory_order_relaxed) >= s->per_pass;
+}
+
+/* Queue up to `budget` probes from t: as many as its free slots, its rate
+ * tokens and the positions left in the pass allow.  Positions are handed
+ * out by one atomic counter, so two senders never send the same probe. */
+static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget) {
+    struct icr_sweep *s = t->s;
+    uint32_t want = budget < t->nfree ? budget : t->nfree;
+    if (want == 0 || pass_done(s))
+        return 0;
+    want = icr__rl_take(&t->rl, now, want);
+    if (want == 0)
+        return 0;
+    uint64_t k0 = atomic_fetch_add_explicit(&s->next_pos, want, memory_order_relaxed);
+    if (k0 >= s->per_pass)
+        return 0;
+    uint32_t got = s->per_pass - k0 < want ? (uint32_t)(s->per_pass - k0) : want;
+    for (uint32_t k = 0; k < got; k++) {
+        uint64_t pos = icr__perm_shard_pos(s->o.shards, s->o.shard, k0 + k);
+        if (queue_probe(t, icr__perm_at(&s->perm, pos)) < 0)
+            count(&s->c.send_errors);
+    }
+    return got;
+}
+
+/* The helper thread: a second sender with its own ring (made here: a
+ * SINGLE_ISSUER ring belongs to the thread that creates it).  It only
+ * sends; every reply is received and matched by the stepping thread. */
+static void *helper_main(void *arg) {
+    struct tx *t = arg;
+    struct icr_sweep *s = t->s;
+    if (icr__ring_new(NSLOTS, true, &t->ring) < 0)
+        goto out; /* the stepping thread sends everything alone */
+    for (;;) {
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+            break;
+        uint32_t got = 0;
+        if (!rx_backlogged(s)) {
+            got = send_some(t, mono_ns(), s->o.batch);
+            if (got == 0 && pass_done(s))
+                break;
+        }
+        /* Nothing queued (slots or receiver busy): wait up to 100 us for
+         * send completions instead of spinning. */
+        (void)icr__ring_submit(t->ring, got ? 0 : 100000);
+        (void)icr__ring_reap(t->ring, on_helper_completion, t);
+    }
+    while (t->inflight) {
+        (void)icr__ring_submit(t->ring, 1000000);
+        (void)icr__ring_reap(t->ring, on_helper_completion, t);
+    }
+out:
+    atomic_store_explicit(&s->helper_done, 1, memory_order_release);
+    return NULL;
+}
+
+/* Queue what the rate and the slots allow.  Returns how long the sender
+ * could sleep before it has more to do (0: go on at once). */
 static int64_t fill(struct icr_sweep *s, int64_t now) {
+    struct tx *t = &s->tx[0];
     if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         s->stopped = true;
         enter_cooldown(s, now);
@@ -669,7 +819,11 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
     }
     uint32_t queued = 0;
     while (queued < s->o.batch) {
-        if (s->it.done == s->it.count) {
+        if (pass_done(s)) {
+            /* The helper may still be sending its last positions. */
+            if (s->helper_started &&
+                !atomic_load_explicit(&s->helper_done, memory_order_acquire))
+                return queued ? 0 : 100000;
             /* End of a pass: the next probe to the same targets waits for
              * the interval, so probes to one host are spaced, not
              * back to back. */
@@ -682,38 +836,27 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
                 return next - now;
             s->pass++;
             s->pass_start_ns = now;
-            icr__perm_iter_init(&s->it, &s->perm, s->o.shards, s->o.shard, 0);
+            atomic_store_explicit(&s->next_pos, 0, memory_order_relaxed);
         }
-        if (s->nfree == 0)
+        if (t->nfree == 0)
             return queued ? 0 : 1000000; /* wait for send completions */
-        uint32_t want = s->o.batch - queued;
-        if (want > s->nfree)
-            want = s->nfree;
-        uint64_t left = s->it.count - s->it.done;
-        if (want > left)
-            want = (uint32_t)left;
-        uint32_t got = icr__rl_take(&s->rl, now, want);
-        if (got == 0)
-            return queued ? 0 : icr__rl_wait_ns(&s->rl, now);
-        for (uint32_t k = 0; k < got; k++) {
-            uint64_t index;
-            if (!icr__perm_iter_next(&s->it, &index))
-                break;
-            if (queue_probe(s, index) < 0) {
-                count(&s->c.send_errors);
+        uint32_t got = send_some(t, now, s->o.batch - queued);
+        if (got == 0) {
+            if (pass_done(s))
                 continue;
-            }
-            queued++;
+            return queued ? 0 : icr__rl_wait_ns(&t->rl, now);
         }
+        queued += got;
     }
     return 0;
 }
 
 static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
+    const struct tx *t = &s->tx[0];
     if (s->state == SENDING) {
-        if (s->it.done < s->it.count && s->nfree)
-            return icr__rl_wait_ns(&s->rl, now);
-        if (s->it.done == s->it.count && (!s->o.count || s->pass + 1 < s->o.count)) {
+        if (!pass_done(s) && t->nfree)
+            return icr__rl_wait_ns(&t->rl, now);
+        if (pass_done(s) && (!s->o.count || s->pass + 1 < s->o.count)) {
             int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9) - now;
             return next > 0 ? next : 0;
         }
@@ -736,10 +879,16 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
         s->start_ns = s->pass_start_ns = now;
         /* A burst of at least one batch, or the engine could never fill a
          * batch at low rates; rate * 10 ms so a late wake-up catches up. */
-        uint64_t burst = s->o.rate / 100;
+        uint64_t rate = s->o.rate / s->nsenders;
+        uint64_t burst = rate / 100;
         if (burst < s->o.batch)
             burst = s->o.batch;
-        icr__rl_init(&s->rl, s->o.rate, (uint32_t)(burst > 65536 ? 65536 : burst), now);
+        for (unsigned i = 0; i < s->nsenders; i++)
+            icr__rl_init(&s->tx[i].rl, rate + (i == 0 ? s->o.rate % s->nsenders : 0),
+                         (uint32_t)(burst > 65536 ? 65536 : burst), now);
+        if (s->nsenders == 2 &&
+            pthread_create(&s->helper, NULL, helper_main, &s->tx[1]) == 0)
+            s->helper_started = true;
     }
 
     int64_t wait = 0;
@@ -764,10 +913,14 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
     /* Nothing is left to learn once every target has answered every probe
      * (fping ends there too): skip the rest of the cooldown. */
     if (s->state == COOLDOWN && s->o.count &&
-        atomic_load_explicit(&s->c.replies, memory_order_relaxed) >= s->it.count * s->o.count &&
-        atomic_load_explicit(&s->c.hits, memory_order_relaxed) >= s->it.count)
+        atomic_load_explicit(&s->c.replies, memory_order_relaxed) >= s->per_pass * s->o.count &&
+        atomic_load_explicit(&s->c.hits, memory_order_relaxed) >= s->per_pass)
         s->cooldown_end_ns = now;
-    if (s->state == COOLDOWN && now >= s->cooldown_end_ns && s->inflight == 0) {
+    if (s->state == COOLDOWN && now >= s->cooldown_end_ns && s->tx[0].inflight == 0) {
+        if (s->helper_started) { /* it has seen stop or the end of the pass */
+            pthread_join(s->helper, NULL);
+            s->helper_started = false;
+        }
         s->state = DONE;
         return s->stopped ? ICR_ESTOPPED : 0;
     }
@@ -808,8 +961,8 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
     int64_t now = mono_ns();
     *ret = (struct icr_sweep_stats){
         .size = sizeof(*ret),
-        .targets = s->it.count,
-        .planned = s->it.count * s->o.count, /* 0: until stopped */
+        .targets = s->per_pass,
+        .planned = s->per_pass * s->o.count, /* 0: until stopped */
         .sent = atomic_load_explicit(&s->c.sent, memory_order_relaxed),
         .send_errors = atomic_load_explicit(&s->c.send_errors, memory_order_relaxed),
         .hits = atomic_load_explicit(&s->c.hits, memory_order_relaxed),
@@ -824,6 +977,7 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
         .done = s->state == DONE,
         .multishot = icr__ring_multishot(s->ring),
         .last_send_error = atomic_load_explicit(&s->last_send_error, memory_order_relaxed),
+        .senders = s->nsenders,
     };
     return 0;
 }

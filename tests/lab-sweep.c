@@ -163,6 +163,25 @@ static void test_basic_single_recv(void **state) {
     run_basic(ICR_SWEEP_SINGLE_RECV, false);
 }
 
+static void test_two_senders(void **state) {
+    (void)state;
+    /* The helper thread and the stepping thread share one pass: every
+     * target probed exactly once between them, every reply matched. */
+    icr_targets *t = targets("198.18.32.0/20", "2001:db8:1::5:0/116", NULL);
+    struct collect c;
+    struct icr_sweep_stats st;
+    struct icr_sweep_opts o = quick_opts();
+    o.senders = 2;
+    collect_init(&c, t);
+    assert_int_equal(sweep(t, &o, &c, &st), 0);
+    assert_int_equal(st.senders, 2);
+    assert_int_equal(st.sent, c.n);
+    assert_int_equal(st.duplicates, 0);
+    expect_all(&c, &st);
+    free(c.seen);
+    icr_targets_free(t);
+}
+
 static void test_ipv6_and_mixed(void **state) {
     (void)state;
     icr_targets *t = targets("2001:db8:1::/120", "198.19.3.0/28", "2001:db8:2::/124", NULL);
@@ -566,6 +585,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_multishot),
         cmocka_unit_test(test_basic_single_recv),
+        cmocka_unit_test(test_two_senders),
         cmocka_unit_test(test_ipv6_and_mixed),
         cmocka_unit_test(test_hop_limit_v6),
         cmocka_unit_test(test_unprivileged),

@@ -39,6 +39,7 @@ static const char sweep_help[] =
     "  --tclass TCLASS    DS field / traffic class, 0-255 (default 0)\n"
     "  --size BYTES       payload size, 32-1400 (default 56)\n"
     "  --batch N          sends queued per io_uring_enter, 1-1024 (default 128)\n"
+    "  --senders N        sending threads: 0 = choose (default), 1 or 2\n"
     "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
@@ -93,7 +94,7 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     enum {
         OPT_EXCLUDE = 256, OPT_EXCLUDE_FILE, OPT_KEEP_NETBCAST, OPT_INTERVAL, OPT_COOLDOWN,
-        OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_PRIV,
+        OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_SENDERS, OPT_PRIV,
         OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT,
     };
     static const struct option longopts[] = {
@@ -113,6 +114,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"tclass", required_argument, NULL, OPT_TCLASS},
         {"size", required_argument, NULL, OPT_SIZE},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"senders", required_argument, NULL, OPT_SENDERS},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"single-recv", no_argument, NULL, OPT_SINGLE_RECV},
@@ -201,6 +203,11 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         case OPT_PRIV: so->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: so->privilege = ICR_UNPRIVILEGED; break;
         case OPT_SINGLE_RECV: so->flags |= ICR_SWEEP_SINGLE_RECV; break;
+        case OPT_SENDERS:
+            if (cli_parse_u64(optarg, 0, 2, &v) < 0)
+                return bad_value("--senders", optarg, "0-2");
+            so->senders = (uint32_t)v;
+            break;
         case OPT_ALL_REPLIES: so->flags |= ICR_SWEEP_ALL_REPLIES; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "text"))
@@ -489,10 +496,11 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
     fprintf(stderr, "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n", st->kernel_drops,
             st->send_errors);
     fprintf(stderr,
-            "elapsed %.3f s, send rate %.0f pps, receive path %s, seed %" PRIu64
+            "elapsed %.3f s, send rate %.0f pps, %" PRIu32 " sender%s, receive path %s, seed %" PRIu64
             " shard %" PRIu32 "/%" PRIu32 "\n",
-            elapsed, send_s > 0 ? (double)st->sent / send_s : 0.0,
-            st->multishot ? "multishot" : "one-shot", c->opts.seed, c->opts.shard,
+            elapsed, send_s > 0 ? (double)st->sent / send_s : 0.0, st->senders,
+            st->senders == 1 ? "" : "s", st->multishot ? "multishot" : "one-shot", c->opts.seed,
+            c->opts.shard,
             c->opts.shards);
     if (interrupted)
         fprintf(stderr, "interrupted: sending stopped after %" PRIu64 " of %" PRIu64
