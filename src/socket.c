@@ -16,13 +16,12 @@
 #include <unistd.h>
 
 #include <linux/errqueue.h>
-#include <linux/icmp.h> /* ICMP_FILTER, struct icmp_filter (no glibc twin) */
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "icmpring.h"
 #include "packet.h"
+#include "sockopt.h"
 
 /* Headroom on top of the largest payload sent: outer IPv4 header with
  * options (60) + ICMP header (8), and, for errors, the quoted packet, which
@@ -61,76 +60,6 @@ static int grow(uint8_t **buf, size_t *cap, size_t need) {
     return 0;
 }
 
-static int setopt_int(int fd, int level, int name, int value) {
-    if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
-        return -errno;
-    return 0;
-}
-
-/* Options every socket gets.  Failures here are real errors: each one is
- * needed for correct results (timestamps, TTL, errors on ping sockets). */
-static int configure(struct icr_socket *s) {
-    int fd = s->fd, r;
-
-    /* Kernel receive timestamps (CLOCK_REALTIME): RTTs then exclude the time
-     * the reply waited in the socket queue for us to be scheduled. */
-    if ((r = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0)
-        return r;
-
-    if (s->family == AF_INET) {
-        if (s->privileged) {
-            /* Let through only what a pinger can use: Echo Reply and the
-             * error messages.  Echo Requests addressed to this host (and our
-             * own, when pinging ourselves) would otherwise wake us for
-             * nothing.  Bits set = types blocked (raw(7)). */
-            struct icmp_filter f = {
-                .data = ~((1u << ICR__ICMP4_ECHO_REPLY) | (1u << ICR__ICMP4_UNREACH) |
-                          (1u << 4) /* source quench */ | (1u << ICR__ICMP4_REDIRECT) |
-                          (1u << ICR__ICMP4_TIME_EXCEEDED) | (1u << ICR__ICMP4_PARAM_PROBLEM)),
-            };
-            if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
-                return -errno;
-        } else {
-            /* A ping socket hands us the ICMP message without its IP header:
-             * the TTL comes as a cmsg, and ICMP errors only through the
-             * error queue (IP_RECVERR), never as ordinary reads. */
-            if ((r = setopt_int(fd, IPPROTO_IP, IP_RECVTTL, 1)) < 0)
-                return r;
-            if ((r = setopt_int(fd, IPPROTO_IP, IP_RECVERR, 1)) < 0)
-                return r;
-        }
-    } else {
-        if ((r = setopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)) < 0)
-            return r;
-        if (s->privileged) {
-            struct icmp6_filter f;
-            ICMP6_FILTER_SETBLOCKALL(&f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_ECHO_REPLY, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_UNREACH, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_PACKET_TOO_BIG, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_TIME_EXCEEDED, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_PARAM_PROBLEM, &f);
-            if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
-                return -errno;
-        } else if ((r = setopt_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1)) < 0) {
-            return r;
-        }
-    }
-    return 0;
-}
-
-static int open_fd(int family, bool raw) {
-    int proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-    int fd = socket(family, (raw ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, proto);
-    if (fd >= 0)
-        return fd;
-    /* EPERM: no CAP_NET_RAW.  EACCES: a ping socket for a gid outside
-     * net.ipv4.ping_group_range (which also governs IPv6 ping sockets). */
-    if (errno == EPERM || errno == EACCES)
-        return ICR_ESOCKPERM;
-    return -errno;
-}
-
 ICR_EXPORT int icr_socket_open(const struct icr_socket_opts *opts, icr_socket **ret_sock) {
     const struct icr_socket_opts defaults = ICR_SOCKET_OPTS_INIT;
     struct icr_addr src = {.family = AF_UNSPEC};
@@ -164,8 +93,9 @@ ICR_EXPORT int icr_socket_open(const struct icr_socket_opts *opts, icr_socket **
         .dgram_id = -1,
     };
 
+    const int proto = opts->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
     if (opts->privilege != ICR_UNPRIVILEGED) {
-        r = open_fd(opts->family, true);
+        r = icr__icmp_socket(opts->family, SOCK_RAW, proto);
         if (r >= 0) {
             s->fd = r;
             s->privileged = true;
@@ -174,13 +104,13 @@ ICR_EXPORT int icr_socket_open(const struct icr_socket_opts *opts, icr_socket **
         }
     }
     if (s->fd < 0) {
-        r = open_fd(opts->family, false);
+        r = icr__icmp_socket(opts->family, SOCK_DGRAM, proto);
         if (r < 0)
             goto fail;
         s->fd = r;
     }
 
-    if ((r = configure(s)) < 0)
+    if ((r = icr__icmp_rx_setup(s->fd, s->family, s->privileged, true)) < 0)
         goto fail;
 
     if (opts->source) {
@@ -263,7 +193,7 @@ ICR_EXPORT int icr_socket_set_broadcast(icr_socket *s, bool allow) {
         return ICR_EINVAL;
     if (s->fd < 0)
         return ICR_ESOCKUNAVAIL;
-    if ((r = setopt_int(s->fd, SOL_SOCKET, SO_BROADCAST, allow ? 1 : 0)) < 0)
+    if ((r = icr__setopt_int(s->fd, SOL_SOCKET, SO_BROADCAST, allow ? 1 : 0)) < 0)
         return r;
     s->broadcast = allow;
     return 0;
@@ -274,18 +204,18 @@ ICR_EXPORT int icr_socket_set_broadcast(icr_socket *s, bool allow) {
 static int apply_ttl_tclass(struct icr_socket *s, int ttl, int tclass) {
     int r;
     if (ttl != s->cur_ttl) {
-        r = s->family == AF_INET ? setopt_int(s->fd, IPPROTO_IP, IP_TTL, ttl)
-                                 : setopt_int(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl);
+        r = s->family == AF_INET ? icr__setopt_int(s->fd, IPPROTO_IP, IP_TTL, ttl)
+                                 : icr__setopt_int(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl);
         if (r < 0)
             return r;
         if (s->family == AF_INET6 &&
-            (r = setopt_int(s->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl)) < 0)
+            (r = icr__setopt_int(s->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl)) < 0)
             return r;
         s->cur_ttl = ttl;
     }
     if (tclass != s->cur_tclass) {
-        r = s->family == AF_INET ? setopt_int(s->fd, IPPROTO_IP, IP_TOS, tclass)
-                                 : setopt_int(s->fd, IPPROTO_IPV6, IPV6_TCLASS, tclass);
+        r = s->family == AF_INET ? icr__setopt_int(s->fd, IPPROTO_IP, IP_TOS, tclass)
+                                 : icr__setopt_int(s->fd, IPPROTO_IPV6, IPV6_TCLASS, tclass);
         if (r < 0)
             return r;
         s->cur_tclass = tclass;

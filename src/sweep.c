@@ -29,7 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/icmp.h> /* ICMP_FILTER */
 #include <linux/sock_diag.h> /* SK_MEMINFO_* */
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -41,6 +40,7 @@
 #include "ratelimit.h"
 #include "ring.h"
 #include "siphash.h"
+#include "sockopt.h"
 
 /* Payload layout (network byte order), the first ICR__SWEEP_HDR bytes:
  *   0  u64 payload MAC = SipHash(key, h ^ index, sent_ns)
@@ -190,59 +190,21 @@ static uint64_t payload_mac(const struct icr_sweep *s, uint64_t h, uint64_t inde
     return icr__siphash24_2u64(&s->key, h ^ index, t);
 }
 
-static int setopt(int fd, int level, int name, int v) {
-    return setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
-}
-
 /* Big kernel buffers: a sweep at full speed gets replies in bursts far
  * beyond the default 208 KiB.  SO_*BUFFORCE needs CAP_NET_ADMIN; without
  * it the plain option (capped by net.core.*mem_max) is the best we get. */
 static void big_buffers(int fd, bool rx) {
     int sz = 32 << 20;
-    if (setopt(fd, SOL_SOCKET, rx ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, sz) < 0)
-        (void)setopt(fd, SOL_SOCKET, rx ? SO_RCVBUF : SO_SNDBUF, sz);
+    if (icr__setopt_int(fd, SOL_SOCKET, rx ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, sz) < 0)
+        (void)icr__setopt_int(fd, SOL_SOCKET, rx ? SO_RCVBUF : SO_SNDBUF, sz);
 }
 
 static int open_recv_opts(struct icr_sweep *s, int fd, int family) {
-    int r;
     big_buffers(fd, true);
-    if ((r = setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0)
-        return r;
     /* The kernel's count of packets this socket dropped (buffer full). */
-    (void)setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
-    if (family == AF_INET) {
-        if (s->privileged) {
-            struct icmp_filter f = {
-                .data = ~((1u << ICR__ICMP4_ECHO_REPLY) | (1u << ICR__ICMP4_UNREACH) |
-                          (1u << ICR__ICMP4_TIME_EXCEEDED) | (1u << ICR__ICMP4_PARAM_PROBLEM)),
-            };
-            if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
-                return -errno;
-        } else if ((r = setopt(fd, IPPROTO_IP, IP_RECVTTL, 1)) < 0) {
-            return r;
-        }
-    } else {
-        if ((r = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)) < 0)
-            return r;
-        if (s->privileged) {
-            struct icmp6_filter f;
-            ICMP6_FILTER_SETBLOCKALL(&f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_ECHO_REPLY, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_UNREACH, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_TIME_EXCEEDED, &f);
-            ICMP6_FILTER_SETPASS(ICR__ICMP6_PARAM_PROBLEM, &f);
-            if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
-                return -errno;
-        }
-    }
-    return 0;
-}
-
-static int mksock(int family, int type, int proto) {
-    int fd = socket(family, type | SOCK_CLOEXEC, proto);
-    if (fd >= 0)
-        return fd;
-    return (errno == EPERM || errno == EACCES) ? ICR_ESOCKPERM : -errno;
+    (void)icr__setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+    /* No error queue: the engine reads only the normal queue. */
+    return icr__icmp_rx_setup(fd, family, s->privileged, false);
 }
 
 /* Privileged: IPv4 sends go through IPPROTO_RAW with IP_HDRINCL (we write
@@ -255,27 +217,27 @@ static int open_sockets(struct icr_sweep *s, bool want4, bool want6, bool privil
     s->privileged = privileged;
     if (want4) {
         if (privileged) {
-            if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+            if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
                 return r;
             s->fd4_send = r;
             big_buffers(s->fd4_send, false);
-            if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
+            if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
                 return r;
             s->fd4_recv = r;
         } else {
-            if ((r = mksock(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) < 0)
+            if ((r = icr__icmp_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) < 0)
                 return r;
             s->fd4_send = s->fd4_recv = r;
             big_buffers(r, false);
-            if ((r = setopt(r, IPPROTO_IP, IP_TTL, s->o.ttl)) < 0 ||
-                (r = setopt(s->fd4_send, IPPROTO_IP, IP_TOS, s->o.traffic_class)) < 0)
+            if ((r = icr__setopt_int(r, IPPROTO_IP, IP_TTL, s->o.ttl)) < 0 ||
+                (r = icr__setopt_int(s->fd4_send, IPPROTO_IP, IP_TOS, s->o.traffic_class)) < 0)
                 return r;
         }
         if ((r = open_recv_opts(s, s->fd4_recv, AF_INET)) < 0)
             return r;
     }
     if (want6) {
-        if ((r = mksock(AF_INET6, privileged ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMPV6)) < 0)
+        if ((r = icr__icmp_socket(AF_INET6, privileged ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMPV6)) < 0)
             return r;
         s->fd6 = r;
         big_buffers(r, false);
@@ -344,13 +306,13 @@ static int tx_init(struct tx *t, struct icr_sweep *s, bool helper, bool want4, b
         t->free_slots[i] = NSLOTS - 1 - i;
     t->nfree = NSLOTS;
     if (helper && want4) {
-        if ((r = mksock(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+        if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
             return r;
         t->fd4 = r;
         big_buffers(r, false);
     }
     if (helper && want6) {
-        if ((r = mksock(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) < 0)
+        if ((r = icr__icmp_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) < 0)
             return r;
         t->fd6 = r;
         big_buffers(r, false);

@@ -63,6 +63,16 @@ static void add_rtt(struct ping_stats *st, double ms) {
     st->received++;
 }
 
+/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code. */
+static void print_error_line(const char *from, unsigned long long seq, int family, int type,
+                             int code) {
+    const char *msg = icr_icmp_message(family, type, code);
+    if (msg)
+        printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
+    else
+        printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from, seq, type, code);
+}
+
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
     enum { OPT_PRIV = 256, OPT_UNPRIV };
     static const struct option longopts[] = {
@@ -201,13 +211,8 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
                    from, seq, r->ttl, ms, dup ? " (DUP!)" : "");
     } else {
         x->st->errors++;
-        const char *msg = icr_icmp_message(r->target.family, r->type, r->code);
-        if (!x->c->quiet) {
-            if (msg)
-                printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
-            else
-                printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from, seq, r->type, r->code);
-        }
+        if (!x->c->quiet)
+            print_error_line(from, seq, r->target.family, r->type, r->code);
     }
     fflush(stdout);
 }
@@ -387,14 +392,9 @@ int cmd_ping(int argc, char **argv) {
                 got = true;
             } else {
                 st.errors++;
-                const char *msg = icr_icmp_message(rep.family, rep.type, rep.code);
-                if (!c.quiet) {
-                    if (msg)
-                        printf("From %s icmp_seq=%llu %s\n", from_s, (unsigned long long)seq, msg);
-                    else
-                        printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from_s,
-                               (unsigned long long)seq, rep.type, rep.code);
-                }
+                if (!c.quiet)
+                    print_error_line(from_s, (unsigned long long)seq, rep.family, rep.type,
+                                     rep.code);
                 got = true;
             }
             fflush(stdout);

@@ -1,0 +1,23 @@
+/* sockopt.h - ICMP socket plumbing shared by the classic sockets (socket.c)
+ * and the engine (sweep.c): opening raw or datagram ICMP sockets with the
+ * privilege errors icmplib reports, and the receive options both need. */
+#ifndef ICR_SOCKOPT_H
+#define ICR_SOCKOPT_H
+
+#include <stdbool.h>
+
+/* setsockopt of an int: 0 or -errno. */
+int icr__setopt_int(int fd, int level, int name, int value);
+
+/* socket(family, type | SOCK_CLOEXEC, proto): the descriptor, ICR_ESOCKPERM
+ * when the kernel says EPERM/EACCES, or -errno. */
+int icr__icmp_socket(int family, int type, int proto);
+
+/* Receive options: kernel timestamps (SO_TIMESTAMPNS), the reply's TTL or
+ * hop limit where no IP header carries it, and on raw sockets an ICMP
+ * filter that lets in only Echo Replies and error messages.  `errqueue`
+ * also asks a datagram socket for ICMP errors on its error queue
+ * (IP_RECVERR), for callers that read that queue.  0 or -errno. */
+int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue);
+
+#endif /* ICR_SOCKOPT_H */
