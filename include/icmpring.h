@@ -468,7 +468,11 @@ ICR_EXPORT icr_sweep *icr_sweep_free(icr_sweep *s);
 /* Run to completion: send every probe at the rate, then wait `cooldown`
  * seconds for late replies, calling on_result as replies arrive.
  * Returns 0 when done, ICR_ESTOPPED when icr_sweep_stop() ended the sending
- * early (the cooldown still ran: nothing received is lost), or an error. */
+ * early (the cooldown still ran: nothing received is lost), ICR_EIFDOWN
+ * when the interface went down or the path to the targets went away (the
+ * kernel refused every probe for a while after probes had left; results
+ * received until then are all reported), a negative errno when the kernel
+ * refused every probe from the start (e.g. -ENETUNREACH), or an error. */
 ICR_EXPORT int icr_sweep_run(icr_sweep *s);
 
 /* Do one round of work, waiting at most timeout_ns (0 = don't wait) for

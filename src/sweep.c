@@ -136,6 +136,8 @@ struct icr_sweep {
     uint32_t last_ovfl4, last_ovfl6;
     uint64_t backlog_pauses;  /* times the sender waited for the receiver */
     _Atomic int last_send_error;
+    _Atomic uint32_t fail_streak; /* probes refused in a row */
+    _Atomic int fatal;        /* why sending had to end early, 0 if it need not */
 };
 
 static int64_t mono_ns(void) {
@@ -659,13 +661,40 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
         s->o.on_result(&res, s->o.userdata);
 }
 
+/* After this many refused probes in a row the sweep ends early rather than
+ * burn through the rest of the space.  At full speed that is a few
+ * milliseconds; one refused target among live ones never gets near it. */
+#define FAIL_STREAK_MAX 256
+
 static void on_sent(struct tx *t, const struct icr__completion *c) {
     struct icr_sweep *s = t->s;
     t->free_slots[t->nfree++] = (uint32_t)c->user;
     t->inflight--;
-    count(c->res >= 0 ? &s->c.sent : &s->c.send_errors);
-    if (c->res < 0)
-        atomic_store_explicit(&s->last_send_error, -c->res, memory_order_relaxed);
+    if (c->res >= 0) {
+        count(&s->c.sent);
+        atomic_store_explicit(&s->fail_streak, 0, memory_order_relaxed);
+        return;
+    }
+    count(&s->c.send_errors);
+    atomic_store_explicit(&s->last_send_error, -c->res, memory_order_relaxed);
+    int e = -c->res;
+    bool link = e == ENETDOWN || e == ENODEV || e == ENETUNREACH || e == EHOSTUNREACH ||
+                e == EADDRNOTAVAIL;
+    /* ENETDOWN/ENODEV: the interface itself is down or gone - nothing more
+     * will leave.  A long streak of any refusal after probes did leave
+     * means the path went away under us (a link going down takes its
+     * routes with it: ENETUNREACH); if nothing ever left, report the
+     * kernel's own reason. */
+    uint32_t streak = atomic_fetch_add_explicit(&s->fail_streak, 1, memory_order_relaxed) + 1;
+    int fatal = 0;
+    if (e == ENETDOWN || e == ENODEV)
+        fatal = ICR_EIFDOWN;
+    else if (streak >= FAIL_STREAK_MAX)
+        fatal = link && atomic_load_explicit(&s->c.sent, memory_order_relaxed) ? ICR_EIFDOWN : -e;
+    if (fatal) {
+        int none = 0;
+        (void)atomic_compare_exchange_strong(&s->fatal, &none, fatal);
+    }
 }
 
 static void on_completion(const struct icr__completion *c, void *ud) {
@@ -744,7 +773,8 @@ static void *helper_main(void *arg) {
     if (icr__ring_new(NSLOTS, true, &t->ring) < 0)
         goto out; /* the stepping thread sends everything alone */
     for (;;) {
-        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed) ||
+            atomic_load_explicit(&s->fatal, memory_order_relaxed))
             break;
         uint32_t got = 0;
         if (!rx_backlogged(s)) {
@@ -770,8 +800,10 @@ out:
  * could sleep before it has more to do (0: go on at once). */
 static int64_t fill(struct icr_sweep *s, int64_t now) {
     struct tx *t = &s->tx[0];
-    if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-        s->stopped = true;
+    if (atomic_load_explicit(&s->stop, memory_order_relaxed) ||
+        atomic_load_explicit(&s->fatal, memory_order_relaxed)) {
+        /* Stop sending; the cooldown still collects what is on its way. */
+        s->stopped = !atomic_load_explicit(&s->fatal, memory_order_relaxed);
         enter_cooldown(s, now);
         return 0;
     }
@@ -834,11 +866,17 @@ static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
     return 0;
 }
 
+/* What a finished sweep returns: the reason sending ended early, if any. */
+static int done_code(const struct icr_sweep *s) {
+    int fatal = atomic_load_explicit(&s->fatal, memory_order_relaxed);
+    return fatal ? fatal : s->stopped ? ICR_ESTOPPED : 0;
+}
+
 ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
     if (!s || timeout_ns < 0)
         return ICR_EINVAL;
     if (s->state == DONE)
-        return s->stopped ? ICR_ESTOPPED : 0;
+        return done_code(s);
 
     int64_t now = mono_ns();
     if (!s->started) {
@@ -889,7 +927,7 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
             s->helper_started = false;
         }
         s->state = DONE;
-        return s->stopped ? ICR_ESTOPPED : 0;
+        return done_code(s);
     }
     return 1;
 }

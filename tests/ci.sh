@@ -17,10 +17,13 @@ apt-get install -y -q --no-install-recommends \
 
 rm -rf build-ci build-asan
 meson setup build-ci --werror --buildtype=debugoptimized
+# Build every target (with -Werror), not only what the tests depend on.
+ninja -C build-ci
 status=0
 meson test -C build-ci --print-errorlogs || status=1
 
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dexamples=false
+ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite unit --print-errorlogs || status=1
 

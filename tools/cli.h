@@ -19,7 +19,7 @@ enum {
 
 #define CLI_EXIT_CODES_HELP                                                                  \
     "Exit codes: 0 success, 1 no (or not every) host answered, 2 name lookup failed,\n"      \
-    "            3 bad arguments, 4 system error (permission, socket, memory)"
+    "            3 bad arguments, 4 system error (permission, socket, memory, interface down)"
 
 /* The tool's only mutable global state: set by the SIGINT/SIGTERM handler. */
 extern volatile sig_atomic_t cli_stop;

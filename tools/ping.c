@@ -257,7 +257,8 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         if (ss.sending_done && st->received + st->errors >= ss.sent + ss.send_errors)
             break;
     }
-    if (r < 0 && r != ICR_ESTOPPED && !cli_stop) {
+    if (r < 0 && r != ICR_ESTOPPED && r != ICR_EIFDOWN && !icr_error_is(r, ICR_ESYSTEM) &&
+        !cli_stop) {
         cli_error("ping", "%s", icr_strerror(r));
         goto out;
     }
@@ -269,6 +270,10 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         exit_code = EXIT_USAGE;
         goto out;
     }
+    if (ss.send_errors)
+        cli_error("ping", "%llu of %llu probes refused: %s", (unsigned long long)ss.send_errors,
+                  (unsigned long long)(ss.sent + ss.send_errors),
+                  r == ICR_EIFDOWN ? icr_strerror(r) : strerror(ss.last_send_error));
     st->sent = ss.sent + ss.send_errors;
     st->send_failures = ss.send_errors;
     exit_code = st->received ? EXIT_ALIVE : st->send_failures == st->sent ? EXIT_SYSTEM : EXIT_DEAD;

@@ -61,7 +61,8 @@ static const char sweep_help[] =
     "the rest of the cooldown (what was received is still written).\n\n"
     "Exit codes: 0 every target answered, 1 some target did not, 2 name lookup\n"
     "            failed, 3 bad arguments, 4 system error (permission, io_uring,\n"
-    "            a file cannot be opened or written), 130 interrupted\n";
+    "            a file cannot be opened or written, the interface went down),\n"
+    "            130 interrupted\n";
 
 enum sweep_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
 

@@ -34,7 +34,7 @@ hosts24() { for i in $(seq 1 254); do echo "198.18.$1.$i"; done | sort; }
 # The "N hits" figure of a summary.
 hits() { sed -nE 's/.* ([0-9]+) hits \(.*/\1/p' "$tmp/$1.err"; }
 
-echo "1..30"
+echo "1..32"
 
 # 1-3: a /24 in text: every host once, exit 0, a summary on stderr.
 run t24 sweep 198.18.0.0/24
@@ -193,5 +193,24 @@ run help sweep --help
 run ver sweep --version
 ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out" && grep -q '130 interrupted' "$tmp/help.out" &&
       test "$(rc ver)" = 0 && grep -qE '^icmpring sweep [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/ver.out"; echo $?)" "--help and --version"
+
+# 31-32 (last: they take the lab's LAN down): the interface goes down in the
+# middle of a sweep.  Exit 4 with one line naming the reason, and every
+# reply that came before is written.
+timeout 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \
+    >"$tmp/down.stdout" 2>"$tmp/down.err" &
+pid=$!
+sleep 0.6
+ip link set "${ICR_LAB_IF_LAN:-lan}" down
+wait $pid
+rc=$?
+hits=$(sed -n 's/^.* probes sent of [0-9]*, \([0-9]*\) hits.*$/\1/p' "$tmp/down.err")
+ok "$(test $rc = 4 && grep -q '^icmpring sweep: the sweep failed: The network interface went down$' "$tmp/down.err" &&
+      test -n "$hits" && test "$hits" -gt 0 && test "$(wc -l <"$tmp/down.out")" = "$hits"; echo $?)" \
+    "interface down mid-sweep: exit 4, one line, the $hits hits before it written" || sed 's/^/# /' "$tmp/down.err"
+timeout 10 "$bin" ping -c 2 -i 0.1 198.18.0.1 >"$tmp/pdown.out" 2>"$tmp/pdown.err"
+rc=$?
+ok "$(test $rc = 4 && test "$(wc -l <"$tmp/pdown.err")" = 1 && grep -q 'Network is unreachable' "$tmp/pdown.err"; echo $?)" \
+    "ping with the interface down: exit 4 and one line" || sed 's/^/# /' "$tmp/pdown.err"
 
 [ $fails -eq 0 ]
