@@ -791,6 +791,7 @@ static void *helper_main(void *arg) {
         (void)icr__ring_submit(t->ring, 1000000);
         (void)icr__ring_reap(t->ring, on_helper_completion, t);
     }
+    t->ring = icr__ring_free(t->ring); /* nothing of it is in flight now */
 out:
     atomic_store_explicit(&s->helper_done, 1, memory_order_release);
     return NULL;

@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "icmpring.h"
+#include "lab-util.h"
 
 static const char *lab_env(const char *name, const char *fallback) {
     const char *v = getenv(name);
@@ -257,25 +257,6 @@ static void test_source_and_close(void **state) {
     assert_null(icr_socket_close(NULL));
 }
 
-/* Run fn in a child that has dropped root (uid/gid 65534).  The prober
- * namespace sets ping_group_range wide open, so ICMP datagram sockets work
- * there for any gid.  cmocka's assertions in the child end it non-zero. */
-static void as_nobody(void (*fn)(void)) {
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (setgid(65534) < 0 || setuid(65534) < 0)
-            _exit(99);
-        fn();
-        _exit(0);
-    }
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
-}
-
 #define CHILD_CHECK(cond)                                                                    \
     do {                                                                                     \
         if (!(cond)) {                                                                       \
@@ -336,7 +317,7 @@ static void unprivileged_body(void) {
 
 static void test_unprivileged(void **state) {
     (void)state;
-    as_nobody(unprivileged_body);
+    lab_as_nobody(unprivileged_body);
 }
 
 int main(void) {

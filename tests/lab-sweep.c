@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "icmpring.h"
+#include "lab-util.h"
 
 struct collect {
     uint64_t results, echo, error, dup;
@@ -249,18 +249,7 @@ static void unprivileged_child(void) {
 
 static void test_unprivileged(void **state) {
     (void)state;
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (setgid(65534) < 0 || setuid(65534) < 0)
-            _exit(99);
-        unprivileged_child();
-    }
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    lab_as_nobody(unprivileged_child);
 }
 
 static void test_count_and_all_replies(void **state) {

@@ -4,25 +4,9 @@
 # Runs inside the prober namespace (icmpring-lab run --tap -- ...); prints TAP.
 set -u
 
-bin=${ICMPRING:?ICMPRING must name the icmpring binary}
+# shellcheck source=tests/lab/tap.sh
+. "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
-n=0
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
-# run NAME ARGS... : run the tool, keep stdout/stderr/exit code
-run() {
-    local name=$1; shift
-    timeout 30 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    echo $? >"$tmp/$name.rc"
-}
-rc() { cat "$tmp/$1.rc"; }
-diag() { sed 's/^/# /' "$tmp/$1.out" "$tmp/$1.err"; }
 
 echo "1..26"
 

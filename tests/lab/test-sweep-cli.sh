@@ -7,28 +7,10 @@
 # (10000 pps default) and bounded by `timeout`.
 set -u
 
-bin=${ICMPRING:?ICMPRING must name the icmpring binary}
+# shellcheck source=tests/lab/tap.sh
+. "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
-n=0
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
-# run NAME ARGS... : run the tool, keep stdout/stderr/exit code.  -k: the
-# tool takes SIGTERM as "stop sending, finish the cooldown", so a stuck run
-# needs a KILL after it.
-run() {
-    local name=$1; shift
-    timeout -k 5 30 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" <"${STDIN:-/dev/null}"
-    echo $? >"$tmp/$name.rc"
-}
-rc() { cat "$tmp/$1.rc"; }
 lines() { wc -l <"$tmp/$1.out"; }
-diag() { sed 's/^/# /' "$tmp/$1.out" "$tmp/$1.err" | head -20; }
 # The hosts 1..254 of 198.18.X.0/24, sorted as `sort` does.
 hosts24() { for i in $(seq 1 254); do echo "198.18.$1.$i"; done | sort; }
 # The "N hits" figure of a summary.
