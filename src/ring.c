@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <liburing.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,6 +63,8 @@ struct icr__ring {
     struct msghdr tmpl;           /* multishot template: name + control sizes */
     struct recv_src src[MAX_RECV];
     unsigned nsrc;
+    int errw[MAX_RECV];           /* error-queue watches: their fds */
+    unsigned nerrw;
 };
 
 /* Ring flags from best to plainest.  SINGLE_ISSUER|DEFER_TASKRUN (6.1) runs
@@ -224,6 +227,29 @@ int icr__ring_add_recv(struct icr__ring *r, int fd) {
     return e < 0 ? e : (int)i;
 }
 
+/* A multishot poll for POLLERR (5.13): one SQE per socket for the whole
+ * job; an ICMP error is rare, so reading the queue with plain recvmsg
+ * calls when it fires costs nothing on the per-packet path. */
+static void arm_errwatch(struct icr__ring *r, unsigned i) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    if (!sqe) {
+        (void)io_uring_submit(&r->ring);
+        sqe = io_uring_get_sqe(&r->ring);
+    }
+    assert(sqe);
+    io_uring_prep_poll_multishot(sqe, r->errw[i], POLLERR);
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_ERRQUEUE, i));
+}
+
+int icr__ring_add_errwatch(struct icr__ring *r, int fd) {
+    if (r->nerrw >= MAX_RECV)
+        return -ENOSPC;
+    unsigned i = r->nerrw++;
+    r->errw[i] = fd;
+    arm_errwatch(r, i);
+    return (int)i;
+}
+
 int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user) {
     assert(user < (1ull << KIND_SHIFT));
     struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
@@ -357,7 +383,13 @@ int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *ud) {
         for (unsigned k = 0; k < n; k++) {
             struct io_uring_cqe *cqe = cqes[k];
             unsigned kind = (unsigned)(cqe->user_data >> KIND_SHIFT);
-            if (kind == ICR__CQ_SEND) {
+            if (kind == ICR__CQ_ERRQUEUE) {
+                unsigned i = (unsigned)(cqe->user_data & 0xff);
+                struct icr__completion c = {.kind = ICR__CQ_ERRQUEUE, .res = cqe->res, .src = i};
+                cb(&c, ud);
+                if (!(cqe->flags & IORING_CQE_F_MORE))
+                    arm_errwatch(r, i);
+            } else if (kind == ICR__CQ_SEND) {
                 struct icr__completion c = {
                     .kind = ICR__CQ_SEND,
                     .res = cqe->res,

@@ -14,7 +14,7 @@
 
 struct icr__ring;
 
-enum { ICR__CQ_SEND = 1, ICR__CQ_RECV = 2 };
+enum { ICR__CQ_SEND = 1, ICR__CQ_RECV = 2, ICR__CQ_ERRQUEUE = 3 };
 
 /* The largest datagram a receive buffer holds (IP header with options,
  * ICMP, the sweep's payload or an error's quote of up to 1280 bytes). */
@@ -25,7 +25,8 @@ struct icr__completion {
     int kind;                   /* ICR__CQ_SEND or ICR__CQ_RECV */
     int res;                    /* send: bytes sent or -errno; recv: -errno on error */
     uint64_t user;              /* send: the caller's tag */
-    unsigned src;               /* recv: the receive's index (icr__ring_add_recv) */
+    unsigned src;               /* recv: the receive's index (icr__ring_add_recv);
+                                   errqueue: the watch's (icr__ring_add_errwatch) */
     const uint8_t *data;        /* recv: the datagram */
     size_t len;
     bool truncated;             /* recv: MSG_TRUNC */
@@ -55,6 +56,12 @@ bool icr__ring_multishot(const struct icr__ring *r);
 /* Start receiving on fd, forever, re-arming as needed.  Returns the
  * receive's index (>= 0), or a negative errno. */
 int icr__ring_add_recv(struct icr__ring *r, int fd);
+
+/* Watch fd's error queue: a completion of kind ICR__CQ_ERRQUEUE, src = the
+ * returned index, comes whenever the socket signals POLLERR (an ICMP error
+ * queued on a datagram socket with IP_RECVERR); the caller then reads the
+ * queue itself with MSG_ERRQUEUE.  Returns the index, or a negative errno. */
+int icr__ring_add_errwatch(struct icr__ring *r, int fd);
 
 /* Queue one sendmsg; *mh and what it points to must stay valid until the
  * completion with `user` (< 2^56) arrives.  Returns 0, or -EBUSY when the

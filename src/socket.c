@@ -278,6 +278,11 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req) {
      * holds the sendmsg path and the wire, not our own bookkeeping. */
     int64_t t = now_ns(CLOCK_REALTIME);
     ssize_t n = sendto(s->fd, s->tx, (size_t)len, 0, (struct sockaddr *)&ss, (socklen_t)sslen);
+    if (n < 0 && !s->privileged && icr__send_err_is_pending_icmp(errno)) {
+        /* An earlier error's leftover, not this packet's fate: once more. */
+        t = now_ns(CLOCK_REALTIME);
+        n = sendto(s->fd, s->tx, (size_t)len, 0, (struct sockaddr *)&ss, (socklen_t)sslen);
+    }
     if (n < 0) {
         /* The kernel refuses a broadcast destination without SO_BROADCAST
          * with EACCES (ip_route_output / raw_sendmsg); icmplib maps it to

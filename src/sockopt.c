@@ -66,3 +66,9 @@ int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue) {
     }
     return errqueue ? icr__setopt_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1) : 0;
 }
+
+bool icr__send_err_is_pending_icmp(int err) {
+    /* The errnos icmp_err_convert / icmpv6_err_convert produce. */
+    return err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EPROTO ||
+           err == EHOSTDOWN || err == ENONET || err == EACCES;
+}

@@ -20,4 +20,10 @@ int icr__icmp_socket(int family, int type, int proto);
  * (IP_RECVERR), for callers that read that queue.  0 or -errno. */
 int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue);
 
+/* Whether a send failed only because an earlier ICMP error was pending on
+ * the socket (datagram sockets with IP_RECVERR keep it in sk_err, and the
+ * next send returns and clears it, in sock_alloc_send_pskb): the send
+ * itself never happened, and trying it once more is right. */
+bool icr__send_err_is_pending_icmp(int err);
+
 #endif /* ICR_SOCKOPT_H */

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/errqueue.h>  /* sock_extended_err */
 #include <linux/sock_diag.h> /* SK_MEMINFO_* */
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -57,6 +58,8 @@
 enum state { SENDING, COOLDOWN, DONE };
 
 struct slot {
+    int fd;           /* the socket it was queued on */
+    uint8_t retries;  /* sent again after pending-error refusals */
     struct msghdr mh;
     struct iovec iov;
     union {
@@ -99,6 +102,7 @@ struct icr_sweep {
     bool privileged;
     int fd4_send, fd4_recv, fd6; /* -1 when unused */
     int src4, src6;           /* receive indexes in the ring */
+    int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
     struct icr__ring *ring;
 
     struct icr__sipkey key;
@@ -205,8 +209,9 @@ static int open_recv_opts(struct icr_sweep *s, int fd, int family) {
     big_buffers(fd, true);
     /* The kernel's count of packets this socket dropped (buffer full). */
     (void)icr__setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
-    /* No error queue: the engine reads only the normal queue. */
-    return icr__icmp_rx_setup(fd, family, s->privileged, false);
+    /* Datagram sockets: ICMP errors come through the error queue, which
+     * drain_errqueue reads when the ring's POLLERR watch fires. */
+    return icr__icmp_rx_setup(fd, family, s->privileged, !s->privileged);
 }
 
 /* Privileged: IPv4 sends go through IPPROTO_RAW with IP_HDRINCL (we write
@@ -350,6 +355,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
     s->n = n;
     s->fd4_send = s->fd4_recv = s->fd6 = -1;
     s->src4 = s->src6 = -1;
+    s->errw4 = s->errw6 = -1;
 
     /* Which families the set holds: IPv4 intervals come first. */
     struct icr_addr first, last;
@@ -414,6 +420,12 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
         goto fail;
     if (s->fd6 >= 0 && (r = s->src6 = icr__ring_add_recv(s->ring, s->fd6)) < 0)
         goto fail;
+    if (!s->privileged) {
+        if (s->fd4_recv >= 0 && (r = s->errw4 = icr__ring_add_errwatch(s->ring, s->fd4_recv)) < 0)
+            goto fail;
+        if (s->fd6 >= 0 && (r = s->errw6 = icr__ring_add_errwatch(s->ring, s->fd6)) < 0)
+            goto fail;
+    }
 
     *ret_sweep = s;
     return 0;
@@ -532,6 +544,8 @@ static int queue_probe(struct tx *t, uint64_t index) {
             memcpy(CMSG_DATA(cm), &vals[k][1], sizeof(int));
         }
     }
+    sl->fd = fd;
+    sl->retries = 0;
     r = icr__ring_queue_send(t->ring, fd, &sl->mh, id);
     if (r < 0) {
         t->free_slots[t->nfree++] = id;
@@ -592,6 +606,8 @@ static void count(_Atomic uint64_t *c) {
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
+static void report(struct icr_sweep *s, struct icr_result *r, bool ok, int64_t sent, int64_t t_ns);
+
 static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
     struct icr__icmp_msg m;
     int family = (int)c->src == s->src6 ? AF_INET6 : AF_INET;
@@ -637,12 +653,18 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
     } else {
         return; /* not about an Echo Request: not ours to judge */
     }
+    report(s, &res, ok, sent, c->t_ns);
+}
+
+/* Count a verified (or not) reply, deduplicate it, and hand it over. */
+static void report(struct icr_sweep *s, struct icr_result *r, bool ok, int64_t sent, int64_t t_ns) {
+    struct icr_result res = *r;
     if (!ok) {
         count(&s->c.invalid);
         return;
     }
     res.sent_ns = sent;
-    res.rtt_ns = sent > 0 && c->t_ns > 0 ? c->t_ns - sent : -1;
+    res.rtt_ns = sent > 0 && t_ns > 0 ? t_ns - sent : -1;
 
     if (res.kind == ICR_RESULT_ECHO) {
         count(&s->c.replies);
@@ -661,6 +683,62 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
         s->o.on_result(&res, s->o.userdata);
 }
 
+/* Read a datagram socket's error queue dry.  Ping sockets get ICMP errors
+ * only there (IP_RECVERR): the kernel gives type, code and the router
+ * (offender) in sock_extended_err, the probed address as msg_name, and our
+ * own Echo Request - MAC payload included - as the data. */
+static void drain_errqueue(struct icr_sweep *s, int fd, int family) {
+    for (int budget = 0; budget < 4096; budget++) {
+        uint8_t buf[ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+        union {
+            char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +
+                   CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+            size_t align;
+        } ctrl;
+        struct sockaddr_in6 name;
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr mh = {.msg_name = &name, .msg_namelen = sizeof(name), .msg_iov = &iov,
+                            .msg_iovlen = 1, .msg_control = ctrl.b,
+                            .msg_controllen = sizeof(ctrl.b)};
+        ssize_t n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (n < 0)
+            return; /* EAGAIN: dry */
+        const struct sock_extended_err *ee = NULL;
+        int64_t t_ns = 0;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+            if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec ts;
+                memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+                t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+            } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+                       (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) {
+                ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+            }
+        }
+        if (!ee || (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+            n < ICR__ICMP_HDR_LEN)
+            continue;
+        struct icr_result res = {
+            .size = sizeof(res),
+            .kind = ICR_RESULT_ERROR,
+            .type = ee->ee_type,
+            .code = ee->ee_code,
+            .ttl = -1, /* the error's own TTL does not come with the queue */
+            .bytes_received = (size_t)n + ICR__ICMP_HDR_LEN,
+        };
+        if (icr_addr_from_sockaddr(SO_EE_OFFENDER(ee), sizeof(struct sockaddr_in6),
+                                   &res.responder) < 0 ||
+            icr_addr_from_sockaddr((struct sockaddr *)&name, mh.msg_namelen, &res.target) < 0 ||
+            res.target.family != family)
+            continue;
+        int64_t sent = -1;
+        uint16_t id = (uint16_t)(buf[4] << 8 | buf[5]), seq = (uint16_t)(buf[6] << 8 | buf[7]);
+        bool ok = verify(s, &res.target, id, seq, buf + ICR__ICMP_HDR_LEN,
+                         (size_t)n - ICR__ICMP_HDR_LEN, false, &res.index, &res.probe, &sent);
+        report(s, &res, ok, sent, t_ns);
+    }
+}
+
 /* After this many refused probes in a row the sweep ends early rather than
  * burn through the rest of the space.  At full speed that is a few
  * milliseconds; one refused target among live ones never gets near it. */
@@ -668,6 +746,17 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
 
 static void on_sent(struct tx *t, const struct icr__completion *c) {
     struct icr_sweep *s = t->s;
+    struct slot *sl = &t->slots[c->user];
+    if (c->res < 0 && !s->privileged && sl->retries < 8 &&
+        icr__send_err_is_pending_icmp(-c->res)) {
+        /* A datagram socket returned an earlier ICMP error instead of
+         * sending this probe: queue it again (each refusal consumes one
+         * pending error, so this ends; the MAC's send time is a few
+         * microseconds early, which only lengthens its RTT). */
+        sl->retries++;
+        if (icr__ring_queue_send(t->ring, sl->fd, &sl->mh, c->user) == 0)
+            return;
+    }
     t->free_slots[t->nfree++] = (uint32_t)c->user;
     t->inflight--;
     if (c->res >= 0) {
@@ -701,6 +790,9 @@ static void on_completion(const struct icr__completion *c, void *ud) {
     struct icr_sweep *s = ud;
     if (c->kind == ICR__CQ_SEND)
         on_sent(&s->tx[0], c);
+    else if (c->kind == ICR__CQ_ERRQUEUE)
+        drain_errqueue(s, (int)c->src == s->errw6 ? s->fd6 : s->fd4_recv,
+                       (int)c->src == s->errw6 ? AF_INET6 : AF_INET);
     else
         on_recv(s, c);
 }

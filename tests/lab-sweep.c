@@ -244,6 +244,16 @@ static void unprivileged_child(void) {
         _exit(14);
     icr_sweep_free(s);
     icr_targets_free(t);
+    /* Errors come through the datagram sockets' error queues. */
+    if (icr_targets_new(&t) < 0 || icr_targets_add(t, "203.0.113.1-203.0.113.4", 0) < 0 ||
+        icr_targets_add(t, "2001:db8:e:1::1-2001:db8:e:1::4", 0) < 0)
+        _exit(15);
+    if (icr_sweep_new(t, &o, &s) < 0 || icr_sweep_run(s) != 0 || icr_sweep_get_stats(s, &st) < 0)
+        _exit(16);
+    if (st.errors != 8 || st.hits != 0 || st.invalid != 0)
+        _exit(17);
+    icr_sweep_free(s);
+    icr_targets_free(t);
     _exit(0);
 }
 

@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
 
-echo "1..26"
+echo "1..27"
 
 # 1-4: 20 replies at 50 ms intervals, with the summary.
 run p20 ping -c 20 -i 0.05 198.18.0.7
@@ -101,5 +101,12 @@ ok "$(test "$(rc sched)" = 1 && test "$took" -lt 3000 && grep -q '^5 packets tra
 # 26: a chosen source address (the classic socket path).
 run src ping -c 2 -i 0.05 -I "${ICR_LAB_PRB4:-192.0.2.1}" 198.18.0.3
 ok "$(test "$(rc src)" = 0 && test "$(grep -c 'bytes from 198.18.0.3' "$tmp/src.out")" = 2; echo $?)" "-I source works"
+
+# 27: without privilege, ICMP errors reach the datagram socket's error queue
+# only; the engine reads it.
+nobody timeout 10 "$bin" ping -c 2 -i 0.05 -t 1 198.19.0.1 >"$tmp/nttl.out" 2>&1
+rc=$?
+ok "$(test $rc = 1 && test "$(grep -c "^From $r1 icmp_seq=[12] Time to live exceeded$" "$tmp/nttl.out")" = 2; echo $?)" \
+    "unprivileged: Time Exceeded from $r1 for each probe" || sed 's/^/# /' "$tmp/nttl.out"
 
 [ $fails -eq 0 ]
