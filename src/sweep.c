@@ -606,7 +606,8 @@ static void count(_Atomic uint64_t *c) {
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-static void report(struct icr_sweep *s, struct icr_result *r, bool ok, int64_t sent, int64_t t_ns);
+static void report(struct icr_sweep *s, struct icr_result *res, bool ok, int64_t sent,
+                   int64_t t_ns);
 
 static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
     struct icr__icmp_msg m;
@@ -657,30 +658,30 @@ static void on_recv(struct icr_sweep *s, const struct icr__completion *c) {
 }
 
 /* Count a verified (or not) reply, deduplicate it, and hand it over. */
-static void report(struct icr_sweep *s, struct icr_result *r, bool ok, int64_t sent, int64_t t_ns) {
-    struct icr_result res = *r;
+static void report(struct icr_sweep *s, struct icr_result *res, bool ok, int64_t sent,
+                   int64_t t_ns) {
     if (!ok) {
         count(&s->c.invalid);
         return;
     }
-    res.sent_ns = sent;
-    res.rtt_ns = sent > 0 && t_ns > 0 ? t_ns - sent : -1;
+    res->sent_ns = sent;
+    res->rtt_ns = sent > 0 && t_ns > 0 ? t_ns - sent : -1;
 
-    if (res.kind == ICR_RESULT_ECHO) {
+    if (res->kind == ICR_RESULT_ECHO) {
         count(&s->c.replies);
-        res.duplicate = test_and_set(s->alive, res.index);
-        if (res.duplicate)
+        res->duplicate = test_and_set(s->alive, res->index);
+        if (res->duplicate)
             count(&s->c.duplicates);
         else
             count(&s->c.hits);
     } else {
         count(&s->c.errors);
-        res.duplicate = test_and_set(s->erred, res.index) ||
-                        (atomic_load_explicit(&s->alive[res.index >> 6], memory_order_relaxed) &
-                         (1ull << (res.index & 63)));
+        res->duplicate = test_and_set(s->erred, res->index) ||
+                        (atomic_load_explicit(&s->alive[res->index >> 6], memory_order_relaxed) &
+                         (1ull << (res->index & 63)));
     }
-    if (s->o.on_result && (!res.duplicate || (s->o.flags & ICR_SWEEP_ALL_REPLIES)))
-        s->o.on_result(&res, s->o.userdata);
+    if (s->o.on_result && (!res->duplicate || (s->o.flags & ICR_SWEEP_ALL_REPLIES)))
+        s->o.on_result(res, s->o.userdata);
 }
 
 /* Read a datagram socket's error queue dry.  Ping sockets get ICMP errors
