@@ -5,6 +5,9 @@
 # check that the installed library works through pkg-config.
 # Ends with one line "N passed, N failed, N skipped".
 set -euo pipefail
+# ip, nft and sysctl live in the sbin directories, which a non-login
+# root environment may leave out of PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive

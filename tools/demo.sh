@@ -4,6 +4,9 @@
 # (namespaces only: no packet leaves this machine), sweep 198.18.0.0/16 in it,
 # ping one host, and tear the lab down.
 set -euo pipefail
+# ip, nft and sysctl live in the sbin directories, which a non-login
+# root environment may leave out of PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
