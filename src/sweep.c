@@ -943,7 +943,20 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
         }
         queued += got;
     }
+    /* The last probe of the last pass is queued: say so now, not a step
+     * later, so a caller watching sending_done does not wait for nothing. */
+    if (pass_done(s) && s->o.count && s->pass + 1 >= s->o.count &&
+        (!s->helper_started || atomic_load_explicit(&s->helper_done, memory_order_acquire)))
+        enter_cooldown(s, now);
     return 0;
+}
+
+/* Every target answered every probe: nothing is left to learn (fping ends
+ * there too), so the rest of the cooldown can go. */
+static bool all_answered(const struct icr_sweep *s) {
+    return s->o.count &&
+           atomic_load_explicit(&s->c.replies, memory_order_relaxed) >= s->per_pass * s->o.count &&
+           atomic_load_explicit(&s->c.hits, memory_order_relaxed) >= s->per_pass;
 }
 
 static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
@@ -998,6 +1011,8 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
     if (s->state == COOLDOWN) {
         if (atomic_load_explicit(&s->stop, memory_order_relaxed))
             s->stopped = true;
+        if (all_answered(s))
+            s->cooldown_end_ns = now;
         wait = s->cooldown_end_ns - now;
     }
     if (wait > timeout_ns)
@@ -1011,11 +1026,7 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns) {
     (void)icr__ring_reap(s->ring, on_completion, s);
 
     now = mono_ns();
-    /* Nothing is left to learn once every target has answered every probe
-     * (fping ends there too): skip the rest of the cooldown. */
-    if (s->state == COOLDOWN && s->o.count &&
-        atomic_load_explicit(&s->c.replies, memory_order_relaxed) >= s->per_pass * s->o.count &&
-        atomic_load_explicit(&s->c.hits, memory_order_relaxed) >= s->per_pass)
+    if (s->state == COOLDOWN && all_answered(s))
         s->cooldown_end_ns = now;
     if (s->state == COOLDOWN && now >= s->cooldown_end_ns && s->tx[0].inflight == 0) {
         if (s->helper_started) { /* it has seen stop or the end of the pass */
