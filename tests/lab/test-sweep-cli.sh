@@ -16,7 +16,7 @@ hosts24() { for i in $(seq 1 254); do echo "198.18.$1.$i"; done | sort; }
 # The "N hits" figure of a summary.
 hits() { sed -nE 's/.* ([0-9]+) hits \(.*/\1/p' "$tmp/$1.err"; }
 
-echo "1..32"
+echo "1..33"
 
 # 1-3: a /24 in text: every host once, exit 0, a summary on stderr.
 run t24 sweep 198.18.0.0/24
@@ -176,7 +176,21 @@ run ver sweep --version
 ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out" && grep -q '130 interrupted' "$tmp/help.out" &&
       test "$(rc ver)" = 0 && grep -qE '^icmpring sweep [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/ver.out"; echo $?)" "--help and --version"
 
-# 31-32 (last: they take the lab's LAN down): the interface goes down in the
+# 31: SIGINT in the middle of a full-speed sweep with two sender threads
+# (2001:db8:1::/104 would take minutes; it is stopped after 0.5 s).
+timeout -k 5 30 "$bin" sweep --rate 0 --senders 2 --cooldown 0.5 2001:db8:1::/104 \
+    -o "$tmp/int2.out" >/dev/null 2>"$tmp/int2.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+hits=$(sed -n 's/^.* probes sent of [0-9]*, \([0-9]*\) hits.*$/\1/p' "$tmp/int2.err")
+ok "$(test $rc = 130 && grep -q ' 2 senders' "$tmp/int2.err" && test -n "$hits" && test "$hits" -gt 1000 &&
+      test "$(wc -l <"$tmp/int2.out")" = "$hits"; echo $?)" \
+    "SIGINT with two senders: exit 130, all $hits hits written" || sed 's/^/# /' "$tmp/int2.err"
+
+# 32-33 (last: they take the lab's LAN down): the interface goes down in the
 # middle of a sweep.  Exit 4 with one line naming the reason, and every
 # reply that came before is written.
 timeout 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \
