@@ -109,7 +109,10 @@ struct icr_sweep {
     struct icr__perm perm;
     uint64_t per_pass;        /* probes per pass: this shard's targets */
     _Atomic uint64_t next_pos; /* shard positions of this pass handed out */
-    uint32_t pass;            /* current pass: probe number of this round */
+    /* The current pass: the probe number of this round.  Only the stepping
+     * thread moves it on, and only once the helper has seen the pass end
+     * (helper_passes), so no probe is stamped with a pass that is over. */
+    _Atomic uint32_t pass;
     int64_t pass_start_ns;
 
     struct tx tx[2];
@@ -117,6 +120,7 @@ struct icr_sweep {
     pthread_t helper;
     bool helper_started;
     _Atomic int helper_done;
+    _Atomic uint32_t helper_passes; /* passes whose end the helper has seen */
 
     /* Echo Request templates: the payload's constant tail and the unfolded
      * sum of the ICMP message with every per-probe field at zero. */
@@ -289,10 +293,10 @@ static void *map_bitmap(size_t bytes) {
  * thread saturates one core however cheap its own code is (measured here:
  * one sender ~98 kpps; two sweeps side by side ~178 kpps together).  Only
  * with raw sockets: a second ping socket would get its own replies, which
- * nobody reads; and only for one probe per target, whose single pass needs
- * no coordination between the threads beyond the position counter. */
+ * nobody reads.  Passes (--count) are opened by the stepping thread once
+ * the helper has seen the previous one end (helper_passes). */
 static unsigned choose_senders(const struct icr_sweep *s) {
-    if (!s->privileged || s->o.count != 1 || s->o.senders == 1)
+    if (!s->privileged || s->o.senders == 1)
         return 1;
     if (s->o.senders >= 2)
         return 2;
@@ -472,7 +476,8 @@ static int queue_probe(struct tx *t, uint64_t index) {
 
     uint32_t id = t->free_slots[--t->nfree];
     struct slot *sl = &t->slots[id];
-    uint64_t h = probe_hash(s, &dst, s->pass);
+    uint32_t pass = atomic_load_explicit(&s->pass, memory_order_relaxed);
+    uint64_t h = probe_hash(s, &dst, pass);
     uint64_t sent_ns = (uint64_t)real_ns();
     bool v4 = dst.family == AF_INET;
     bool hdrincl = v4 && s->privileged;
@@ -485,7 +490,7 @@ static int queue_probe(struct tx *t, uint64_t index) {
     put_be64(pl, payload_mac(s, h, index, sent_ns));
     put_be64(pl + 8, sent_ns);
     put_be64(pl + 16, index);
-    put_be32(pl + 24, s->pass);
+    put_be32(pl + 24, pass);
     icr__echo_stamp(icmp, AF_INET, s->base_sum, (uint16_t)h, (uint16_t)(h >> 16));
     if (v4) {
         /* The payload's MAC fields changed after the template's sum: fold
@@ -566,7 +571,8 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     if (pl_len >= SWEEP_HDR && get_be32(pl + 28) == SWEEP_MAGIC) {
         uint64_t index = get_be64(pl + 16), t = get_be64(pl + 8);
         uint32_t probe = get_be32(pl + 24);
-        if ((s->o.count && probe >= s->o.count) || probe > s->pass || index >= s->n)
+        if ((s->o.count && probe >= s->o.count) || probe > atomic_load(&s->pass) ||
+            index >= s->n)
             return false;
         uint64_t h = probe_hash(s, dst, probe);
         if ((check_id && (uint16_t)h != id) || (uint16_t)(h >> 16) != seq)
@@ -583,8 +589,9 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     /* An error that quotes only the ICMP header (RFC 792's minimum): the
      * 32-bit id+seq MAC is all there is; find which probe it was, among the
      * last 64 passes (an unlimited ping has no end to search to). */
-    for (uint32_t k = 0; k < 64 && k <= s->pass; k++) {
-        uint32_t p = s->pass - k;
+    const uint32_t cur = atomic_load_explicit(&s->pass, memory_order_relaxed);
+    for (uint32_t k = 0; k < 64 && k <= cur; k++) {
+        uint32_t p = cur - k;
         uint64_t h = probe_hash(s, dst, p);
         if ((!check_id || (uint16_t)h == id) && (uint16_t)(h >> 16) == seq) {
             if (icr_targets_index(s->targets, dst, ret_index) < 0)
@@ -845,7 +852,9 @@ static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget) {
     want = icr__rl_take(&t->rl, now, want);
     if (want == 0)
         return 0;
-    uint64_t k0 = atomic_fetch_add_explicit(&s->next_pos, want, memory_order_relaxed);
+    /* acq_rel: pairs with the release that opens a new pass, so a claim in
+     * it sees its pass number. */
+    uint64_t k0 = atomic_fetch_add_explicit(&s->next_pos, want, memory_order_acq_rel);
     if (k0 >= s->per_pass)
         return 0;
     uint32_t got = s->per_pass - k0 < want ? (uint32_t)(s->per_pass - k0) : want;
@@ -872,8 +881,15 @@ static void *helper_main(void *arg) {
         uint32_t got = 0;
         if (!rx_backlogged(s)) {
             got = send_some(t, mono_ns(), s->o.batch);
-            if (got == 0 && pass_done(s))
-                break;
+            if (got == 0 && pass_done(s)) {
+                uint32_t p = atomic_load_explicit(&s->pass, memory_order_relaxed);
+                if (s->o.count && p + 1 >= s->o.count)
+                    break; /* the last pass is out */
+                /* This pass is over for us: the stepping thread may open the
+                 * next one (after the interval) without a probe of ours
+                 * half-stamped with the old number. */
+                atomic_store_explicit(&s->helper_passes, p + 1, memory_order_release);
+            }
         }
         /* Nothing queued (slots or receiver busy): wait up to 100 us for
          * send completions instead of spinning. */
@@ -915,23 +931,28 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
     uint32_t queued = 0;
     while (queued < limit) {
         if (pass_done(s)) {
-            /* The helper may still be sending its last positions. */
+            const uint32_t p = atomic_load_explicit(&s->pass, memory_order_relaxed);
+            const bool last = s->o.count && p + 1 >= s->o.count;
+            /* The helper may still be stamping its last positions of it. */
             if (s->helper_started &&
-                !atomic_load_explicit(&s->helper_done, memory_order_acquire))
+                !atomic_load_explicit(&s->helper_done, memory_order_acquire) &&
+                (last || atomic_load_explicit(&s->helper_passes, memory_order_acquire) < p + 1))
                 return queued ? 0 : 100000;
             /* End of a pass: the next probe to the same targets waits for
              * the interval, so probes to one host are spaced, not
              * back to back. */
-            if (s->o.count && s->pass + 1 >= s->o.count) {
+            if (last) {
                 enter_cooldown(s, now);
                 return 0;
             }
             int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9);
             if (now < next)
                 return next - now;
-            s->pass++;
+            /* Pass number first, then the positions (release): a claim that
+             * sees the new positions sees the new number. */
+            atomic_store_explicit(&s->pass, p + 1, memory_order_relaxed);
             s->pass_start_ns = now;
-            atomic_store_explicit(&s->next_pos, 0, memory_order_relaxed);
+            atomic_store_explicit(&s->next_pos, 0, memory_order_release);
         }
         if (t->nfree == 0)
             return queued ? 0 : 1000000; /* wait for send completions */
@@ -945,7 +966,8 @@ static int64_t fill(struct icr_sweep *s, int64_t now) {
     }
     /* The last probe of the last pass is queued: say so now, not a step
      * later, so a caller watching sending_done does not wait for nothing. */
-    if (pass_done(s) && s->o.count && s->pass + 1 >= s->o.count &&
+    if (pass_done(s) && s->o.count &&
+        atomic_load_explicit(&s->pass, memory_order_relaxed) + 1 >= s->o.count &&
         (!s->helper_started || atomic_load_explicit(&s->helper_done, memory_order_acquire)))
         enter_cooldown(s, now);
     return 0;
@@ -964,7 +986,8 @@ static int64_t time_to_wait(const struct icr_sweep *s, int64_t now) {
     if (s->state == SENDING) {
         if (!pass_done(s) && t->nfree)
             return icr__rl_wait_ns(&t->rl, now);
-        if (pass_done(s) && (!s->o.count || s->pass + 1 < s->o.count)) {
+        if (pass_done(s) &&
+            (!s->o.count || atomic_load_explicit(&s->pass, memory_order_relaxed) + 1 < s->o.count)) {
             int64_t next = s->pass_start_ns + (int64_t)(s->o.interval * 1e9) - now;
             return next > 0 ? next : 0;
         }

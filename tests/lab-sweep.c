@@ -22,6 +22,7 @@
 struct collect {
     uint64_t results, echo, error, dup;
     uint8_t *seen;     /* one byte per target index */
+    uint8_t *probes;   /* per target: bit p set when probe p's reply came */
     uint64_t n;
     uint64_t outside;  /* results whose target is not where the index says */
     uint64_t bad_rtt;
@@ -42,8 +43,11 @@ static void on_result(const struct icr_result *r, void *ud) {
     c->last_type = r->type;
     c->last_code = r->code;
     c->last_responder = r->responder;
-    if (r->index < c->n)
+    if (r->index < c->n) {
         c->seen[r->index]++;
+        if (r->kind == ICR_RESULT_ECHO && r->probe < 8)
+            c->probes[r->index] |= (uint8_t)(1u << r->probe);
+    }
     if (r->index >= c->n || icr_targets_get(NULL, 0, &a) != ICR_EINVAL)
         c->outside++;
     if (r->kind == ICR_RESULT_ECHO && (r->rtt_ns <= 0 || r->rtt_ns > 5000000000LL))
@@ -64,7 +68,9 @@ static icr_targets *targets(const char *first, ...) {
 static void collect_init(struct collect *c, icr_targets *t) {
     *c = (struct collect){.n = icr_targets_count(t)};
     c->seen = calloc(c->n, 1);
+    c->probes = calloc(c->n, 1);
     assert_non_null(c->seen);
+    assert_non_null(c->probes);
 }
 
 /* Run a sweep to completion; returns run()'s code. */
@@ -150,6 +156,7 @@ static void run_basic(unsigned flags, bool want_multishot) {
     assert_int_equal(st.sent, 254);
     assert_int_equal(st.multishot, want_multishot);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -179,6 +186,26 @@ static void test_two_senders(void **state) {
     assert_int_equal(st.duplicates, 0);
     expect_all(&c, &st);
     free(c.seen);
+    free(c.probes);
+    /* Three passes: each target gets exactly three probes, numbered 0-2, and
+     * the second and third replies come back as duplicates. */
+    collect_init(&c, t);
+    o.count = 3;
+    o.interval = 0.05;
+    o.flags |= ICR_SWEEP_ALL_REPLIES;
+    assert_int_equal(sweep(t, &o, &c, &st), 0);
+    assert_int_equal(st.senders, 2);
+    assert_int_equal(st.sent, 3 * c.n);
+    assert_int_equal(st.replies, 3 * c.n);
+    assert_int_equal(st.hits, c.n);
+    assert_int_equal(c.echo, c.n);
+    assert_int_equal(c.dup, 2 * c.n);
+    assert_int_equal(c.outside, 0);
+    assert_int_equal(st.invalid, 0);
+    for (uint64_t i = 0; i < c.n; i++)
+        assert_int_equal(c.probes[i], 7); /* probes 0, 1 and 2, each once */
+    free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -193,6 +220,7 @@ static void test_ipv6_and_mixed(void **state) {
     assert_int_equal(sweep(t, &o, &c, &st), 0);
     expect_all(&c, &st);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -214,11 +242,13 @@ static void test_hop_limit_v6(void **state) {
     assert_int_equal(icr_addr_parse(getenv("ICR_LAB_R2_6"), &r2), 0);
     assert_true(icr_addr_equal(&c.last_responder, &r2));
     free(c.seen);
+    free(c.probes);
     collect_init(&c, t);
     o.ttl = 64;
     assert_int_equal(sweep(t, &o, &c, &st), 0);
     assert_int_equal(st.hits, 4);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -282,6 +312,7 @@ static void test_count_and_all_replies(void **state) {
     assert_int_equal(c.dup, 28);
     assert_true(st.elapsed_ns >= 200000000); /* two intervals at least */
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -317,6 +348,7 @@ static void test_errors(void **state) {
     assert_int_equal(icr_addr_parse(getenv("ICR_LAB_R1_4"), &r1), 0);
     assert_true(icr_addr_equal(&c.last_responder, &r1));
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -346,6 +378,7 @@ static void test_forged(void **state) {
     assert_true(st.invalid >= 2900);
     assert_int_equal(st.duplicates, 0);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -372,6 +405,7 @@ static void test_replayed(void **state) {
     assert_int_equal(sweep(t, &o, &c, &st), 0);
     assert_int_equal(st.hits, 254);
     free(c.seen);
+    free(c.probes);
     for (int i = 0; i < 200 && access(ready, F_OK) == 0; i++) /* it removes it when done */
         usleep(50000);
     assert_int_not_equal(access(ready, F_OK), 0);
@@ -388,6 +422,7 @@ static void test_replayed(void **state) {
     assert_int_equal(st.duplicates, 0); /* none taken for a second reply */
     unlink(file);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -405,6 +440,7 @@ static void test_duplicated(void **state) {
     expect_all(&c, &st);          /* each host reported once */
     assert_true(st.duplicates >= 250); /* and the copies were seen */
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -432,6 +468,7 @@ static void test_loss(void **state) {
     assert_true(st.hits < c.n || st.replies < 3 * c.n); /* the loss did happen */
     assert_true(st.replies < 3 * c.n * 9 / 10);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -506,6 +543,7 @@ static void test_stop_from_thread(void **state) {
     assert_int_equal(st.hits, st.sent);
     icr_sweep_free(s);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -538,6 +576,7 @@ static void test_embedded_loop(void **state) {
     expect_all(&c, &st);
     icr_sweep_free(s);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
@@ -561,6 +600,7 @@ static void big_sweep(const char *spec1, const char *spec2, uint64_t want_n) {
     assert_int_equal(c.outside, 0);
     assert_int_equal(st.invalid, 0);
     free(c.seen);
+    free(c.probes);
     icr_targets_free(t);
 }
 
