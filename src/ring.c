@@ -92,13 +92,21 @@ static int ring_init(struct io_uring *ring, unsigned entries) {
     return r;
 }
 
-static void arm_multishot(struct icr__ring *r, unsigned i) {
+/* An SQE for (re)arming a receive or a watch.  These must not fail: a
+ * full submission queue is flushed to make room (the ring has room for a
+ * whole batch of sends plus these few). */
+static struct io_uring_sqe *sqe_for_rearm(struct icr__ring *r) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
     if (!sqe) {
         (void)io_uring_submit(&r->ring);
         sqe = io_uring_get_sqe(&r->ring);
     }
     assert(sqe);
+    return sqe;
+}
+
+static void arm_multishot(struct icr__ring *r, unsigned i) {
+    struct io_uring_sqe *sqe = sqe_for_rearm(r);
     io_uring_prep_recvmsg_multishot(sqe, r->src[i].fd, &r->tmpl, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = BGID;
@@ -116,12 +124,7 @@ static void arm_single(struct icr__ring *r, unsigned i, unsigned slot) {
         .msg_control = s->ctrl.buf,
         .msg_controllen = sizeof(s->ctrl.buf),
     };
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-    if (!sqe) {
-        (void)io_uring_submit(&r->ring);
-        sqe = io_uring_get_sqe(&r->ring);
-    }
-    assert(sqe);
+    struct io_uring_sqe *sqe = sqe_for_rearm(r);
     io_uring_prep_recvmsg(sqe, r->src[i].fd, &s->mh, 0);
     /* Bit 55 marks the one-shot path; the slot rides in the low bits. */
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_RECV, (1ull << 55) | (uint64_t)i << 16 | slot));
@@ -231,12 +234,7 @@ int icr__ring_add_recv(struct icr__ring *r, int fd) {
  * job; an ICMP error is rare, so reading the queue with plain recvmsg
  * calls when it fires costs nothing on the per-packet path. */
 static void arm_errwatch(struct icr__ring *r, unsigned i) {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-    if (!sqe) {
-        (void)io_uring_submit(&r->ring);
-        sqe = io_uring_get_sqe(&r->ring);
-    }
-    assert(sqe);
+    struct io_uring_sqe *sqe = sqe_for_rearm(r);
     io_uring_prep_poll_multishot(sqe, r->errw[i], POLLERR);
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_ERRQUEUE, i));
 }
