@@ -416,8 +416,9 @@ struct icr_sweep_opts {
     icr_result_cb on_result; /* may be NULL */
     void *userdata;
     uint32_t senders;      /* sending threads: 0 = choose (2 for big unlimited
-                              sweeps with one probe per target on raw sockets,
-                              else 1), 1, or 2 (0) */
+                              sweeps on raw sockets, else 1), 1, or 2 (0) */
+    struct icr_addr source4; /* IPv4 source address; AF_UNSPEC: the kernel's choice */
+    struct icr_addr source6; /* IPv6 source address; AF_UNSPEC: the kernel's choice */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -426,6 +427,7 @@ struct icr_sweep_opts {
         .cooldown = 2.0, .seed = 0, .shards = 1, .shard = 0, .ttl = 64, .traffic_class = 0,  \
         .payload_size = 56, .privilege = ICR_PRIV_AUTO, .flags = 0, .batch = 128,           \
         .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
+        .source4 = {.family = AF_UNSPEC}, .source6 = {.family = AF_UNSPEC},                  \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -455,7 +457,8 @@ struct icr_sweep_stats {
  * unchanged).  Opens the sockets (raw IPv4 with IP_HDRINCL and raw ICMP(v6),
  * or ICMP datagram sockets without privilege) and the io_uring.
  * opts NULL means ICR_SWEEP_OPTS_INIT.
- * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKPERM, ICR_ENOMEM,
+ * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKADDR (a source address
+ * that is not this host's), ICR_ESOCKPERM, ICR_ENOMEM,
  * or a negative errno (e.g. io_uring disabled: -ENOSYS / -EPERM).
  * step()/run() must be called from the thread that called new(): the ring
  * is bound to it (IORING_SETUP_SINGLE_ISSUER). */

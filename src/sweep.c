@@ -276,7 +276,9 @@ static int check_opts(const struct icr_sweep_opts *o) {
         o->payload_size > MAX_PAYLOAD || o->batch < 1 || o->batch > 1024 ||
         (o->privilege != ICR_PRIVILEGED && o->privilege != ICR_UNPRIVILEGED &&
          o->privilege != ICR_PRIV_AUTO) ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_ALL_REPLIES)))
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_ALL_REPLIES)) ||
+        (o->source4.family != AF_UNSPEC && o->source4.family != AF_INET) ||
+        (o->source6.family != AF_UNSPEC && o->source6.family != AF_INET6))
         return ICR_EINVAL;
     return 0;
 }
@@ -285,6 +287,34 @@ static void *map_bitmap(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+/* Bind the sockets that receive (and, but for IPv4 with IP_HDRINCL, send)
+ * to the chosen source: the kernel then refuses an address that is not
+ * ours (EADDRNOTAVAIL), and the receiving socket takes only what comes to
+ * it.  IPv4 raw sends carry the address in the header queue_probe writes. */
+static int bind_sources(struct icr_sweep *s) {
+    const struct {
+        int fd;
+        const struct icr_addr *a;
+    } b[3] = {
+        {s->fd4_recv, &s->o.source4},
+        {s->fd4_send != s->fd4_recv ? s->fd4_send : -1, &s->o.source4},
+        {s->fd6, &s->o.source6},
+    };
+    for (int i = 0; i < 3; i++) {
+        struct sockaddr_storage ss;
+        int len;
+        if (b[i].fd < 0 || b[i].a->family == AF_UNSPEC)
+            continue;
+        /* IPPROTO_RAW sockets only send; binding one adds nothing. */
+        if (i == 1 && s->privileged)
+            continue;
+        if ((len = icr_addr_to_sockaddr(b[i].a, &ss)) < 0 ||
+            bind(b[i].fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
+            return ICR_ESOCKADDR;
+    }
+    return 0;
 }
 
 /* Two senders when the sweep is big and unlimited: on this kind of machine
@@ -333,6 +363,12 @@ static int tx_init(struct tx *t, struct icr_sweep *s, bool helper, bool want4, b
         ICMP6_FILTER_SETBLOCKALL(&f);
         if (setsockopt(r, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
             return -errno;
+        struct sockaddr_storage ss;
+        int len;
+        if (s->o.source6.family == AF_INET6 &&
+            ((len = icr_addr_to_sockaddr(&s->o.source6, &ss)) < 0 ||
+             bind(r, (struct sockaddr *)&ss, (socklen_t)len) < 0))
+            return ICR_ESOCKADDR;
     }
     return 0;
 }
@@ -378,6 +414,8 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
         }
     }
     if (r < 0)
+        goto fail;
+    if ((r = bind_sources(s)) < 0)
         goto fail;
 
     uint8_t keybytes[16];
@@ -519,7 +557,10 @@ static int queue_probe(struct tx *t, uint64_t index) {
         ip[8] = (uint8_t)s->o.ttl;
         ip[9] = IPPROTO_ICMP;
         ip[10] = ip[11] = 0;
-        memset(ip + 12, 0, 4);
+        if (s->o.source4.family == AF_INET)
+            memcpy(ip + 12, &s->o.source4.v4, 4);
+        else
+            memset(ip + 12, 0, 4);
         memcpy(ip + 16, &dst.v4, 4);
         len = tot;
     }

@@ -179,6 +179,9 @@ static void test_two_senders(void **state) {
     struct icr_sweep_stats st;
     struct icr_sweep_opts o = quick_opts();
     o.senders = 2;
+    /* With chosen sources: the helper's sockets must use them too. */
+    assert_int_equal(icr_addr_parse(getenv("ICR_LAB_PRB4"), &o.source4), 0);
+    assert_int_equal(icr_addr_parse(getenv("ICR_LAB_PRB6"), &o.source6), 0);
     collect_init(&c, t);
     assert_int_equal(sweep(t, &o, &c, &st), 0);
     assert_int_equal(st.senders, 2);

@@ -40,6 +40,7 @@ static const char sweep_help[] =
     "  --size BYTES       payload size, 32-1400 (default 56)\n"
     "  --batch N          sends queued per io_uring_enter, 1-1024 (default 128)\n"
     "  --senders N        sending threads: 0 = choose (default), 1 or 2\n"
+    "  -I, --source ADDR  source address (one IPv4 and/or one IPv6; must be local)\n"
     "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
@@ -116,6 +117,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"size", required_argument, NULL, OPT_SIZE},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"senders", required_argument, NULL, OPT_SENDERS},
+        {"source", required_argument, NULL, 'I'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"single-recv", no_argument, NULL, OPT_SINGLE_RECV},
@@ -132,7 +134,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     opterr = 0;
     /* Leading ':' so a missing value is told apart from an unknown option;
      * no '+': options may follow the targets (`sweep 198.18.0.0/24 -q`). */
-    while ((o = getopt_long(argc, argv, ":f:r:c:o:46qhV", longopts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":f:r:c:o:I:46qhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'f': c->files[c->n_files++] = optarg; break;
         case OPT_EXCLUDE: c->excludes[c->n_excludes++] = optarg; break;
@@ -222,6 +224,16 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             break;
         case 'o': c->output = optarg; break;
         case 'q': c->quiet = true; break;
+        case 'I': {
+            struct icr_addr a;
+            if (icr_addr_parse(optarg, &a) < 0)
+                return bad_value("--source", optarg, "an IPv4 or IPv6 address of this host");
+            if (a.family == AF_INET)
+                so->source4 = a;
+            else
+                so->source6 = a;
+            break;
+        }
         case 'h': fputs(sweep_help, stdout); return 1;
         case 'V': printf("icmpring sweep %s\n", icr_version()); return 1;
         case ':':

@@ -16,7 +16,7 @@ hosts24() { for i in $(seq 1 254); do echo "198.18.$1.$i"; done | sort; }
 # The "N hits" figure of a summary.
 hits() { sed -nE 's/.* ([0-9]+) hits \(.*/\1/p' "$tmp/$1.err"; }
 
-echo "1..33"
+echo "1..35"
 
 # 1-3: a /24 in text: every host once, exit 0, a summary on stderr.
 run t24 sweep 198.18.0.0/24
@@ -190,7 +190,15 @@ ok "$(test $rc = 130 && grep -q ' 2 senders' "$tmp/int2.err" && test -n "$hits" 
       test "$(wc -l <"$tmp/int2.out")" = "$hits"; echo $?)" \
     "SIGINT with two senders: exit 130, all $hits hits written" || sed 's/^/# /' "$tmp/int2.err"
 
-# 32-33 (last: they take the lab's LAN down): the interface goes down in the
+# 32-33: a source address per family; one that is not this host's is refused.
+run src sweep -q --rate 0 -I "${ICR_LAB_PRB4:-192.0.2.1}" -I "${ICR_LAB_PRB6:-2001:db8:ff00::1}" \
+    198.18.9.0/24 2001:db8:1::9:0/120
+ok "$(test "$(rc src)" = 0 && test "$(lines src)" = 510; echo $?)" "-I for IPv4 and IPv6: all 510 found" || diag src
+run srcbad sweep -q -I 203.0.113.77 198.18.9.0/24
+ok "$(test "$(rc srcbad)" = 3 && test "$(wc -l <"$tmp/srcbad.err")" = 1 &&
+      grep -q 'cannot be assigned' "$tmp/srcbad.err"; echo $?)" "-I with an address that is not ours: exit 3, one line" || diag srcbad
+
+# 34-35 (last: they take the lab's LAN down): the interface goes down in the
 # middle of a sweep.  Exit 4 with one line naming the reason, and every
 # reply that came before is written.
 timeout 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \
