@@ -40,18 +40,11 @@
 #include "perm.h"
 #include "ratelimit.h"
 #include "ring.h"
+#include "probe.h"
 #include "siphash.h"
 #include "sockopt.h"
 
-/* Payload layout (network byte order), the first ICR__SWEEP_HDR bytes:
- *   0  u64 payload MAC = SipHash(key, h ^ index, sent_ns)
- *   8  u64 sent_ns (CLOCK_REALTIME)
- *  16  u64 target index
- *  24  u32 probe number
- *  28  u32 magic "icr1"
- * where h = SipHash(key, destination || probe) also gives id and sequence. */
-#define SWEEP_HDR 32
-#define SWEEP_MAGIC 0x69637231u
+/* The probe format (MACs in id, sequence and payload) is probe.c's. */
 #define MAX_PAYLOAD 1400
 #define NSLOTS 2048u
 
@@ -160,46 +153,6 @@ static int64_t real_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void put_be64(uint8_t *p, uint64_t v) {
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* h = SipHash(key, destination as 16 bytes (IPv4 mapped) || probe). */
-static uint64_t probe_hash(const struct icr_sweep *s, const struct icr_addr *dst, uint32_t probe) {
-    uint8_t m[20] = {0};
-    if (dst->family == AF_INET) {
-        m[10] = m[11] = 0xff;
-        memcpy(m + 12, &dst->v4, 4);
-    } else {
-        memcpy(m, &dst->v6, 16);
-    }
-    put_be32(m + 16, probe);
-    return icr__siphash24_k(&s->key, m, sizeof(m));
-}
-
-static uint64_t payload_mac(const struct icr_sweep *s, uint64_t h, uint64_t index, uint64_t t) {
-    return icr__siphash24_2u64(&s->key, h ^ index, t);
-}
-
 /* Big kernel buffers: a sweep at full speed gets replies in bursts far
  * beyond the default 208 KiB.  SO_*BUFFORCE needs CAP_NET_ADMIN; without
  * it the plain option (capped by net.core.*mem_max) is the best we get. */
@@ -272,7 +225,7 @@ static int check_opts(const struct icr_sweep_opts *o) {
     if (o->size < sizeof(struct icr_sweep_opts) || o->count == UINT32_MAX ||
         !(o->interval >= 0 && o->interval <= 86400) || !(o->cooldown >= 0 && o->cooldown <= 86400) ||
         o->shards < 1 || o->shard >= o->shards || o->ttl < 1 || o->ttl > 255 ||
-        o->traffic_class < 0 || o->traffic_class > 255 || o->payload_size < SWEEP_HDR ||
+        o->traffic_class < 0 || o->traffic_class > 255 || o->payload_size < ICR__PROBE_HDR ||
         o->payload_size > MAX_PAYLOAD || o->batch < 1 || o->batch > 1024 ||
         (o->privilege != ICR_PRIVILEGED && o->privilege != ICR_UNPRIVILEGED &&
          o->privilege != ICR_PRIV_AUTO) ||
@@ -447,13 +400,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
 
     /* The template: the constant part of every Echo Request. */
     s->icmp_len = ICR__ICMP_HDR_LEN + opts->payload_size;
-    r = icr__echo_init(s->tmpl, sizeof(s->tmpl), AF_INET, NULL, opts->payload_size, &s->base_sum);
-    if (r < 0)
-        goto fail;
-    memset(s->tmpl + ICR__ICMP_HDR_LEN, 0, SWEEP_HDR - 4);
-    put_be32(s->tmpl + ICR__ICMP_HDR_LEN + 28, SWEEP_MAGIC);
-    /* The payload changed under echo_init's sum: take it again. */
-    s->base_sum = icr__csum_add(0, s->tmpl, s->icmp_len);
+    s->base_sum = icr__probe_template(s->tmpl, sizeof(s->tmpl), opts->payload_size);
 
     if ((r = icr__ring_new(NSLOTS, opts->flags & ICR_SWEEP_SINGLE_RECV, &s->ring)) < 0)
         goto fail;
@@ -515,31 +462,15 @@ static int queue_probe(struct tx *t, uint64_t index) {
     uint32_t id = t->free_slots[--t->nfree];
     struct slot *sl = &t->slots[id];
     uint32_t pass = atomic_load_explicit(&s->pass, memory_order_relaxed);
-    uint64_t h = probe_hash(s, &dst, pass);
-    uint64_t sent_ns = (uint64_t)real_ns();
     bool v4 = dst.family == AF_INET;
     bool hdrincl = v4 && s->privileged;
     uint8_t *icmp = sl->pkt + (hdrincl ? ICR__IPV4_HDR_LEN : 0);
 
     memcpy(icmp, s->tmpl, s->icmp_len);
-    if (!v4)
-        icmp[0] = ICR__ICMP6_ECHO_REQUEST;
-    uint8_t *pl = icmp + ICR__ICMP_HDR_LEN;
-    put_be64(pl, payload_mac(s, h, index, sent_ns));
-    put_be64(pl + 8, sent_ns);
-    put_be64(pl + 16, index);
-    put_be32(pl + 24, pass);
-    icr__echo_stamp(icmp, AF_INET, s->base_sum, (uint16_t)h, (uint16_t)(h >> 16));
-    if (v4) {
-        /* The payload's MAC fields changed after the template's sum: fold
-         * them in (RFC 1624 style, over the 28 bytes that vary). */
-        uint16_t c; /* sums and the field are in memory order (checksum.c) */
-        memcpy(&c, icmp + 2, sizeof(c));
-        c = icr__csum_fold(icr__csum_add((uint16_t)~c, pl, 28));
-        memcpy(icmp + 2, &c, sizeof(c));
-    } else {
-        icmp[2] = icmp[3] = 0; /* the kernel computes it (RFC 3542 3.1) */
-    }
+    icr__probe_stamp(icmp, dst.family, s->base_sum, &s->key, &dst, index, pass,
+                     (uint64_t)real_ns());
+    /* The IPv4 id: any bits that differ from probe to probe. */
+    uint16_t ip_id = (uint16_t)(icmp[4] << 8 | icmp[5]) ^ (uint16_t)index;
 
     size_t len = s->icmp_len;
     if (hdrincl) {
@@ -551,8 +482,8 @@ static int queue_probe(struct tx *t, uint64_t index) {
         ip[1] = (uint8_t)s->o.traffic_class;
         ip[2] = (uint8_t)(tot >> 8);
         ip[3] = (uint8_t)tot;
-        ip[4] = (uint8_t)(h >> 40);
-        ip[5] = (uint8_t)(h >> 32);
+        ip[4] = (uint8_t)(ip_id >> 8);
+        ip[5] = (uint8_t)ip_id;
         ip[6] = ip[7] = 0;
         ip[8] = (uint8_t)s->o.ttl;
         ip[9] = IPPROTO_ICMP;
@@ -609,21 +540,23 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     /* On a datagram socket the kernel owns the id: only seq and payload
      * carry the MAC there. */
     bool check_id = s->privileged;
-    if (pl_len >= SWEEP_HDR && get_be32(pl + 28) == SWEEP_MAGIC) {
-        uint64_t index = get_be64(pl + 16), t = get_be64(pl + 8);
-        uint32_t probe = get_be32(pl + 24);
+    uint64_t index, sent;
+    uint32_t probe;
+    switch (icr__probe_check(&s->key, dst, id, seq, check_id, pl, pl_len, &index, &probe, &sent)) {
+    case ICR__PROBE_VALID:
+        /* A valid MAC for a probe this job never sent would need the key;
+         * the range checks keep a bug from indexing past the bitmaps. */
         if ((s->o.count && probe >= s->o.count) || probe > atomic_load(&s->pass) ||
             index >= s->n)
             return false;
-        uint64_t h = probe_hash(s, dst, probe);
-        if ((check_id && (uint16_t)h != id) || (uint16_t)(h >> 16) != seq)
-            return false;
-        if (get_be64(pl) != payload_mac(s, h, index, t))
-            return false;
         *ret_index = index;
         *ret_probe = probe;
-        *ret_sent = (int64_t)t;
+        *ret_sent = (int64_t)sent;
         return true;
+    case ICR__PROBE_INVALID:
+        return false;
+    default:
+        break;
     }
     if (need_payload)
         return false;
@@ -633,7 +566,7 @@ static bool verify(const struct icr_sweep *s, const struct icr_addr *dst, uint16
     const uint32_t cur = atomic_load_explicit(&s->pass, memory_order_relaxed);
     for (uint32_t k = 0; k < 64 && k <= cur; k++) {
         uint32_t p = cur - k;
-        uint64_t h = probe_hash(s, dst, p);
+        uint64_t h = icr__probe_hash(&s->key, dst, p);
         if ((!check_id || (uint16_t)h == id) && (uint16_t)(h >> 16) == seq) {
             if (icr_targets_index(s->targets, dst, ret_index) < 0)
                 return false;
