@@ -26,18 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ref-csum.h"
+
 #define MAXPKT 1600
 
-static uint16_t csum(const uint8_t *p, size_t n) {
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        s += (uint32_t)p[n - 1] << 8;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
 
 /* Send an IPv4 datagram carrying `icmp` from src to dst (IP_HDRINCL). */
 static int send_raw(int fd, uint32_t src, uint32_t dst, const uint8_t *icmp, size_t len) {
@@ -75,7 +67,7 @@ static int forge(const char *dst_s, long count, int nprefix, char **prefixes) {
          * gets as far as the MAC check. */
         memcpy(icmp + 8 + 28, "icr1", 4);
         icmp[2] = icmp[3] = 0;
-        uint16_t c = csum(icmp, sizeof(icmp));
+        uint16_t c = ref_csum(icmp, sizeof(icmp));
         icmp[2] = (uint8_t)(c >> 8);
         icmp[3] = (uint8_t)c;
         char src_s[32];
@@ -150,7 +142,7 @@ static int replay(const char *file, const char *dst_s) {
         memcpy(&orig_dst, buf + 16, 4);
         icmp[0] = 0; /* the request turned into its reply */
         icmp[2] = icmp[3] = 0;
-        uint16_t c = csum(icmp, ilen);
+        uint16_t c = ref_csum(icmp, ilen);
         icmp[2] = (uint8_t)(c >> 8);
         icmp[3] = (uint8_t)c;
         if (send_raw(fd, orig_dst, dst, icmp, ilen) > 0)

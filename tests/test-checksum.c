@@ -14,21 +14,8 @@
 #include <cmocka.h>
 
 #include "packet.h"
+#include "ref-csum.h"
 
-/* The reference: RFC 1071 section 4.1 read literally, on big-endian words
- * built from bytes, so it cannot share a byte-order mistake with the code
- * under test.  Returns the checksum as a number (network order value). */
-static uint16_t ref_csum(const uint8_t *p, size_t len)
-{
-    uint64_t s = 0;
-    for (size_t i = 0; i + 1 < len; i += 2)
-        s += (uint32_t)p[i] << 8 | p[i + 1];
-    if (len & 1)
-        s += (uint32_t)p[len - 1] << 8;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
 
 /* The checksum field value as it is stored in memory, read as a number. */
 static uint16_t as_net(uint16_t field)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "packet.h"
+#include "ref-csum.h"
 
 /* ---- golden packets (the comment gives each checksum) ---------------------- */
 
@@ -122,19 +123,6 @@ static const uint8_t icmp4_timestamp[20] = {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* RFC 1071 read literally on big-endian words built from bytes: shares
- * nothing with the word-at-a-time code under test. */
-static uint16_t ref_csum(const uint8_t *p, size_t len)
-{
-    uint64_t s = 0;
-    for (size_t i = 0; i + 1 < len; i += 2)
-        s += (uint32_t)p[i] << 8 | p[i + 1];
-    if (len & 1)
-        s += (uint32_t)p[len - 1] << 8;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
 
 /* Recompute the ICMPv4 checksum of the message at m (len bytes) with the
  * reference, after a test has edited it. */
