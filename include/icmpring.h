@@ -295,6 +295,68 @@ ICR_EXPORT int icr_reply_raise_for_status(const struct icr_reply *r);
 
 
 /* ------------------------------------------------------------------------
+ * Hosts and hops: icmplib's Host and Hop, with its exact formulas
+ *
+ * A host is filled from its received RTTs and its packets_sent; every
+ * other field is derived (icr_host_stats):
+ *   rtts             received RTTs in ms, in probe order (not arrival order)
+ *   min/avg/max_rtt  round(x, 3), 0.0 when nothing was received
+ *   packet_loss      round(1 - received / sent, 2), 0.0 when nothing was sent
+ *   jitter           round(mean |rtts[i] - rtts[i+1]|, 3), 0.0 below 2 RTTs
+ *   is_alive         received > 0
+ * round() is Python's: the binary value rounded half to even, exactly.
+ * ------------------------------------------------------------------------ */
+
+struct icr_host {
+    size_t size;                /* sizeof(struct icr_host) */
+    struct icr_addr address;    /* the host (for a hop: the router that answered) */
+    double min_rtt, avg_rtt, max_rtt; /* ms */
+    double *rtts;               /* packets_received RTTs in ms; owned by the host */
+    uint64_t packets_sent;
+    uint64_t packets_received;
+    double packet_loss;         /* 0.0 .. 1.0 */
+    double jitter;              /* ms */
+    bool is_alive;
+    /* The last ICMP error message about this host's probes (beyond icmplib,
+     * where errors only count as lost): ICR_EUNREACH, ICR_ETIMEEXCEEDED or
+     * ICR_EICMP, 0 if none; its type, code and the router that sent it. */
+    int error;
+    int error_type, error_code;
+    struct icr_addr error_source;
+};
+
+/* icmplib's Hop: a Host plus its distance.  For a hop, rtts hold the RTTs
+ * of every reply from that distance, ICMP errors included (Time Exceeded
+ * from a router), as icmplib's traceroute counts them; `host.error` is set
+ * when the hop answered with Destination Unreachable or another error that
+ * ends the route (traceroute's !H !N !P !X: see icr_hop_error_flag). */
+struct icr_hop {
+    struct icr_host host;
+    int distance;               /* the TTL / hop limit that reached it (1..255) */
+};
+
+/* Recompute the derived fields of h (min/avg/max_rtt, packet_loss, jitter,
+ * is_alive, packets_received = the number of rtts given) from
+ * rtts[0..nrtts-1] and h->packets_sent.  Does not take ownership of rtts.
+ * Errors: ICR_EINVAL (h NULL, rtts NULL with nrtts > 0). */
+ICR_EXPORT int icr_host_stats(struct icr_host *h, const double *rtts, size_t nrtts);
+
+/* Free one host returned by icr_ping (its rtts too).  NULL-safe; returns NULL. */
+ICR_EXPORT struct icr_host *icr_host_free(struct icr_host *h);
+
+/* Free an array of n hosts returned by icr_multiping.  NULL-safe; returns NULL. */
+ICR_EXPORT struct icr_host *icr_hosts_free(struct icr_host *hosts, size_t n);
+
+/* Free an array of n hops returned by icr_traceroute.  NULL-safe; returns NULL. */
+ICR_EXPORT struct icr_hop *icr_hops_free(struct icr_hop *hops, size_t n);
+
+/* traceroute(8)'s mark for an error that ended a route: "!H", "!N", "!P",
+ * "!X", "!S", "!F" ... for Destination Unreachable codes, "" for none and for
+ * Time Exceeded.  Never NULL. */
+ICR_EXPORT const char *icr_hop_error_flag(int family, int type, int code);
+
+
+/* ------------------------------------------------------------------------
  * Target sets: what a sweep visits
  *
  * A set of IPv4 and IPv6 addresses built from entries, minus exclusions,
@@ -389,10 +451,14 @@ struct icr_result {
     int64_t sent_ns;           /* send time, CLOCK_REALTIME ns */
     bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
     size_t bytes_received;     /* bytes of the ICMP message */
+    int hop;                   /* the probe's TTL / hop limit (traceroute's distance) */
 };
 
-/* Result callback: `r` is valid only during the call. */
+/* Result callback: `r` is valid only during the call.  For a multiping,
+ * r->index is the host's position in the input; for a traceroute, the
+ * destination's index in its target set and r->hop the distance probed. */
 typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
+
 
 #define ICR_SWEEP_SINGLE_RECV (1u << 0) /* use one-shot recvmsg, not multishot */
 #define ICR_SWEEP_ALL_REPLIES (1u << 1) /* report duplicates and every probe's reply */
@@ -451,6 +517,7 @@ struct icr_sweep_stats {
     int last_send_error;    /* errno of the latest refused probe, 0 if none
                                (EACCES: a broadcast address) */
     uint32_t senders;       /* sending threads in use */
+    uint64_t seed;          /* the seed in use (the library's choice when opts.seed was 0) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
@@ -504,6 +571,197 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
 /* Whether target `index` has answered (0/1), readable from any thread
  * while the sweep runs.  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index);
+
+/* ------------------------------------------------------------------------
+ * Multiping and ping: jobs on the engine, icmplib's multiping() and ping()
+ *
+ * A multiping sends `count` probes to each of N addresses (IPv4 and IPv6
+ * mixed), `interval` seconds apart per host, at most `rate` probes per
+ * second over all, then waits up to `timeout` seconds after the last probe
+ * for what is missing; it ends as soon as every probe has been answered or
+ * has errored.  There is no socket or thread per host: probes are stamped
+ * with a keyed MAC and matched as they come back (see Sweep below).
+ * An ICMP error (unreachable, time exceeded) counts as not received and is
+ * kept as the host's last error.  Ping is a multiping of one address.
+ * ------------------------------------------------------------------------ */
+
+typedef struct icr_multiping_job icr_multiping_job;
+
+/* A finished host (every probe answered, errored or timed out), handed to
+ * on_host as soon as it is finished; `index` is its position in the input.
+ * `h` and its rtts are valid only during the call. */
+typedef void (*icr_host_cb)(size_t index, const struct icr_host *h, void *userdata);
+
+
+struct icr_multiping_opts {
+    size_t size;            /* sizeof(struct icr_multiping_opts) */
+    uint32_t count;         /* probes per host, 1.. (icmplib: 2) */
+    double interval;        /* seconds between two probes to one host, >= 0 (0.01) */
+    double timeout;         /* seconds to wait after the last probe (2) */
+    uint64_t rate;          /* probes per second over all hosts, 0 = unlimited (0) */
+    int id;                 /* icmplib's `id`: accepted and ignored (-1).  The id
+                               field carries the keyed MAC that matches replies,
+                               and datagram sockets get theirs from the kernel. */
+    int family;             /* host names: AF_UNSPEC (IPv4 first), AF_INET, AF_INET6 */
+    const char *source;     /* icmplib's `source`: a local address, or NULL */
+    int privilege;          /* enum icr_privilege (icmplib: privileged=True) */
+    size_t payload_size;    /* 34-1400 bytes (56); the first 34 hold the MAC */
+    int ttl;                /* 1-255 (64) */
+    int traffic_class;      /* 0-255 (0) */
+    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_ALL_REPLIES */
+    icr_host_cb on_host;    /* each host as it is finished; may be NULL */
+    icr_result_cb on_result; /* each reply as it arrives; may be NULL */
+    void *userdata;
+};
+
+#define ICR_MULTIPING_OPTS_INIT                                                              \
+    {                                                                                        \
+        .size = sizeof(struct icr_multiping_opts), .count = 2, .interval = 0.01,             \
+        .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
+        .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
+        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+    }
+
+/* icmplib's ping() defaults: count 4, interval 1, timeout 2. */
+#define ICR_PING_OPTS_INIT                                                                   \
+    {                                                                                        \
+        .size = sizeof(struct icr_multiping_opts), .count = 4, .interval = 1.0,              \
+        .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
+        .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
+        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+    }
+#define icr_ping_opts icr_multiping_opts
+
+/* Prepare a multiping of addrs[0..n-1] (copied; duplicates are probed as
+ * separate hosts, as icmplib does).  Opens the sockets and the ring.
+ * opts NULL means ICR_MULTIPING_OPTS_INIT.
+ * Errors: ICR_EINVAL (n 0, bad option), ICR_ESOCKPERM, ICR_ESOCKADDR,
+ * ICR_ENOMEM, or a negative errno (io_uring unavailable).
+ * step()/run() must be called from the thread that called new(). */
+ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
+                                 const struct icr_multiping_opts *opts,
+                                 icr_multiping_job **ret_mp);
+
+/* Free.  NULL-safe.  Returns NULL. */
+ICR_EXPORT icr_multiping_job *icr_multiping_free(icr_multiping_job *m);
+
+/* Run to completion.  Returns 0, ICR_ESTOPPED (stopped: every host is still
+ * finished with what was received), ICR_EIFDOWN, or an error. */
+ICR_EXPORT int icr_multiping_run(icr_multiping_job *m);
+
+/* One round of work, waiting at most timeout_ns.  Returns 1 while running,
+ * 0 (or ICR_ESTOPPED / ICR_EIFDOWN) when done, or an error; see icr_sweep_step. */
+ICR_EXPORT int icr_multiping_step(icr_multiping_job *m, int64_t timeout_ns);
+
+/* A descriptor that becomes readable (POLLIN) when step() has work: an
+ * eventfd signalled by the ring's completions.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_multiping_get_fd(const icr_multiping_job *m);
+
+/* ns until step() is needed again at the latest; 0 = now. */
+ICR_EXPORT int64_t icr_multiping_get_timeout_ns(const icr_multiping_job *m);
+
+/* Stop sending; hosts are finished with what arrives in the timeout.
+ * Async-signal-safe and callable from any thread. */
+ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m);
+
+/* Copy host i (0 <= i < n) as it stands: finished or not.  *ret_host gets
+ * its own rtts array: release it with free(ret_host->rtts).
+ * Errors: ICR_EINVAL, ICR_ENOMEM. */
+ICR_EXPORT int icr_multiping_get_host(const icr_multiping_job *m, size_t i,
+                                      struct icr_host *ret_host);
+
+/* icmplib's multiping(): resolve each of addresses[0..n-1] (literal or
+ * host name, first address of opts->family), probe them all in one job, and
+ * return n hosts in input order in *ret_hosts (free with icr_hosts_free).
+ * Errors: ICR_ENAMELOOKUP (a name did not resolve), those of
+ * icr_multiping_new and icr_multiping_run (ICR_ESTOPPED is not returned by
+ * this blocking call: it has no stop). */
+ICR_EXPORT int icr_multiping(const char *const *addresses, size_t n,
+                             const struct icr_multiping_opts *opts,
+                             struct icr_host **ret_hosts);
+
+/* icmplib's ping(): a multiping of one address, with ICR_PING_OPTS_INIT's
+ * defaults when opts is NULL.  *ret_host is freed with icr_host_free. */
+ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
+                        struct icr_host **ret_host);
+
+/* ------------------------------------------------------------------------
+ * Traceroute: a job on the engine, icmplib's traceroute()
+ *
+ * Every TTL from first_hop to max_hops of every destination is in flight at
+ * once (traceroute -N, mtr), in a random order over (destination, TTL) pairs
+ * when there are many destinations (yarrp).  Probes to one destination keep
+ * one ICMP checksum (Paris traceroute), so per-flow load balancers keep one
+ * path.  Once the destination answers at distance d, nothing beyond d is
+ * reported, and probes beyond d not yet sent are not sent.  Destination
+ * Unreachable from a router ends that destination at the router.  With
+ * `fast`, a hop that has answered gets no more probes.
+ * ------------------------------------------------------------------------ */
+
+typedef struct icr_trace icr_trace;
+
+/* One destination's finished route; valid only during the callback. */
+struct icr_trace_result {
+    size_t size;             /* sizeof(struct icr_trace_result) */
+    uint64_t index;          /* the destination's index in the target set */
+    struct icr_addr target;
+    const struct icr_hop *hops; /* answered hops, sorted by distance */
+    size_t nhops;
+    bool reached;            /* the destination itself answered */
+    bool complete;           /* false when a stop cut it short */
+};
+
+typedef void (*icr_trace_cb)(const struct icr_trace_result *r, void *userdata);
+
+struct icr_trace_opts {
+    size_t size;            /* sizeof(struct icr_trace_opts) */
+    uint32_t count;         /* probes per hop, 1-255 (icmplib: 2) */
+    double interval;        /* seconds between two probes to one hop (0.05) */
+    double timeout;         /* seconds to wait after the last probe (2) */
+    int first_hop;          /* 1-255 (1) */
+    int max_hops;           /* first_hop-255 (30) */
+    bool fast;              /* a hop that answered gets no more probes (false) */
+    uint64_t rate;          /* probes per second, 0 = unlimited (0) */
+    int id;                 /* icmplib's `id`: accepted and ignored (-1) */
+    int family;             /* host names: AF_UNSPEC, AF_INET, AF_INET6 */
+    const char *source;     /* a local address, or NULL */
+    int privilege;          /* enum icr_privilege (icmplib: privileged) */
+    size_t payload_size;    /* 34-1400 (56) */
+    int traffic_class;      /* 0-255 (0) */
+    uint64_t seed;          /* order of the (destination, TTL) pairs; 0 = random */
+    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV */
+    icr_trace_cb on_trace;  /* each destination as it is finished; may be NULL */
+    icr_result_cb on_result; /* each validated reply (r->hop: the distance) */
+    void *userdata;
+};
+
+#define ICR_TRACE_OPTS_INIT                                                                  \
+    {                                                                                        \
+        .size = sizeof(struct icr_trace_opts), .count = 2, .interval = 0.05, .timeout = 2.0, \
+        .first_hop = 1, .max_hops = 30, .fast = false, .rate = 0, .id = -1,                  \
+        .family = AF_UNSPEC, .source = NULL, .privilege = ICR_PRIVILEGED,                    \
+        .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
+        .on_result = NULL, .userdata = NULL,                                                 \
+    }
+
+/* Prepare a traceroute to every address of `targets` (which must outlive the
+ * job, unchanged).  Errors: as icr_multiping_new. */
+ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *opts,
+                             icr_trace **ret_trace);
+ICR_EXPORT icr_trace *icr_trace_free(icr_trace *t);
+/* run/step/get_fd/get_timeout_ns/stop: as for a multiping. */
+ICR_EXPORT int icr_trace_run(icr_trace *t);
+ICR_EXPORT int icr_trace_step(icr_trace *t, int64_t timeout_ns);
+ICR_EXPORT int icr_trace_get_fd(const icr_trace *t);
+ICR_EXPORT int64_t icr_trace_get_timeout_ns(const icr_trace *t);
+ICR_EXPORT void icr_trace_stop(icr_trace *t);
+
+/* icmplib's traceroute(): resolve `address`, trace it, and return the
+ * answered hops sorted by distance (silent hops left out, as icmplib does)
+ * in *ret_hops, their number in *ret_n (free with icr_hops_free).
+ * Errors: ICR_ENAMELOOKUP, those of icr_trace_new and icr_trace_run. */
+ICR_EXPORT int icr_traceroute(const char *address, const struct icr_trace_opts *opts,
+                              struct icr_hop **ret_hops, size_t *ret_n);
 
 #ifdef __cplusplus
 }
