@@ -50,6 +50,12 @@ struct icr__ring *icr__ring_free(struct icr__ring *r);
 /* The ring's descriptor (pollable for completions). */
 int icr__ring_fd(const struct icr__ring *r);
 
+/* An eventfd (non-blocking) that the ring signals whenever a completion is
+ * posted or deferred, made and registered on first call; the ring owns it.
+ * Readable for pollers even under DEFER_TASKRUN, where the ring fd is not.
+ * Returns the fd or a negative errno. */
+int icr__ring_eventfd(struct icr__ring *r);
+
 /* Whether receives use multishot recvmsg (false after a fallback). */
 bool icr__ring_multishot(const struct icr__ring *r);
 

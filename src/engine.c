@@ -1,0 +1,1170 @@
+/* engine.c - the batch engine (engine.h): sockets, rings, sender threads,
+ * rate, flow control, probe stamping, stateless validation and dispatch to
+ * the job.  Jobs (sweep.c, multiping.c, trace.c) hold only their own logic.
+ *
+ * One thread drives one ring (ring.c): it stamps probes into preallocated
+ * slots, queues them as SENDMSG in batches, and handles replies as their
+ * completions arrive.  Why one thread for both: on this kind of machine
+ * (2 vCPUs, veth) the kernel's work for a probe - routing, the veth hop and
+ * the responder's reply - runs on the sending CPU anyway, so a separate
+ * receiver thread would compete for the only other core while adding
+ * cross-thread hand-offs; the ring batches both directions into the same
+ * io_uring_enter calls.  Big unlimited jobs add one helper thread that only
+ * sends.  What other threads may read while it runs is atomic.
+ *
+ * Stateless validation (probe.h): each probe's id, sequence, IPv4 id and
+ * payload carry a SipHash-2-4 MAC (random key per job) of its destination,
+ * probe number and hop; the sequence carries the tag in clear so that even
+ * an 8-byte quote names its probe.  A reply is dispatched only if it
+ * verifies, so other programs' pings, forged replies and replies to an
+ * earlier job (another key) are dropped and counted as invalid.
+ */
+#include "engine.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/errqueue.h>  /* sock_extended_err */
+#include <linux/sock_diag.h> /* SK_MEMINFO_* */
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "packet.h"
+#include "probe.h"
+#include "ratelimit.h"
+#include "ring.h"
+#include "siphash.h"
+#include "sockopt.h"
+
+#define MAX_PAYLOAD ICR__ENGINE_MAX_PAYLOAD
+#define NSLOTS 2048u
+/* Send times of probes in flight, for ICMP errors whose quote is too short
+ * to hold the payload's send time: bounded by the probes in flight, not by
+ * the number of targets (a probe older than the table's turnover only
+ * loses its RTT). */
+#define NSENT 8192u
+
+enum state { SENDING, COOLDOWN, DONE };
+
+struct slot {
+    int fd;           /* the socket it was queued on */
+    uint8_t retries;  /* sent again after pending-error refusals */
+    struct icr__probe p;
+    struct msghdr mh;
+    struct iovec iov;
+    union {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } sa;
+    /* Hop limit and traffic class ride with each message where the header
+     * is not ours (IPv6, and IPv4 datagram sockets: IP_TTL / IP_TOS cmsgs,
+     * ip_cmsg_send), so probes of one batch may differ, as traceroute's do;
+     * IPv4 raw sends carry both in the header queue_probe writes. */
+    union {
+        char buf[2 * CMSG_SPACE(sizeof(int))];
+        size_t align;
+    } ctrl;
+    /* IPv4: 20-byte IP header (IP_HDRINCL) + ICMP; otherwise ICMP only. */
+    uint8_t pkt[ICR__IPV4_HDR_LEN + ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+};
+
+/* One sender's transmit state: its ring, its send sockets and its probe
+ * slots.  tx[0] belongs to the thread that steps the job (its ring also
+ * receives); tx[1], when there is a second sender, to the helper thread. */
+struct tx {
+    struct icr__engine *e;
+    struct icr__ring *ring;
+    int fd4, fd6;             /* send sockets, -1 when unused */
+    struct slot *slots;
+    uint32_t *free_slots;
+    uint32_t nfree;
+    uint32_t inflight;
+    struct icr__rl rl;
+    struct icr_addr last_ok;  /* the last target a probe of ours left for */
+    bool has_ok;
+};
+
+struct counters {
+    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid, kernel_drops;
+};
+
+struct sent_entry {
+    _Atomic uint64_t key; /* hash of (dst, probe, hop); 0 = empty */
+    _Atomic int64_t sent_ns;
+};
+
+struct icr__engine {
+    struct icr__engine_cfg cfg;
+    bool privileged;
+    int fd4_send, fd4_recv, fd6; /* -1 when unused */
+    int src4, src6;           /* receive indexes in the ring */
+    int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
+    struct icr__ring *ring;
+
+    struct icr__sipkey key;
+    /* Positions handed out over all passes: pass = claimed / per_pass.
+     * One word, so no sender can pair a new pass with an old position. */
+    _Atomic uint64_t claimed;
+    uint64_t total;           /* count * per_pass; UINT64_MAX: until stopped */
+    _Atomic uint32_t open_pass; /* passes <= open_pass may be claimed */
+    int64_t pass_start_ns;
+
+    struct tx tx[2];
+    unsigned nsenders;        /* 1, or 2 with a helper thread sending too */
+    pthread_t helper;
+    bool helper_started;
+
+    /* Echo Request template: the payload's constant tail and the unfolded
+     * sum of the ICMP message with every per-probe field at zero. */
+    uint8_t tmpl[ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+    size_t icmp_len;
+    uint32_t base_sum;
+
+    struct sent_entry *sent_tab;
+
+    struct counters c;
+    _Atomic int stop;         /* set by icr__engine_stop (signal-safe) */
+    bool stopped;
+    _Atomic int state;        /* enum state; read by get_stats from any thread */
+    _Atomic bool started;
+    _Atomic bool multishot;
+    _Atomic int64_t start_ns, send_end_ns;
+    int64_t cooldown_end_ns;
+    uint32_t last_ovfl4, last_ovfl6;
+    uint64_t backlog_pauses;  /* times the sender waited for the receiver */
+    _Atomic int last_send_error;
+    _Atomic uint32_t fail_streak; /* probes refused in a row for a link reason */
+    _Atomic int fatal;        /* why sending had to end early, 0 if it need not */
+    int evfd;                 /* the caller's wake-up eventfd (the ring's), -1 until asked for */
+};
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t real_ns(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void count(_Atomic uint64_t *c) {
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* Big kernel buffers: a job at full speed gets replies in bursts far
+ * beyond the default 208 KiB.  SO_*BUFFORCE needs CAP_NET_ADMIN; without
+ * it the plain option (capped by net.core.*mem_max) is the best we get. */
+static void big_buffers(int fd, bool rx) {
+    int sz = 32 << 20;
+    if (icr__setopt_int(fd, SOL_SOCKET, rx ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, sz) < 0)
+        (void)icr__setopt_int(fd, SOL_SOCKET, rx ? SO_RCVBUF : SO_SNDBUF, sz);
+}
+
+static int open_recv_opts(struct icr__engine *e, int fd, int family) {
+    big_buffers(fd, true);
+    /* The kernel's count of packets this socket dropped (buffer full). */
+    (void)icr__setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+    /* Datagram sockets: ICMP errors come through the error queue, which
+     * drain_errqueue reads when the ring's POLLERR watch fires. */
+    return icr__icmp_rx_setup(fd, family, e->privileged, !e->privileged);
+}
+
+/* Privileged: IPv4 sends go through IPPROTO_RAW with IP_HDRINCL (we write
+ * the IP header, so TTL, TOS and IP id are per packet; measured ~1.35x the
+ * rate of IPPROTO_ICMP here), replies come in on a raw IPPROTO_ICMP socket;
+ * IPv6 uses one raw ICMPv6 socket both ways (the kernel fills the ICMPv6
+ * checksum, RFC 3542).  Unprivileged: ICMP datagram sockets both ways. */
+static int open_sockets(struct icr__engine *e, bool privileged) {
+    int r;
+    e->privileged = privileged;
+    if (e->cfg.want4) {
+        if (privileged) {
+            if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+                return r;
+            e->fd4_send = r;
+            big_buffers(e->fd4_send, false);
+            if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
+                return r;
+            e->fd4_recv = r;
+        } else {
+            if ((r = icr__icmp_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) < 0)
+                return r;
+            e->fd4_send = e->fd4_recv = r;
+            big_buffers(r, false);
+        }
+        if ((r = open_recv_opts(e, e->fd4_recv, AF_INET)) < 0)
+            return r;
+    }
+    if (e->cfg.want6) {
+        if ((r = icr__icmp_socket(AF_INET6, privileged ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMPV6)) < 0)
+            return r;
+        e->fd6 = r;
+        big_buffers(r, false);
+        if ((r = open_recv_opts(e, e->fd6, AF_INET6)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+static void close_sockets(struct icr__engine *e) {
+    if (e->fd4_recv >= 0 && e->fd4_recv != e->fd4_send)
+        close(e->fd4_recv);
+    if (e->fd4_send >= 0)
+        close(e->fd4_send);
+    if (e->fd6 >= 0)
+        close(e->fd6);
+    e->fd4_send = e->fd4_recv = e->fd6 = -1;
+}
+
+/* Bind the sockets that receive (and, but for IPv4 with IP_HDRINCL, send)
+ * to the chosen source: the kernel then refuses an address that is not
+ * ours (EADDRNOTAVAIL), and the receiving socket takes only what comes to
+ * it.  IPv4 raw sends carry the address in the header queue_probe writes. */
+static int bind_sources(struct icr__engine *e) {
+    const struct {
+        int fd;
+        const struct icr_addr *a;
+    } b[3] = {
+        {e->fd4_recv, &e->cfg.source4},
+        {e->fd4_send != e->fd4_recv ? e->fd4_send : -1, &e->cfg.source4},
+        {e->fd6, &e->cfg.source6},
+    };
+    for (int i = 0; i < 3; i++) {
+        struct sockaddr_storage ss;
+        int len;
+        if (b[i].fd < 0 || b[i].a->family == AF_UNSPEC)
+            continue;
+        /* IPPROTO_RAW sockets only send; binding one adds nothing. */
+        if (i == 1 && e->privileged)
+            continue;
+        if ((len = icr_addr_to_sockaddr(b[i].a, &ss)) < 0 ||
+            bind(b[i].fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
+            return ICR_ESOCKADDR;
+    }
+    return 0;
+}
+
+/* Two senders when the job is big and unlimited: on this kind of machine
+ * almost all the work of a probe - routing, the veth hop and the
+ * responder's stack - is kernel work charged to the CPU that sent it, so one
+ * thread saturates one core however cheap its own code is (measured here:
+ * one sender ~98 kpps; two sweeps side by side ~178 kpps together).  Only
+ * with raw sockets: a second ping socket would get its own replies, which
+ * nobody reads.  A rate too low to split in two keeps one sender (each
+ * limiter needs at least 1 pps: 0 would mean unlimited). */
+static unsigned choose_senders(const struct icr__engine *e) {
+    if (!e->privileged || e->cfg.senders == 1 || (e->cfg.rate != 0 && e->cfg.rate < 2))
+        return 1;
+    if (e->cfg.senders >= 2)
+        return 2;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return e->cfg.rate == 0 && cpus >= 2 && e->cfg.per_pass >= 16384 ? 2 : 1;
+}
+
+/* Slots, and for the helper its own send sockets (its ring is made by the
+ * helper thread itself: a SINGLE_ISSUER ring belongs to its creator). */
+static int tx_init(struct tx *t, struct icr__engine *e, bool helper) {
+    int r;
+    t->e = e;
+    t->slots = calloc(NSLOTS, sizeof(*t->slots));
+    t->free_slots = calloc(NSLOTS, sizeof(*t->free_slots));
+    if (!t->slots || !t->free_slots)
+        return ICR_ENOMEM;
+    for (uint32_t i = 0; i < NSLOTS; i++)
+        t->free_slots[i] = NSLOTS - 1 - i;
+    t->nfree = NSLOTS;
+    if (helper && e->cfg.want4) {
+        if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+            return r;
+        t->fd4 = r;
+        big_buffers(r, false);
+    }
+    if (helper && e->cfg.want6) {
+        if ((r = icr__icmp_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) < 0)
+            return r;
+        t->fd6 = r;
+        big_buffers(r, false);
+        /* A raw ICMPv6 socket gets a copy of every ICMPv6 packet: this one
+         * only sends, so let nothing in. */
+        struct icmp6_filter f;
+        ICMP6_FILTER_SETBLOCKALL(&f);
+        if (setsockopt(r, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
+            return -errno;
+        struct sockaddr_storage ss;
+        int len;
+        if (e->cfg.source6.family == AF_INET6 &&
+            ((len = icr_addr_to_sockaddr(&e->cfg.source6, &ss)) < 0 ||
+             bind(r, (struct sockaddr *)&ss, (socklen_t)len) < 0))
+            return ICR_ESOCKADDR;
+    }
+    return 0;
+}
+
+static int check_cfg(const struct icr__engine_cfg *c) {
+    if (!c->ops || !c->ops->probe_at || !c->ops->on_result || c->per_pass == 0 ||
+        !(c->interval >= 0 && c->interval <= 86400) || !(c->cooldown >= 0 && c->cooldown <= 86400) ||
+        c->ttl < 1 || c->ttl > 255 || c->traffic_class < 0 || c->traffic_class > 255 ||
+        c->payload_size < ICR__PROBE_HDR || c->payload_size > MAX_PAYLOAD || c->batch < 1 ||
+        c->batch > 1024 || c->senders > 2 || (!c->want4 && !c->want6) ||
+        (c->privilege != ICR_PRIVILEGED && c->privilege != ICR_UNPRIVILEGED &&
+         c->privilege != ICR_PRIV_AUTO) ||
+        (c->source4.family != AF_UNSPEC && c->source4.family != AF_INET) ||
+        (c->source6.family != AF_UNSPEC && c->source6.family != AF_INET6))
+        return ICR_EINVAL;
+    return 0;
+}
+
+int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret) {
+    struct icr__engine *e;
+    int r;
+    if (!cfg || !ret || check_cfg(cfg) < 0)
+        return ICR_EINVAL;
+    e = calloc(1, sizeof(*e));
+    if (!e)
+        return ICR_ENOMEM;
+    /* Every descriptor is invalid until opened: freeing a half-built
+     * engine must never close somebody else's fd 0. */
+    e->fd4_send = e->fd4_recv = e->fd6 = -1;
+    e->src4 = e->src6 = e->errw4 = e->errw6 = -1;
+    e->tx[0].fd4 = e->tx[0].fd6 = e->tx[1].fd4 = e->tx[1].fd6 = -1;
+    e->evfd = -1;
+    e->cfg = *cfg;
+    if (cfg->count == 0)
+        e->total = UINT64_MAX;
+    else if (__builtin_mul_overflow(cfg->per_pass, (uint64_t)cfg->count, &e->total)) {
+        r = ICR_EINVAL; /* more probes than a 64-bit counter holds */
+        goto fail;
+    }
+
+    if (cfg->privilege == ICR_UNPRIVILEGED) {
+        r = open_sockets(e, false);
+    } else {
+        r = open_sockets(e, true);
+        if (r == ICR_ESOCKPERM && cfg->privilege == ICR_PRIV_AUTO) {
+            close_sockets(e);
+            r = open_sockets(e, false);
+        }
+    }
+    if (r < 0)
+        goto fail;
+    if ((r = bind_sources(e)) < 0)
+        goto fail;
+
+    uint8_t keybytes[16];
+    if (getrandom(keybytes, sizeof(keybytes), 0) != (ssize_t)sizeof(keybytes)) {
+        r = -errno;
+        goto fail;
+    }
+    icr__sipkey_load(&e->key, keybytes);
+
+    e->sent_tab = calloc(NSENT, sizeof(*e->sent_tab));
+    if (!e->sent_tab) {
+        r = ICR_ENOMEM;
+        goto fail;
+    }
+    e->nsenders = choose_senders(e);
+    e->tx[0].fd4 = e->fd4_send;
+    e->tx[0].fd6 = e->fd6;
+    for (unsigned i = 0; i < e->nsenders; i++)
+        if ((r = tx_init(&e->tx[i], e, i == 1)) < 0)
+            goto fail;
+
+    e->icmp_len = ICR__ICMP_HDR_LEN + cfg->payload_size;
+    e->base_sum = icr__probe_template(e->tmpl, sizeof(e->tmpl), cfg->payload_size);
+
+    if ((r = icr__ring_new(NSLOTS, cfg->single_recv, &e->ring)) < 0)
+        goto fail;
+    e->tx[0].ring = e->ring;
+    if (e->fd4_recv >= 0 && (r = e->src4 = icr__ring_add_recv(e->ring, e->fd4_recv)) < 0)
+        goto fail;
+    if (e->fd6 >= 0 && (r = e->src6 = icr__ring_add_recv(e->ring, e->fd6)) < 0)
+        goto fail;
+    if (!e->privileged) {
+        if (e->fd4_recv >= 0 && (r = e->errw4 = icr__ring_add_errwatch(e->ring, e->fd4_recv)) < 0)
+            goto fail;
+        if (e->fd6 >= 0 && (r = e->errw6 = icr__ring_add_errwatch(e->ring, e->fd6)) < 0)
+            goto fail;
+    }
+    atomic_store(&e->multishot, icr__ring_multishot(e->ring));
+    *ret = e;
+    return 0;
+fail:
+    icr__engine_free(e);
+    return r;
+}
+
+struct icr__engine *icr__engine_free(struct icr__engine *e) {
+    if (!e)
+        return NULL;
+    if (e->helper_started) {
+        atomic_store_explicit(&e->stop, 1, memory_order_relaxed);
+        pthread_join(e->helper, NULL);
+    }
+    /* The ring goes first: its exit cancels the receives still pointing at
+     * the sockets and slots. */
+    e->ring = icr__ring_free(e->ring);
+    for (unsigned i = 0; i < 2; i++) {
+        free(e->tx[i].slots);
+        free(e->tx[i].free_slots);
+    }
+    if (e->tx[1].fd4 >= 0)
+        close(e->tx[1].fd4);
+    if (e->tx[1].fd6 >= 0)
+        close(e->tx[1].fd6);
+    close_sockets(e);
+    free(e->sent_tab);
+    free(e);
+    return NULL;
+}
+
+/* ---- the send-time table ------------------------------------------------ */
+
+static uint64_t sent_key(const struct icr__engine *e, const struct icr_addr *dst, uint32_t probe,
+                         uint8_t hop) {
+    uint64_t k = icr__probe_hash(&e->key, dst, probe, hop) ^ 0x9e3779b97f4a7c15ull;
+    return k ? k : 1;
+}
+
+static void sent_put(struct icr__engine *e, uint64_t k, int64_t sent_ns) {
+    struct sent_entry *s = &e->sent_tab[k & (NSENT - 1)];
+    atomic_store_explicit(&s->key, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->sent_ns, sent_ns, memory_order_relaxed);
+    atomic_store_explicit(&s->key, k, memory_order_release);
+}
+
+static int64_t sent_get(const struct icr__engine *e, uint64_t k) {
+    const struct sent_entry *s = &e->sent_tab[k & (NSENT - 1)];
+    if (atomic_load_explicit(&s->key, memory_order_acquire) != k)
+        return -1;
+    int64_t t = atomic_load_explicit(&s->sent_ns, memory_order_relaxed);
+    return atomic_load_explicit(&s->key, memory_order_acquire) == k ? t : -1;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static void put_cmsg(struct msghdr *mh, struct cmsghdr *cm, int level, int type, int v) {
+    (void)mh;
+    cm->cmsg_level = level;
+    cm->cmsg_type = type;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &v, sizeof(int));
+}
+
+/* Stamp probe p into one of t's slots and queue it on t's ring. */
+static int queue_probe(struct tx *t, const struct icr__probe *p) {
+    struct icr__engine *e = t->e;
+    uint32_t id = t->free_slots[--t->nfree];
+    struct slot *sl = &t->slots[id];
+    const struct icr_addr *dst = &p->dst;
+    bool v4 = dst->family == AF_INET;
+    bool hdrincl = v4 && e->privileged;
+    uint8_t *icmp = sl->pkt + (hdrincl ? ICR__IPV4_HDR_LEN : 0);
+    int64_t now = real_ns();
+
+    sl->p = *p;
+    memcpy(icmp, e->tmpl, e->icmp_len);
+    uint16_t ip_id = icr__probe_stamp(icmp, dst->family, e->base_sum, &e->key, dst, p->index,
+                                      p->probe, p->hop, e->cfg.ttl_in_tag, (uint64_t)now);
+    if (e->cfg.ttl_in_tag)
+        sent_put(e, sent_key(e, dst, p->probe, p->hop), now);
+
+    size_t len = e->icmp_len;
+    if (hdrincl) {
+        uint8_t *ip = sl->pkt;
+        size_t tot = ICR__IPV4_HDR_LEN + e->icmp_len;
+        /* The kernel fills the header checksum and, with saddr 0, the
+         * source address (raw(7), IP_HDRINCL). */
+        ip[0] = 0x45;
+        ip[1] = (uint8_t)e->cfg.traffic_class;
+        ip[2] = (uint8_t)(tot >> 8);
+        ip[3] = (uint8_t)tot;
+        ip[4] = (uint8_t)(ip_id >> 8);
+        ip[5] = (uint8_t)ip_id;
+        ip[6] = ip[7] = 0;
+        ip[8] = p->hop;
+        ip[9] = IPPROTO_ICMP;
+        ip[10] = ip[11] = 0;
+        if (e->cfg.source4.family == AF_INET)
+            memcpy(ip + 12, &e->cfg.source4.v4, 4);
+        else
+            memset(ip + 12, 0, 4);
+        memcpy(ip + 16, &dst->v4, 4);
+        len = tot;
+    }
+    int fd;
+    socklen_t salen;
+    if (v4) {
+        sl->sa.v4 = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = dst->v4};
+        salen = sizeof(sl->sa.v4);
+        fd = t->fd4;
+    } else {
+        sl->sa.v6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_addr = dst->v6,
+                                          .sin6_scope_id = dst->scope_id};
+        salen = sizeof(sl->sa.v6);
+        fd = t->fd6;
+    }
+    sl->iov = (struct iovec){.iov_base = sl->pkt, .iov_len = len};
+    sl->mh = (struct msghdr){.msg_name = &sl->sa, .msg_namelen = salen, .msg_iov = &sl->iov,
+                             .msg_iovlen = 1};
+    if (!hdrincl) {
+        sl->mh.msg_control = sl->ctrl.buf;
+        sl->mh.msg_controllen = sizeof(sl->ctrl.buf);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&sl->mh);
+        if (v4) {
+            put_cmsg(&sl->mh, cm, IPPROTO_IP, IP_TTL, p->hop);
+            put_cmsg(&sl->mh, CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IP, IP_TOS, e->cfg.traffic_class);
+        } else {
+            put_cmsg(&sl->mh, cm, IPPROTO_IPV6, IPV6_HOPLIMIT, p->hop);
+            put_cmsg(&sl->mh, CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IPV6, IPV6_TCLASS,
+                     e->cfg.traffic_class);
+        }
+    }
+    sl->fd = fd;
+    sl->retries = 0;
+    int r = icr__ring_queue_send(t->ring, fd, &sl->mh, id);
+    if (r < 0) {
+        t->free_slots[t->nfree++] = id;
+        return r;
+    }
+    t->inflight++;
+    return 0;
+}
+
+/* Claim up to `want` positions of the open passes: one CAS on the one
+ * word, so the pass and the position always agree. */
+static uint32_t claim(struct icr__engine *e, uint32_t want, uint32_t *ret_pass,
+                      uint64_t *ret_pos) {
+    const uint64_t pp = e->cfg.per_pass;
+    uint64_t g = atomic_load_explicit(&e->claimed, memory_order_relaxed);
+    for (;;) {
+        if (g >= e->total)
+            return 0;
+        uint64_t pass = g / pp, pos = g % pp;
+        if (pass > atomic_load_explicit(&e->open_pass, memory_order_acquire))
+            return 0;
+        uint64_t got = pp - pos < want ? pp - pos : want;
+        if (atomic_compare_exchange_weak_explicit(&e->claimed, &g, g + got, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *ret_pass = (uint32_t)pass;
+            *ret_pos = pos;
+            return (uint32_t)got;
+        }
+    }
+}
+
+static bool all_claimed(const struct icr__engine *e) {
+    return atomic_load_explicit(&e->claimed, memory_order_relaxed) >= e->total;
+}
+
+/* Whether every position of the open pass is handed out. */
+static bool open_pass_claimed(const struct icr__engine *e) {
+    uint64_t p = atomic_load_explicit(&e->open_pass, memory_order_relaxed);
+    return atomic_load_explicit(&e->claimed, memory_order_relaxed) >= (p + 1) * e->cfg.per_pass;
+}
+
+/* Queue up to `budget` probes from t: as many as its free slots, its rate
+ * tokens and the open positions allow.  Positions the job skips cost no
+ * token.  Returns how many were queued, *ret_claimed how many positions
+ * were used. */
+static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget, uint32_t *ret_claimed) {
+    struct icr__engine *e = t->e;
+    uint32_t want = budget < t->nfree ? budget : t->nfree;
+    *ret_claimed = 0;
+    if (want == 0)
+        return 0;
+    want = icr__rl_take(&t->rl, now, want);
+    if (want == 0)
+        return 0;
+    uint32_t pass, sent = 0;
+    uint64_t pos0;
+    uint32_t got = claim(e, want, &pass, &pos0);
+    for (uint32_t k = 0; k < got; k++) {
+        struct icr__probe p = {.hop = (uint8_t)e->cfg.ttl};
+        if (!e->cfg.ops->probe_at(e->cfg.job, pass, pos0 + k, &p))
+            continue;
+        p.probe = pass;
+        if (queue_probe(t, &p) < 0)
+            count(&e->c.send_errors);
+        else
+            sent++;
+    }
+    /* Tokens of skipped positions go back (traceroute skips many). */
+    if (sent < want && t->rl.pps) {
+        uint64_t back = (uint64_t)(want - sent) * ICR__RL_NANO;
+        t->rl.tokens_nt = t->rl.tokens_nt + back > t->rl.cap_nt ? t->rl.cap_nt : t->rl.tokens_nt + back;
+    }
+    *ret_claimed = got;
+    return sent;
+}
+
+/* ---- receiving and validation ---------------------------------------- */
+
+/* Check a reply's probe.  dst: where the probe went; id/seq: as echoed or
+ * quoted; pl: the echoed or quoted payload (may be short for errors);
+ * has_ip_id: a quoted IPv4 header of ours (raw IPv4 sends) holds ip_id. */
+static bool verify(const struct icr__engine *e, const struct icr_addr *dst, uint16_t id,
+                   uint16_t seq, const uint8_t *pl, size_t pl_len, bool need_payload,
+                   bool has_ip_id, uint16_t ip_id, struct icr__probe_info *ret) {
+    /* On a datagram socket the kernel owns the id: only seq and payload
+     * carry the MAC there. */
+    bool check_id = e->privileged;
+    uint32_t latest = atomic_load_explicit(&e->open_pass, memory_order_acquire);
+    int st = icr__probe_check(&e->key, dst, id, seq, check_id, e->cfg.ttl_in_tag, pl, pl_len, ret);
+    if (st == ICR__PROBE_NO_HDR && !need_payload)
+        st = icr__probe_check_short(&e->key, dst, id, seq, check_id, has_ip_id, ip_id,
+                                    e->cfg.ttl_in_tag, (uint8_t)e->cfg.ttl, latest, ret);
+    if (st != ICR__PROBE_VALID)
+        return false;
+    /* A valid MAC for a probe this job never sent would need the key; the
+     * range checks keep a bug from indexing past the job's arrays. */
+    if ((e->cfg.count && ret->probe >= e->cfg.count) || ret->probe > latest || ret->hop == 0)
+        return false;
+    if (ret->index == UINT64_MAX) {
+        if (!e->cfg.ops->lookup || e->cfg.ops->lookup(e->cfg.job, dst, &ret->index) < 0)
+            return false;
+    }
+    if (ret->index >= e->cfg.nindex)
+        return false;
+    if (ret->sent_ns < 0 && e->cfg.ttl_in_tag)
+        ret->sent_ns = sent_get(e, sent_key(e, dst, ret->probe, ret->hop));
+    return true;
+}
+
+/* Count a verified (or not) reply and hand it to the job. */
+static void dispatch(struct icr__engine *e, struct icr_result *res, bool ok,
+                     const struct icr__probe_info *info, int64_t t_ns) {
+    if (!ok) {
+        count(&e->c.invalid);
+        return;
+    }
+    res->index = info->index;
+    res->probe = info->probe;
+    res->hop = info->hop;
+    res->sent_ns = info->sent_ns;
+    res->rtt_ns = info->sent_ns > 0 && t_ns > 0 ? t_ns - info->sent_ns : -1;
+    res->duplicate = false;
+    bool hit = e->cfg.ops->on_result(e->cfg.job, res);
+    if (res->kind == ICR_RESULT_ECHO) {
+        count(&e->c.replies);
+        if (res->duplicate)
+            count(&e->c.duplicates);
+        if (hit)
+            count(&e->c.hits);
+    } else {
+        count(&e->c.errors);
+    }
+}
+
+static void on_recv(struct icr__engine *e, const struct icr__completion *c) {
+    struct icr__icmp_msg m;
+    int family = (int)c->src == e->src6 ? AF_INET6 : AF_INET;
+    bool raw4 = family == AF_INET && e->privileged;
+    int st = raw4 ? icr__parse_ipv4(c->data, c->len, &m)
+                  : icr__parse_icmp(c->data, c->len, family, NULL, NULL, &m);
+
+    if (c->has_ovfl) {
+        uint32_t *last = family == AF_INET ? &e->last_ovfl4 : &e->last_ovfl6;
+        if (c->ovfl > *last) {
+            atomic_fetch_add_explicit(&e->c.kernel_drops, c->ovfl - *last, memory_order_relaxed);
+            *last = c->ovfl;
+        }
+    }
+    if (st != ICR__PARSE_OK)
+        return;
+
+    struct icr_result res = {
+        .size = sizeof(res),
+        .type = m.type,
+        .code = m.code,
+        .ttl = raw4 ? m.ttl : c->ttl,
+        .bytes_received = m.icmp_len,
+    };
+    if (raw4)
+        res.responder = m.src;
+    else if (icr_addr_from_sockaddr(c->name, c->namelen, &res.responder) < 0)
+        return;
+
+    struct icr__probe_info info;
+    bool ok;
+    int echo_reply = family == AF_INET ? ICR__ICMP4_ECHO_REPLY : ICR__ICMP6_ECHO_REPLY;
+    if (m.is_echo && m.type == echo_reply) {
+        res.kind = ICR_RESULT_ECHO;
+        res.target = res.responder;
+        ok = verify(e, &res.target, m.id, m.seq, m.data, m.data_len, true, false, 0, &info);
+    } else if (m.is_error && m.has_quote && m.quote_is_echo) {
+        res.kind = ICR_RESULT_ERROR;
+        res.target = m.quote_dst;
+        ok = verify(e, &res.target, m.quote_id, m.quote_seq, m.quote_data, m.quote_data_len,
+                    false, raw4, m.quote_ip_id, &info);
+    } else {
+        return; /* not about an Echo Request: not ours to judge */
+    }
+    dispatch(e, &res, ok, &info, c->t_ns);
+}
+
+/* Read a datagram socket's error queue dry.  Ping sockets get ICMP errors
+ * only there (IP_RECVERR): the kernel gives type, code and the router
+ * (offender) in sock_extended_err, the probed address as msg_name, and our
+ * own Echo Request as far as the router quoted it as the data. */
+static void drain_errqueue(struct icr__engine *e, int fd, int family) {
+    for (int budget = 0; budget < 4096; budget++) {
+        uint8_t buf[ICR__ICMP_HDR_LEN + MAX_PAYLOAD];
+        union {
+            char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +
+                   CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+            size_t align;
+        } ctrl;
+        struct sockaddr_in6 name;
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr mh = {.msg_name = &name, .msg_namelen = sizeof(name), .msg_iov = &iov,
+                            .msg_iovlen = 1, .msg_control = ctrl.b,
+                            .msg_controllen = sizeof(ctrl.b)};
+        ssize_t n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (n < 0)
+            return; /* EAGAIN: dry */
+        const struct sock_extended_err *ee = NULL;
+        size_t ee_room = 0;
+        int64_t t_ns = 0;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+            if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec ts;
+                memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+                t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+            } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+                       (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) {
+                ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+                ee_room = cm->cmsg_len - CMSG_LEN(0);
+            }
+        }
+        if (!ee || ee_room < sizeof(*ee) ||
+            (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+            n < ICR__ICMP_HDR_LEN)
+            continue;
+        struct icr_result res = {
+            .size = sizeof(res),
+            .kind = ICR_RESULT_ERROR,
+            .type = ee->ee_type,
+            .code = ee->ee_code,
+            .ttl = -1, /* the error's own TTL does not come with the queue */
+            .bytes_received = (size_t)n + ICR__ICMP_HDR_LEN,
+        };
+        /* The offender follows the extended error, as far as the control
+         * buffer holds it (not a whole sockaddr_storage). */
+        if (icr_addr_from_sockaddr(SO_EE_OFFENDER(ee), (socklen_t)(ee_room - sizeof(*ee)),
+                                   &res.responder) < 0 ||
+            icr_addr_from_sockaddr((struct sockaddr *)&name, mh.msg_namelen, &res.target) < 0 ||
+            res.target.family != family)
+            continue;
+        struct icr__probe_info info;
+        uint16_t id = (uint16_t)(buf[4] << 8 | buf[5]), seq = (uint16_t)(buf[6] << 8 | buf[7]);
+        bool ok = verify(e, &res.target, id, seq, buf + ICR__ICMP_HDR_LEN,
+                         (size_t)n - ICR__ICMP_HDR_LEN, false, false, 0, &info);
+        dispatch(e, &res, ok, &info, t_ns);
+    }
+}
+
+/* After this many probes in a row refused for a link reason the job ends
+ * early rather than burn through the rest of the space.  At full speed that
+ * is a few milliseconds; one refused target among live ones never gets near
+ * it. */
+#define FAIL_STREAK_MAX 256
+
+/* Whether the kernel has a route to a: connect() on a UDP socket looks the
+ * route up and sends nothing. */
+static bool route_exists(const struct icr_addr *a) {
+    struct sockaddr_storage ss;
+    int len = icr_addr_to_sockaddr(a, &ss);
+    if (len < 0)
+        return false;
+    ((struct sockaddr_in *)&ss)->sin_port = htons(9); /* same offset in sockaddr_in6 */
+    int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return true; /* cannot tell: do not end the job on a guess */
+    int r = connect(fd, (struct sockaddr *)&ss, (socklen_t)len);
+    int err = errno;
+    close(fd);
+    return r == 0 || (err != ENETUNREACH && err != EHOSTUNREACH && err != ENETDOWN);
+}
+
+static void on_sent(struct tx *t, const struct icr__completion *c) {
+    struct icr__engine *e = t->e;
+    struct slot *sl = &t->slots[c->user];
+    if (c->res < 0 && !e->privileged && sl->retries < 8 &&
+        icr__send_err_is_pending_icmp(-c->res)) {
+        /* A datagram socket returned an earlier ICMP error instead of
+         * sending this probe: queue it again (each refusal consumes one
+         * pending error, so this ends; the MAC's send time is a few
+         * microseconds early, which only lengthens its RTT). */
+        sl->retries++;
+        if (icr__ring_queue_send(t->ring, sl->fd, &sl->mh, c->user) == 0)
+            return;
+    }
+    t->free_slots[t->nfree++] = (uint32_t)c->user;
+    t->inflight--;
+    if (e->cfg.ops->on_sent)
+        e->cfg.ops->on_sent(e->cfg.job, &sl->p, c->res);
+    if (c->res >= 0) {
+        count(&e->c.sent);
+        atomic_store_explicit(&e->fail_streak, 0, memory_order_relaxed);
+        t->last_ok = sl->p.dst;
+        t->has_ok = true;
+        return;
+    }
+    count(&e->c.send_errors);
+    atomic_store_explicit(&e->last_send_error, -c->res, memory_order_relaxed);
+    int err = -c->res;
+    /* ENETDOWN/ENODEV: the interface itself is down or gone - nothing more
+     * will leave.  A streak of other refusals means either that the path
+     * went away under us (a link going down takes its routes with it:
+     * ENETUNREACH) or only that these targets have no route (a set that is
+     * mostly unroutable, in random order, refuses hundreds in a row).  Tell
+     * them apart by asking the kernel for a route to the last target that
+     * did get a probe out (a UDP connect(): a route lookup, no packet). */
+    uint32_t streak = atomic_fetch_add_explicit(&e->fail_streak, 1, memory_order_relaxed) + 1;
+    int fatal = 0;
+    if (err == ENETDOWN || err == ENODEV)
+        fatal = ICR_EIFDOWN;
+    else if (streak >= FAIL_STREAK_MAX) {
+        if (!atomic_load_explicit(&e->c.sent, memory_order_relaxed))
+            fatal = -err; /* nothing ever left: the kernel's own reason */
+        else if (t->has_ok && !route_exists(&t->last_ok))
+            fatal = ICR_EIFDOWN;
+        else
+            atomic_store_explicit(&e->fail_streak, 0, memory_order_relaxed);
+    }
+    if (fatal) {
+        int none = 0;
+        (void)atomic_compare_exchange_strong(&e->fatal, &none, fatal);
+    }
+}
+
+static void on_completion(const struct icr__completion *c, void *ud) {
+    struct icr__engine *e = ud;
+    if (c->kind == ICR__CQ_SEND)
+        on_sent(&e->tx[0], c);
+    else if (c->kind == ICR__CQ_ERRQUEUE)
+        drain_errqueue(e, (int)c->src == e->errw6 ? e->fd6 : e->fd4_recv,
+                       (int)c->src == e->errw6 ? AF_INET6 : AF_INET);
+    else
+        on_recv(e, c);
+}
+
+static void on_helper_completion(const struct icr__completion *c, void *ud) {
+    on_sent(ud, c); /* the helper's ring only sends */
+}
+
+static void enter_cooldown(struct icr__engine *e, int64_t now) {
+    atomic_store(&e->state, COOLDOWN);
+    atomic_store(&e->send_end_ns, now);
+    e->cooldown_end_ns = now + (int64_t)(e->cfg.cooldown * 1e9);
+}
+
+/* Receive before sending: whether replies are piling up in a receive
+ * socket.  Sending faster than the receive side can drain only converts
+ * probes into kernel drops (seen here: a 1M-address IPv6 sweep at full
+ * speed lost 40% of its replies to a full receive buffer), so the sender
+ * pauses while more than an eighth of the buffer is in use.  SO_MEMINFO
+ * (4.12) reads the socket's queued bytes in one getsockopt per batch. */
+static bool rx_backlogged(const struct icr__engine *e) {
+    const int fds[2] = {e->fd4_recv, e->fd6};
+    for (int i = 0; i < 2; i++) {
+        uint32_t mi[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mi);
+        if (fds[i] < 0 || getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &len) < 0 ||
+            len < sizeof(mi))
+            continue;
+        if (mi[SK_MEMINFO_RMEM_ALLOC] > mi[SK_MEMINFO_RCVBUF] / 8)
+            return true;
+    }
+    return false;
+}
+
+/* The helper thread: a second sender with its own ring (made here: a
+ * SINGLE_ISSUER ring belongs to the thread that creates it).  It only
+ * sends; every reply is received and matched by the stepping thread.
+ * Signals are blocked here (pthread_sigmask in step before the thread is
+ * made), so the caller's handlers run on the stepping thread. */
+static void *helper_main(void *arg) {
+    struct tx *t = arg;
+    struct icr__engine *e = t->e;
+    if (icr__ring_new(NSLOTS, true, &t->ring) < 0)
+        return NULL; /* the stepping thread sends everything alone */
+    for (;;) {
+        if (atomic_load_explicit(&e->stop, memory_order_relaxed) ||
+            atomic_load_explicit(&e->fatal, memory_order_relaxed) || all_claimed(e))
+            break;
+        uint32_t got = 0, used = 0;
+        if (!rx_backlogged(e))
+            got = send_some(t, mono_ns(), e->cfg.batch, &used);
+        /* Nothing queued (slots, rate, a pass not open yet or the receiver
+         * busy): wait up to 100 us for send completions, not spinning. */
+        (void)icr__ring_submit(t->ring, got || used ? 0 : 100000);
+        (void)icr__ring_reap(t->ring, on_helper_completion, t);
+    }
+    while (t->inflight) {
+        (void)icr__ring_submit(t->ring, 1000000);
+        (void)icr__ring_reap(t->ring, on_helper_completion, t);
+    }
+    t->ring = icr__ring_free(t->ring); /* nothing of it is in flight now */
+    return NULL;
+}
+
+/* Queue what the rate and the slots allow.  Returns how long the sender
+ * could sleep before it has more to do (0: go on at once). */
+static int64_t fill(struct icr__engine *e, int64_t now) {
+    struct tx *t = &e->tx[0];
+    if (atomic_load_explicit(&e->stop, memory_order_relaxed) ||
+        atomic_load_explicit(&e->fatal, memory_order_relaxed)) {
+        /* Stop sending; the cooldown still collects what is on its way. */
+        e->stopped = !atomic_load_explicit(&e->fatal, memory_order_relaxed);
+        enter_cooldown(e, now);
+        return 0;
+    }
+    if (rx_backlogged(e)) {
+        e->backlog_pauses++;
+        return 0; /* the step's reap drains the replies first */
+    }
+    /* With a helper sending too, this thread also receives every reply: it
+     * sends a quarter batch per step (32 of the default 128), the helper
+     * whole batches.  Measured on the /16 lab sweep: an even split gave
+     * 165 kpps, with this thread at 100% CPU and the helper at 67% waiting
+     * for replies to be drained; a half 165 kpps; a quarter 185 kpps; an
+     * eighth the same; batch 256 with a quarter 178 kpps. */
+    uint32_t limit = e->helper_started ? (e->cfg.batch + 3) / 4 : e->cfg.batch;
+    uint32_t queued = 0, positions = 0;
+    while (queued < limit && positions < 16 * limit) {
+        if (all_claimed(e)) {
+            /* The last probe is handed out: say so now, not a step later,
+             * so a caller watching sending_done does not wait for nothing.
+             * A helper may still be queueing its last claims: microseconds. */
+            enter_cooldown(e, now);
+            return 0;
+        }
+        if (open_pass_claimed(e)) {
+            /* End of a pass: the next probe to the same targets waits for
+             * the interval, so probes to one host are spaced. */
+            int64_t next = e->pass_start_ns + (int64_t)(e->cfg.interval * 1e9);
+            if (now < next)
+                return queued ? 0 : next - now;
+            e->pass_start_ns = now;
+            atomic_fetch_add_explicit(&e->open_pass, 1, memory_order_release);
+        }
+        if (t->nfree == 0)
+            return queued ? 0 : 1000000; /* wait for send completions */
+        uint32_t used;
+        uint32_t got = send_some(t, now, limit - queued, &used);
+        positions += used;
+        if (used == 0)
+            return queued ? 0 : icr__rl_wait_ns(&t->rl, now);
+        queued += got;
+    }
+    if (all_claimed(e))
+        enter_cooldown(e, now);
+    return 0;
+}
+
+static int64_t time_to_wait(const struct icr__engine *e, int64_t now) {
+    const struct tx *t = &e->tx[0];
+    int st = atomic_load(&e->state);
+    if (st == SENDING) {
+        if (!open_pass_claimed(e) && t->nfree)
+            return icr__rl_wait_ns(&t->rl, now);
+        if (open_pass_claimed(e) && !all_claimed(e)) {
+            int64_t next = e->pass_start_ns + (int64_t)(e->cfg.interval * 1e9) - now;
+            return next > 0 ? next : 0;
+        }
+        return 1000000;
+    }
+    if (st == COOLDOWN)
+        return e->cooldown_end_ns > now ? e->cooldown_end_ns - now : 0;
+    return 0;
+}
+
+/* What a finished job returns: the reason sending ended early, if any. */
+static int done_code(const struct icr__engine *e) {
+    int fatal = atomic_load_explicit(&e->fatal, memory_order_relaxed);
+    return fatal ? fatal : e->stopped ? ICR_ESTOPPED : 0;
+}
+
+static bool finished(const struct icr__engine *e) {
+    return e->cfg.ops->finished && e->cfg.ops->finished(e->cfg.job);
+}
+
+static void start(struct icr__engine *e, int64_t now) {
+    atomic_store(&e->started, true);
+    atomic_store(&e->start_ns, now);
+    e->pass_start_ns = now;
+    /* A burst of at least one batch, or the engine could never fill a
+     * batch at low rates; rate * 10 ms so a late wake-up catches up.
+     * The rate is split so that both parts stay >= 1 (choose_senders keeps
+     * one sender below 2 pps): 0 would mean unlimited. */
+    uint64_t rate = e->cfg.rate;
+    uint64_t part[2] = {rate - rate / e->nsenders * (e->nsenders - 1), rate / e->nsenders};
+    for (unsigned i = 0; i < e->nsenders; i++) {
+        uint64_t burst = part[i] / 100;
+        if (burst < e->cfg.batch)
+            burst = e->cfg.batch;
+        icr__rl_init(&e->tx[i].rl, part[i], (uint32_t)(burst > 65536 ? 65536 : burst), now);
+    }
+    if (e->nsenders == 2) {
+        /* The helper blocks every signal: the caller's handlers (Ctrl-C)
+         * must run on the thread that steps the job. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&e->helper, NULL, helper_main, &e->tx[1]) == 0)
+            e->helper_started = true;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+}
+
+int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
+    if (!e || timeout_ns < 0)
+        return ICR_EINVAL;
+    if (atomic_load(&e->state) == DONE)
+        return done_code(e);
+
+    int64_t now = mono_ns();
+    if (!atomic_load(&e->started))
+        start(e, now);
+    if (e->evfd >= 0) {
+        uint64_t v;
+        (void)!read(e->evfd, &v, sizeof(v)); /* re-arm the caller's wake-up */
+    }
+
+    int64_t wait = 0;
+    if (atomic_load(&e->state) == SENDING)
+        wait = fill(e, now);
+    if (atomic_load(&e->state) == COOLDOWN) {
+        if (atomic_load_explicit(&e->stop, memory_order_relaxed))
+            e->stopped = true;
+        if (finished(e))
+            e->cooldown_end_ns = now;
+        wait = e->cooldown_end_ns - now;
+    }
+    if (wait > timeout_ns)
+        wait = timeout_ns;
+    if (wait < 0)
+        wait = 0;
+
+    int r = icr__ring_submit(e->ring, wait);
+    if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+        return r;
+    (void)icr__ring_reap(e->ring, on_completion, e);
+    atomic_store(&e->multishot, icr__ring_multishot(e->ring));
+
+    now = mono_ns();
+    if (atomic_load(&e->state) == COOLDOWN && finished(e))
+        e->cooldown_end_ns = now;
+    if (atomic_load(&e->state) == COOLDOWN && now >= e->cooldown_end_ns &&
+        e->tx[0].inflight == 0) {
+        if (e->helper_started) { /* it has seen stop or the end */
+            pthread_join(e->helper, NULL);
+            e->helper_started = false;
+        }
+        atomic_store(&e->state, DONE);
+        return done_code(e);
+    }
+    return 1;
+}
+
+int icr__engine_run(struct icr__engine *e) {
+    int r;
+    if (!e)
+        return ICR_EINVAL;
+    /* Wake at least every 50 ms so a stop from another thread is seen
+     * promptly even when nothing arrives. */
+    while ((r = icr__engine_step(e, 50000000)) == 1)
+        ;
+    return r;
+}
+
+/* The ring's own fd does not wake a poller while receive completions wait
+ * as deferred task work (IORING_SETUP_DEFER_TASKRUN runs them only inside
+ * io_uring_enter), so callers with their own loop get an eventfd that the
+ * ring signals on every completion (io_req_local_work_add signals a
+ * registered eventfd, 6.1+), made on first request so run() pays nothing. */
+int icr__engine_get_fd(struct icr__engine *e) {
+    if (!e)
+        return ICR_EINVAL;
+    if (e->evfd < 0) {
+        int fd = icr__ring_eventfd(e->ring);
+        if (fd < 0)
+            return fd;
+        e->evfd = fd;
+    }
+    return e->evfd;
+}
+
+int64_t icr__engine_get_timeout_ns(const struct icr__engine *e) {
+    if (!e || !atomic_load(&e->started))
+        return 0;
+    return time_to_wait(e, mono_ns());
+}
+
+void icr__engine_stop(struct icr__engine *e) {
+    if (e)
+        atomic_store_explicit(&e->stop, 1, memory_order_relaxed);
+}
+
+uint32_t icr__engine_pass(const struct icr__engine *e) {
+    return atomic_load_explicit(&e->open_pass, memory_order_relaxed);
+}
+
+bool icr__engine_sending_done(const struct icr__engine *e) {
+    return atomic_load(&e->state) != SENDING;
+}
+
+void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret) {
+    int64_t now = mono_ns();
+    bool started = atomic_load(&e->started);
+    int st = atomic_load(&e->state);
+    int64_t start_ns = atomic_load(&e->start_ns);
+    *ret = (struct icr_sweep_stats){
+        .size = sizeof(*ret),
+        .targets = e->cfg.per_pass,
+        .planned = e->total == UINT64_MAX ? 0 : e->total, /* 0: until stopped */
+        .sent = atomic_load_explicit(&e->c.sent, memory_order_relaxed),
+        .send_errors = atomic_load_explicit(&e->c.send_errors, memory_order_relaxed),
+        .hits = atomic_load_explicit(&e->c.hits, memory_order_relaxed),
+        .replies = atomic_load_explicit(&e->c.replies, memory_order_relaxed),
+        .duplicates = atomic_load_explicit(&e->c.duplicates, memory_order_relaxed),
+        .errors = atomic_load_explicit(&e->c.errors, memory_order_relaxed),
+        .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
+        .kernel_drops = atomic_load_explicit(&e->c.kernel_drops, memory_order_relaxed),
+        .elapsed_ns = started ? now - start_ns : 0,
+        .send_ns = !started ? 0 : (st == SENDING ? now : atomic_load(&e->send_end_ns)) - start_ns,
+        .sending_done = st != SENDING,
+        .done = st == DONE,
+        .multishot = atomic_load(&e->multishot),
+        .last_send_error = atomic_load_explicit(&e->last_send_error, memory_order_relaxed),
+        .senders = e->nsenders,
+        .seed = e->cfg.seed,
+    };
+}
+
+int icr__engine_parse_source(const char *source, struct icr_addr *source4,
+                             struct icr_addr *source6) {
+    *source4 = (struct icr_addr){.family = AF_UNSPEC};
+    *source6 = (struct icr_addr){.family = AF_UNSPEC};
+    if (!source || !*source)
+        return 0;
+    struct icr_addr a;
+    if (icr_addr_parse(source, &a) < 0)
+        return ICR_EINVAL;
+    *(a.family == AF_INET ? source4 : source6) = a;
+    return 0;
+}
