@@ -622,7 +622,12 @@ static bool verify(const struct icr__engine *e, const struct icr_addr *dst, uint
      * carry the MAC there. */
     bool check_id = e->privileged;
     uint32_t latest = atomic_load_explicit(&e->open_pass, memory_order_acquire);
-    int st = icr__probe_check(&e->key, dst, id, seq, check_id, e->cfg.ttl_in_tag, pl, pl_len, ret);
+    int st;
+    if (pl_len >= e->cfg.payload_size || need_payload)
+        st = icr__probe_check(&e->key, dst, id, seq, check_id, e->cfg.ttl_in_tag, pl,
+                              pl_len, ret);
+    else
+        st = ICR__PROBE_NO_HDR; /* a quote cut short: the Paris word cannot be checked */
     if (st == ICR__PROBE_NO_HDR && !need_payload)
         st = icr__probe_check_short(&e->key, dst, id, seq, check_id, has_ip_id, ip_id,
                                     e->cfg.ttl_in_tag, (uint8_t)e->cfg.ttl, latest, ret);

@@ -58,7 +58,11 @@ bool icr__probe_untag(uint16_t tag, bool ttl_in_tag, uint32_t latest, uint32_t *
 uint64_t icr__probe_hash(const struct icr__sipkey *k, const struct icr_addr *dst, uint32_t probe,
                          uint8_t hop);
 
-/* The constant sum every probe to dst is compensated to (Paris). */
+/* The constant sum every probe to dst is compensated to (Paris):
+ * SipHash-2-4(key, destination (16 bytes, IPv4 mapped) || "ic2paris")
+ * mod 0xfffe + 1, so never 0 or 0xffff.  A number: the sum of the
+ * message's big-endian 16-bit words; the IPv4 checksum field is its
+ * complement, ~paris_sum in network order. */
 uint16_t icr__probe_paris_sum(const struct icr__sipkey *k, const struct icr_addr *dst);
 
 /* Build the constant part of every probe in tmpl: ICMPv4 Echo Request
@@ -95,7 +99,9 @@ struct icr__probe_info {
 /* Check an echoed (or fully quoted) probe to dst: its id and sequence and
  * its payload.  check_id: false where the kernel owns the id (datagram
  * sockets).  The sequence must be the tag of the payload's probe and hop.
- * On ICR__PROBE_VALID fills *ret. */
+ * The Paris word is checked by the sum it makes over the whole payload
+ * (O(pl_len)), so a quote cut short of the payload is INVALID: check
+ * those with icr__probe_check_short.  On ICR__PROBE_VALID fills *ret. */
 int icr__probe_check(const struct icr__sipkey *k, const struct icr_addr *dst, uint16_t id,
                      uint16_t seq, bool check_id, bool ttl_in_tag, const uint8_t *pl,
                      size_t pl_len, struct icr__probe_info *ret);
