@@ -475,7 +475,7 @@ struct icr_sweep_opts {
     uint32_t shard;        /* this machine's shard, < shards (0) */
     int ttl;               /* 1-255 (64) */
     int traffic_class;     /* 0-255 (0) */
-    size_t payload_size;   /* 32-1400 bytes (56); the first 32 hold the MAC */
+    size_t payload_size;   /* 34-1400 bytes (56); the first 34 hold the MAC */
     int privilege;         /* enum icr_privilege (ICR_PRIV_AUTO) */
     unsigned flags;        /* ICR_SWEEP_* */
     uint32_t batch;        /* sends queued per io_uring_enter, 1-1024 (128) */

@@ -29,7 +29,7 @@ static const char ping_help[] =
     "  -h, --help       this help;  -V, --version  the version\n\n"
     "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
-    "keyed MAC); payloads outside 32-1400 bytes, -b and -I use a classic socket.\n"
+    "keyed MAC); payloads outside 34-1400 bytes, -b and -I use a classic socket.\n"
     "jitter is icmplib's: the mean absolute difference of consecutive RTTs.\n\n" CLI_EXIT_CODES_HELP
     "\n";
 
@@ -305,10 +305,10 @@ int cmd_ping(int argc, char **argv) {
         return cli_exit_for(r);
     }
 
-    /* The engine carries a 32-byte MAC in a payload of up to 1400 bytes and
+    /* The engine carries a 34-byte MAC in a payload of up to 1400 bytes and
      * matches replies to the probed address: other sizes, broadcast and a
      * chosen source go through the classic socket (icmplib's own model). */
-    if (c.size >= 32 && c.size <= 1400 && !c.broadcast && !c.source) {
+    if (c.size >= 34 && c.size <= 1400 && !c.broadcast && !c.source) {
         const int64_t t0 = cli_now_ns();
         icr_addr_format(&dest, addr_s, sizeof(addr_s));
         int code = ping_engine(&c, addr_s, &st);

@@ -37,7 +37,7 @@ static const char sweep_help[] =
     "                     use the same --seed; together they cover each target once\n"
     "  --ttl TTL          IPv4 TTL / IPv6 hop limit, 1-255 (default 64)\n"
     "  --tclass TCLASS    DS field / traffic class, 0-255 (default 0)\n"
-    "  --size BYTES       payload size, 32-1400 (default 56)\n"
+    "  --size BYTES       payload size, 34-1400 (default 56)\n"
     "  --batch N          sends queued per io_uring_enter, 1-1024 (default 128)\n"
     "  --senders N        sending threads: 0 = choose (default), 1 or 2\n"
     "  -I, --source ADDR  source address (one IPv4 and/or one IPv6; must be local)\n"
@@ -194,8 +194,8 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             so->traffic_class = (int)v;
             break;
         case OPT_SIZE:
-            if (cli_parse_u64(optarg, 32, 1400, &v) < 0)
-                return bad_value("--size", optarg, "32-1400 bytes");
+            if (cli_parse_u64(optarg, 34, 1400, &v) < 0)
+                return bad_value("--size", optarg, "34-1400 bytes");
             so->payload_size = (size_t)v;
             break;
         case OPT_BATCH:
