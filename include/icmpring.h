@@ -87,8 +87,8 @@ enum icr_error {
  * ("Success").  Never NULL; the string is static. */
 ICR_EXPORT const char *icr_strerror(int code);
 
-/* The name of the code ("ICR_ETIMEOUT"), "ICR_ESYSTEM" for negative errnos,
- * "ICR_UNKNOWN" otherwise.  Never NULL. */
+/* The name of the code ("ICR_ETIMEOUT"), "ICR_OK" for 0 (success),
+ * "ICR_ESYSTEM" for negative errnos, "ICR_UNKNOWN" otherwise.  Never NULL. */
 ICR_EXPORT const char *icr_error_name(int code);
 
 /* Whether `code` belongs to the family `family`, as Python's except clause

@@ -55,6 +55,8 @@ ICR_EXPORT const char *icr_strerror(int code)
 
 ICR_EXPORT const char *icr_error_name(int code)
 {
+    if (code == 0)
+        return "ICR_OK"; /* as icr_strerror(0) says "Success" */
     if (is_negative_errno(code))
         return "ICR_ESYSTEM";
 
