@@ -109,8 +109,11 @@ ICR_EXPORT int icr_errno(int code);
  * Destination Unreachable codes 0-15 (IPv4) and 0-6 (IPv6), Time Exceeded
  * codes 0-1, e.g. "Destination host unreachable", "Time to live exceeded".
  * `family` is AF_INET or AF_INET6.  Returns NULL for Echo Reply and for
- * types that have no table; an unknown code of a known type gives
- * "Destination unreachable, bad code" / "Time exceeded, bad code". */
+ * every type that has no table - the other error types too (Source Quench,
+ * Redirect, Parameter Problem, Packet Too Big), which icmplib words only as
+ * "Error type: T, code: C" - and for another family; an unknown code of a
+ * known type gives "Destination unreachable, bad code" / "Time exceeded,
+ * bad code". */
 ICR_EXPORT const char *icr_icmp_message(int family, int type, int code);
 
 /* ------------------------------------------------------------------------

@@ -63,14 +63,15 @@ static void add_rtt(struct ping_stats *st, double ms) {
     st->received++;
 }
 
-/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code. */
+/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code
+ * (its generic "Error type: T, code: C" for types without a sentence). */
 static void print_error_line(const char *from, unsigned long long seq, int family, int type,
                              int code) {
     const char *msg = icr_icmp_message(family, type, code);
     if (msg)
         printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
     else
-        printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from, seq, type, code);
+        printf("From %s icmp_seq=%llu Error type: %d, code: %d\n", from, seq, type, code);
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
