@@ -283,7 +283,12 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
  * destination, id and sequence).  Other packets are skipped.  With req ==
  * NULL, any Echo Reply or ICMP error message is returned.
  * timeout is in seconds (icmplib's default is 2).
- * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL, -EINTR when a signal
+ * ret_reply->size is either sizeof(struct icr_reply) (ICR_REPLY_INIT) or 0:
+ * a zero-initialised struct (`struct icr_reply r = {0}`) is taken as the
+ * current struct.  On success the whole struct is written, size included.
+ * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL (NULL socket or reply,
+ * a size other than 0 that is too small, a negative or NaN timeout, a request
+ * whose size is too small), -EINTR when a signal
  * interrupted the wait (call again to go on), or another negative errno.
  * An ICMP error message is a *successful* receive: check it with
  * icr_reply_raise_for_status(). */

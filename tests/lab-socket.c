@@ -320,6 +320,25 @@ static void test_unprivileged(void **state) {
     lab_as_nobody(unprivileged_body);
 }
 
+/* A zero-initialised reply (size 0) is "the current struct": receive
+ * fills it and sets size, rather than refusing it with ICR_EINVAL. */
+static void test_zero_initialised_reply(void **state) {
+    (void)state;
+    icr_socket *s = open_sock(AF_INET, ICR_PRIVILEGED);
+    struct icr_request req = request("198.18.0.7", 0x5151, 3);
+    struct icr_reply rep = {0};
+    assert_int_equal(icr_socket_send(s, &req), 0);
+    assert_int_equal(icr_socket_receive(s, &req, 2, &rep), 0);
+    assert_int_equal(rep.size, sizeof(struct icr_reply));
+    assert_int_equal(icr_reply_raise_for_status(&rep), 0);
+    assert_int_equal(rep.sequence, 3);
+    assert_true(rep.payload_matches);
+    /* A size that is set but too small is still a caller's mistake. */
+    rep = (struct icr_reply){.size = 1};
+    assert_int_equal(icr_socket_receive(s, &req, 0.1, &rep), ICR_EINVAL);
+    icr_socket_free(s);
+}
+
 int main(void) {
     if (geteuid() != 0 || !getenv("ICR_LAB")) {
         /* meson counts cmocka's skip() as a failure under TAP; decide here. */
@@ -332,6 +351,7 @@ int main(void) {
         cmocka_unit_test(test_time_exceeded), cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_broadcast),    cmocka_unit_test(test_two_sockets),
         cmocka_unit_test(test_source_and_close), cmocka_unit_test(test_unprivileged),
+        cmocka_unit_test(test_zero_initialised_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
