@@ -454,6 +454,10 @@ static int decode_errqueue(const struct icr_socket *s, const uint8_t *buf, size_
         return -1;
     if (icr_addr_from_sockaddr((const struct sockaddr *)peer, plen, &in->orig_dst) < 0)
         return -1;
+    /* Redirect / Source Quench: not about our probe (the raw filter drops
+     * them; the error queue cannot filter). */
+    if (!icr__icmp_is_probe_error(s->family, ee->ee_type))
+        return -1;
     in->type = ee->ee_type;
     in->code = ee->ee_code;
     in->is_error = true;
