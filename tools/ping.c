@@ -1,6 +1,7 @@
 /* ping.c - `icmpring ping HOST`: ping(8) output on top of icmplib's sockets. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 static const char ping_help[] =
     "Usage: icmpring ping [OPTIONS] HOST\n"
     "Send ICMP Echo Requests to HOST and print each reply, like ping(8).\n\n"
-    "  -c COUNT         stop after COUNT requests (default: until Ctrl-C)\n"
+    "  -c COUNT         stop after COUNT requests, 1-4294967294 (default: until Ctrl-C)\n"
     "  -i SECONDS       wait between requests (default 1; 0 = back to back)\n"
     "  -W SECONDS       how long to wait for each reply (default 2)\n"
     "  -s BYTES         payload size, 0-65507 (default 56)\n"
@@ -89,8 +90,14 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
     while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'c':
-            if (cli_parse_u64(optarg, 1, UINT32_MAX, &c->count) < 0)
-                goto bad;
+            /* The engine counts probes in 32 bits and keeps UINT32_MAX out
+             * (icr_sweep_new: ICR_EINVAL), so refuse it here as a bad
+             * argument rather than fail later as a system error. */
+            if (cli_parse_u64(optarg, 1, UINT32_MAX - 1, &c->count) < 0) {
+                cli_error("ping", "invalid value '%s' for -c (expected 1-%" PRIu32 ")", optarg,
+                          (uint32_t)(UINT32_MAX - 1));
+                return -1;
+            }
             break;
         case 'i':
             if (cli_parse_double(optarg, 0, 3600, &c->interval) < 0)
@@ -246,6 +253,9 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
     r = icr_sweep_new(t, &o, &s);
     if (r < 0) {
         cli_error("ping", "cannot start: %s", icr_strerror(r));
+        /* parse_args keeps every option in the engine's ranges; should one
+         * slip through, it is still a bad argument, not a system error. */
+        exit_code = r == ICR_EINVAL ? EXIT_USAGE : EXIT_SYSTEM;
         goto out;
     }
     printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
