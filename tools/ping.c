@@ -268,12 +268,11 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         if (ss.sending_done && st->received + st->errors >= ss.sent + ss.send_errors)
             break;
     }
-    if (r < 0 && r != ICR_ESTOPPED && r != ICR_EIFDOWN && !icr_error_is(r, ICR_ESYSTEM) &&
-        !cli_stop) {
-        cli_error("ping", "%s", icr_strerror(r));
-        goto out;
-    }
+    /* Every path from here has printed each reply as it came; the counts
+     * are set first so the caller prints the summary too, errors or not. */
     (void)icr_sweep_get_stats(s, &ss);
+    st->sent = ss.sent + ss.send_errors;
+    st->send_failures = ss.send_errors;
     if (ss.sent == 0 && ss.last_send_error == EACCES) {
         /* The kernel refuses a broadcast destination without SO_BROADCAST. */
         cli_error("ping", "%s (use -b to ping a broadcast address)",
@@ -281,12 +280,28 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         exit_code = EXIT_USAGE;
         goto out;
     }
+    if (r == ICR_EIFDOWN) {
+        /* The interface (or the path) went away under the ping: a system
+         * error whatever came before it (README: exit 4), as for sweep. */
+        if (ss.send_errors)
+            cli_error("ping", "%llu of %llu probes refused: %s",
+                      (unsigned long long)ss.send_errors, (unsigned long long)st->sent,
+                      icr_strerror(r));
+        else
+            cli_error("ping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    if (r < 0 && r != ICR_ESTOPPED && !icr_error_is(r, ICR_ESYSTEM) && !cli_stop) {
+        cli_error("ping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    /* A system error from the engine is the kernel refusing every probe
+     * from the start (e.g. -ENETUNREACH): one line with its reason. */
     if (ss.send_errors)
         cli_error("ping", "%llu of %llu probes refused: %s", (unsigned long long)ss.send_errors,
-                  (unsigned long long)(ss.sent + ss.send_errors),
-                  r == ICR_EIFDOWN ? icr_strerror(r) : strerror(ss.last_send_error));
-    st->sent = ss.sent + ss.send_errors;
-    st->send_failures = ss.send_errors;
+                  (unsigned long long)st->sent, strerror(ss.last_send_error));
     exit_code = st->received ? EXIT_ALIVE : st->send_failures == st->sent ? EXIT_SYSTEM : EXIT_DEAD;
 out:
     icr_sweep_free(s);
