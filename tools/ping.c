@@ -28,6 +28,8 @@ static const char ping_help[] =
     "                   (default: raw if permitted, else datagram)\n"
     "  -q               print only the summary\n"
     "  -h, --help       this help;  -V, --version  the version\n\n"
+    "If the reader of the output goes away (EPIPE, e.g. '| head -1'), ping stops as\n"
+    "on Ctrl-C and exits 0 or 1 by the replies received.\n"
     "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
     "keyed MAC); payloads outside 32-1400 bytes, -b and -I use a classic socket.\n"
@@ -223,6 +225,7 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
             print_error_line(from, seq, r->target.family, r->type, r->code);
     }
     fflush(stdout);
+    (void)cli_output_gone(stdout);
 }
 
 /* Returns an exit code; fills *st. */
@@ -429,7 +432,7 @@ int cmd_ping(int argc, char **argv) {
                 got = true;
             }
             fflush(stdout);
-            if (!c.broadcast)
+            if (cli_output_gone(stdout) || !c.broadcast)
                 break;
         }
         if (c.count && seq == c.count)
