@@ -87,8 +87,8 @@ enum icr_error {
  * ("Success").  Never NULL; the string is static. */
 ICR_EXPORT const char *icr_strerror(int code);
 
-/* The name of the code ("ICR_ETIMEOUT"), "ICR_ESYSTEM" for negative errnos,
- * "ICR_UNKNOWN" otherwise.  Never NULL. */
+/* The name of the code ("ICR_ETIMEOUT"), "ICR_OK" for 0 (success),
+ * "ICR_ESYSTEM" for negative errnos, "ICR_UNKNOWN" otherwise.  Never NULL. */
 ICR_EXPORT const char *icr_error_name(int code);
 
 /* Whether `code` belongs to the family `family`, as Python's except clause
@@ -109,8 +109,11 @@ ICR_EXPORT int icr_errno(int code);
  * Destination Unreachable codes 0-15 (IPv4) and 0-6 (IPv6), Time Exceeded
  * codes 0-1, e.g. "Destination host unreachable", "Time to live exceeded".
  * `family` is AF_INET or AF_INET6.  Returns NULL for Echo Reply and for
- * types that have no table; an unknown code of a known type gives
- * "Destination unreachable, bad code" / "Time exceeded, bad code". */
+ * every type that has no table - the other error types too (Source Quench,
+ * Redirect, Parameter Problem, Packet Too Big), which icmplib words only as
+ * "Error type: T, code: C" - and for another family; an unknown code of a
+ * known type gives "Destination unreachable, bad code" / "Time exceeded,
+ * bad code". */
 ICR_EXPORT const char *icr_icmp_message(int family, int type, int code);
 
 /* ------------------------------------------------------------------------
@@ -280,7 +283,12 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
  * destination, id and sequence).  Other packets are skipped.  With req ==
  * NULL, any Echo Reply or ICMP error message is returned.
  * timeout is in seconds (icmplib's default is 2).
- * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL, -EINTR when a signal
+ * ret_reply->size is either sizeof(struct icr_reply) (ICR_REPLY_INIT) or 0:
+ * a zero-initialised struct (`struct icr_reply r = {0}`) is taken as the
+ * current struct.  On success the whole struct is written, size included.
+ * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL (NULL socket or reply,
+ * a size other than 0 that is too small, a negative or NaN timeout, a request
+ * whose size is too small), -EINTR when a signal
  * interrupted the wait (call again to go on), or another negative errno.
  * An ICMP error message is a *successful* receive: check it with
  * icr_reply_raise_for_status(). */

@@ -55,6 +55,8 @@ ICR_EXPORT const char *icr_strerror(int code)
 
 ICR_EXPORT const char *icr_error_name(int code)
 {
+    if (code == 0)
+        return "ICR_OK"; /* as icr_strerror(0) says "Success" */
     if (is_negative_errno(code))
         return "ICR_ESYSTEM";
 
@@ -166,16 +168,12 @@ static const char *icmp4_message(int type, int code)
     switch (type) {
     case 3:
         return lookup(v4_unreach, ICR__COUNT(v4_unreach), code, unreach_bad);
-    case 4:
-        return "Source quench";
-    case 5:
-        return "Redirect";
     case 11:
         return lookup(v4_time_exceeded, ICR__COUNT(v4_time_exceeded), code, time_bad);
-    case 12:
-        return "Parameter problem";
     default:
-        /* Echo Reply (0), Echo Request (8) and the rest are not errors. */
+        /* No table: Echo Reply (0), Echo Request (8), and the other error
+         * types (Source Quench, Redirect, Parameter Problem), which icmplib
+         * words only as "Error type: T, code: C".  The caller does that. */
         return NULL;
     }
 }
@@ -185,14 +183,11 @@ static const char *icmp6_message(int type, int code)
     switch (type) {
     case 1:
         return lookup(v6_unreach, ICR__COUNT(v6_unreach), code, unreach_bad);
-    case 2:
-        return "Packet too big";
     case 3:
         return lookup(v6_time_exceeded, ICR__COUNT(v6_time_exceeded), code, time_bad);
-    case 4:
-        return "Parameter problem";
     default:
-        /* Echo Request (128), Echo Reply (129), ND and MLD are not errors. */
+        /* No table: Echo Request (128), Echo Reply (129), ND and MLD, and
+         * the other error types (Packet Too Big, Parameter Problem). */
         return NULL;
     }
 }

@@ -454,6 +454,10 @@ static int decode_errqueue(const struct icr_socket *s, const uint8_t *buf, size_
         return -1;
     if (icr_addr_from_sockaddr((const struct sockaddr *)peer, plen, &in->orig_dst) < 0)
         return -1;
+    /* Redirect / Source Quench: not about our probe (the raw filter drops
+     * them; the error queue cannot filter). */
+    if (!icr__icmp_is_probe_error(s->family, ee->ee_type))
+        return -1;
     in->type = ee->ee_type;
     in->code = ee->ee_code;
     in->is_error = true;
@@ -471,7 +475,9 @@ static int decode_errqueue(const struct icr_socket *s, const uint8_t *buf, size_
 
 ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, double timeout,
                                   struct icr_reply *ret_reply) {
-    if (!s || !ret_reply || ret_reply->size < sizeof(struct icr_reply) ||
+    /* size 0 (a zero-initialised struct) means "the current struct": it is
+     * filled, size included.  A size set below ours is a caller's mistake. */
+    if (!s || !ret_reply || (ret_reply->size != 0 && ret_reply->size < sizeof(struct icr_reply)) ||
         (req && req->size < sizeof(struct icr_request)) || !(timeout >= 0) || timeout > 1e9)
         return ICR_EINVAL;
     if (s->fd < 0)

@@ -35,12 +35,13 @@ int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue) {
     if (family == AF_INET) {
         if (raw) {
             /* Let through only what a prober can use: Echo Reply and the
-             * error messages.  Echo Requests addressed to this host (our own
-             * included, when probing ourselves) would wake us for nothing.
-             * Bits set = types blocked (raw(7)). */
+             * error messages about a probe.  Echo Requests addressed to this
+             * host (our own included, when probing ourselves) would wake us
+             * for nothing; Redirect and Source Quench are advice about
+             * routes (and forgeable noise), not an answer to a probe, and
+             * must not count as errors.  Bits set = types blocked (raw(7)). */
             struct icmp_filter f = {
                 .data = ~((1u << ICR__ICMP4_ECHO_REPLY) | (1u << ICR__ICMP4_UNREACH) |
-                          (1u << 4) /* source quench */ | (1u << ICR__ICMP4_REDIRECT) |
                           (1u << ICR__ICMP4_TIME_EXCEEDED) | (1u << ICR__ICMP4_PARAM_PROBLEM)),
             };
             return setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0 ? -errno : 0;
@@ -55,6 +56,8 @@ int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue) {
     if ((r = icr__setopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)) < 0)
         return r;
     if (raw) {
+        /* Block all but Echo Reply and the errors about a probe: Redirect
+         * (137) and the rest of ND/MLD stay out. */
         struct icmp6_filter f;
         ICMP6_FILTER_SETBLOCKALL(&f);
         ICMP6_FILTER_SETPASS(ICR__ICMP6_ECHO_REPLY, &f);
@@ -71,4 +74,12 @@ bool icr__send_err_is_pending_icmp(int err) {
     /* The errnos icmp_err_convert / icmpv6_err_convert produce. */
     return err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EPROTO ||
            err == EHOSTDOWN || err == ENONET || err == EACCES;
+}
+
+bool icr__icmp_is_probe_error(int family, int type) {
+    if (family == AF_INET)
+        return type == ICR__ICMP4_UNREACH || type == ICR__ICMP4_TIME_EXCEEDED ||
+               type == ICR__ICMP4_PARAM_PROBLEM;
+    return type == ICR__ICMP6_UNREACH || type == ICR__ICMP6_PACKET_TOO_BIG ||
+           type == ICR__ICMP6_TIME_EXCEEDED || type == ICR__ICMP6_PARAM_PROBLEM;
 }

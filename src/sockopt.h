@@ -20,6 +20,13 @@ int icr__icmp_socket(int family, int type, int proto);
  * (IP_RECVERR), for callers that read that queue.  0 or -errno. */
 int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue);
 
+/* Whether an ICMP error type says something about a probe (Destination
+ * Unreachable, Time Exceeded, Parameter Problem, Packet Too Big): what the
+ * raw sockets' filters pass.  A ping socket's error queue gets Redirect and
+ * Source Quench too (ping_err reports them as EREMOTEIO); readers of that
+ * queue skip the types this refuses. */
+bool icr__icmp_is_probe_error(int family, int type);
+
 /* Whether a send failed only because an earlier ICMP error was pending on
  * the socket (datagram sockets with IP_RECVERR keep it in sk_err, and the
  * next send returns and clears it, in sock_alloc_send_pskb): the send

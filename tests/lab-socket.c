@@ -14,6 +14,9 @@
 
 #include <cmocka.h>
 
+#include <linux/icmp.h> /* ICMP_FILTER (no glibc twin) */
+#include <netinet/icmp6.h>
+
 #include "icmpring.h"
 #include "lab-util.h"
 
@@ -320,6 +323,54 @@ static void test_unprivileged(void **state) {
     lab_as_nobody(unprivileged_body);
 }
 
+/* A zero-initialised reply (size 0) is "the current struct": receive
+ * fills it and sets size, rather than refusing it with ICR_EINVAL. */
+static void test_zero_initialised_reply(void **state) {
+    (void)state;
+    icr_socket *s = open_sock(AF_INET, ICR_PRIVILEGED);
+    struct icr_request req = request("198.18.0.7", 0x5151, 3);
+    struct icr_reply rep = {0};
+    assert_int_equal(icr_socket_send(s, &req), 0);
+    assert_int_equal(icr_socket_receive(s, &req, 2, &rep), 0);
+    assert_int_equal(rep.size, sizeof(struct icr_reply));
+    assert_int_equal(icr_reply_raise_for_status(&rep), 0);
+    assert_int_equal(rep.sequence, 3);
+    assert_true(rep.payload_matches);
+    /* A size that is set but too small is still a caller's mistake. */
+    rep = (struct icr_reply){.size = 1};
+    assert_int_equal(icr_socket_receive(s, &req, 0.1, &rep), ICR_EINVAL);
+    icr_socket_free(s);
+}
+
+/* The raw sockets' ICMP filters pass Echo Reply and the errors that say
+ * something about a probe, and block the rest: Redirect and Source
+ * Quench are about routes, not probes, and must not count as errors. */
+static void test_icmp_filters(void **state) {
+    (void)state;
+    icr_socket *s = open_sock(AF_INET, ICR_PRIVILEGED);
+    struct icmp_filter f4;
+    socklen_t len = sizeof(f4);
+    assert_int_equal(getsockopt(icr_socket_fd(s), SOL_RAW, ICMP_FILTER, &f4, &len), 0);
+    /* Bits set = types blocked (raw(7)). */
+    for (int t = 0; t < 32; t++) {
+        const bool pass = t == 0 || t == 3 || t == 11 || t == 12;
+        if (pass != !(f4.data & (1u << t)))
+            fail_msg("ICMPv4 type %d: expected %s", t, pass ? "passed" : "blocked");
+    }
+    icr_socket_free(s);
+
+    s = open_sock(AF_INET6, ICR_PRIVILEGED);
+    struct icmp6_filter f6;
+    len = sizeof(f6);
+    assert_int_equal(getsockopt(icr_socket_fd(s), IPPROTO_ICMPV6, ICMP6_FILTER, &f6, &len), 0);
+    for (int t = 0; t < 256; t++) {
+        const bool pass = t == 1 || t == 2 || t == 3 || t == 4 || t == 129;
+        if (pass != ICMP6_FILTER_WILLPASS(t, &f6))
+            fail_msg("ICMPv6 type %d: expected %s", t, pass ? "passed" : "blocked");
+    }
+    icr_socket_free(s);
+}
+
 int main(void) {
     if (geteuid() != 0 || !getenv("ICR_LAB")) {
         /* meson counts cmocka's skip() as a failure under TAP; decide here. */
@@ -332,6 +383,7 @@ int main(void) {
         cmocka_unit_test(test_time_exceeded), cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_broadcast),    cmocka_unit_test(test_two_sockets),
         cmocka_unit_test(test_source_and_close), cmocka_unit_test(test_unprivileged),
+        cmocka_unit_test(test_zero_initialised_reply), cmocka_unit_test(test_icmp_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,10 +20,29 @@ static void on_signal(int sig) {
 }
 
 void cli_catch_signals(void) {
-    struct sigaction sa = {.sa_handler = on_signal};
+    /* SA_RESTART: a write() blocked on a full pipe goes on after Ctrl-C
+     * instead of failing with EINTR and losing a result line.  The waits
+     * that must notice the signal still wake: ppoll and nanosleep return
+     * EINTR whatever SA_RESTART says (signal(7)), and the engine's waits
+     * are bounded (100 ms) with cli_stop checked after each. */
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, NULL);
     (void)sigaction(SIGTERM, &sa, NULL);
+    /* A reader that went away (`| head -1`) is seen as EPIPE on the write,
+     * and each command decides what it means; death by SIGPIPE would lose
+     * the summary and the exit code. */
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    (void)sigaction(SIGPIPE, &ign, NULL);
+}
+
+bool cli_output_gone(FILE *f) {
+    if (!ferror(f))
+        return false;
+    /* Nobody reads it any more: stop as on Ctrl-C. */
+    cli_stop = 1;
+    return true;
 }
 
 void cli_error(const char *cmd, const char *fmt, ...) {

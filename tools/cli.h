@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes (fping's convention), documented in README and --help. */
 enum {
@@ -15,6 +16,8 @@ enum {
     EXIT_USAGE = 3,       /* bad arguments */
     EXIT_SYSTEM = 4,      /* system error: permission, socket, memory */
     EXIT_INTERRUPTED = 130, /* sweep stopped by SIGINT/SIGTERM, results flushed */
+    /* A reader of the output that went away (EPIPE) is no error: the
+     * command stops and exits 0 or 1 by what it received. */
 };
 
 #define CLI_EXIT_CODES_HELP                                                                  \
@@ -25,9 +28,15 @@ enum {
 extern volatile sig_atomic_t cli_stop;
 extern volatile sig_atomic_t cli_stop_signal;
 
-/* Install the SIGINT/SIGTERM handler (no SA_RESTART: blocking waits return
- * EINTR so the loop can notice). */
+/* Install the SIGINT/SIGTERM handler with SA_RESTART (a write blocked on a
+ * full pipe resumes; ppoll/nanosleep still return EINTR, and the engine's
+ * waits are bounded, so the loops notice cli_stop promptly), and ignore
+ * SIGPIPE: a closed output shows as a write error (EPIPE) instead. */
 void cli_catch_signals(void);
+
+/* ping: whether stdout can no longer be written (its reader went away);
+ * if so, sets cli_stop so the loop ends as on Ctrl-C. */
+bool cli_output_gone(FILE *f);
 
 /* Print "icmpring CMD: MESSAGE" on stderr, one line. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

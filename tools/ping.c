@@ -1,6 +1,7 @@
 /* ping.c - `icmpring ping HOST`: ping(8) output on top of icmplib's sockets. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 static const char ping_help[] =
     "Usage: icmpring ping [OPTIONS] HOST\n"
     "Send ICMP Echo Requests to HOST and print each reply, like ping(8).\n\n"
-    "  -c COUNT         stop after COUNT requests (default: until Ctrl-C)\n"
+    "  -c COUNT         stop after COUNT requests, 1-4294967294 (default: until Ctrl-C)\n"
     "  -i SECONDS       wait between requests (default 1; 0 = back to back)\n"
     "  -W SECONDS       how long to wait for each reply (default 2)\n"
     "  -s BYTES         payload size, 0-65507 (default 56)\n"
@@ -27,6 +28,8 @@ static const char ping_help[] =
     "                   (default: raw if permitted, else datagram)\n"
     "  -q               print only the summary\n"
     "  -h, --help       this help;  -V, --version  the version\n\n"
+    "If the reader of the output goes away (EPIPE, e.g. '| head -1'), ping stops as\n"
+    "on Ctrl-C and exits 0 or 1 by the replies received.\n"
     "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
     "keyed MAC); payloads outside 34-1400 bytes, -b and -I use a classic socket.\n"
@@ -63,14 +66,15 @@ static void add_rtt(struct ping_stats *st, double ms) {
     st->received++;
 }
 
-/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code. */
+/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code
+ * (its generic "Error type: T, code: C" for types without a sentence). */
 static void print_error_line(const char *from, unsigned long long seq, int family, int type,
                              int code) {
     const char *msg = icr_icmp_message(family, type, code);
     if (msg)
         printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
     else
-        printf("From %s icmp_seq=%llu ICMP type %d code %d\n", from, seq, type, code);
+        printf("From %s icmp_seq=%llu Error type: %d, code: %d\n", from, seq, type, code);
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
@@ -88,8 +92,14 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
     while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'c':
-            if (cli_parse_u64(optarg, 1, UINT32_MAX, &c->count) < 0)
-                goto bad;
+            /* The engine counts probes in 32 bits and keeps UINT32_MAX out
+             * (icr_sweep_new: ICR_EINVAL), so refuse it here as a bad
+             * argument rather than fail later as a system error. */
+            if (cli_parse_u64(optarg, 1, UINT32_MAX - 1, &c->count) < 0) {
+                cli_error("ping", "invalid value '%s' for -c (expected 1-%" PRIu32 ")", optarg,
+                          (uint32_t)(UINT32_MAX - 1));
+                return -1;
+            }
             break;
         case 'i':
             if (cli_parse_double(optarg, 0, 3600, &c->interval) < 0)
@@ -215,6 +225,7 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
             print_error_line(from, seq, r->target.family, r->type, r->code);
     }
     fflush(stdout);
+    (void)cli_output_gone(stdout);
 }
 
 /* Returns an exit code; fills *st. */
@@ -245,6 +256,9 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
     r = icr_sweep_new(t, &o, &s);
     if (r < 0) {
         cli_error("ping", "cannot start: %s", icr_strerror(r));
+        /* parse_args keeps every option in the engine's ranges; should one
+         * slip through, it is still a bad argument, not a system error. */
+        exit_code = r == ICR_EINVAL ? EXIT_USAGE : EXIT_SYSTEM;
         goto out;
     }
     printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
@@ -257,12 +271,11 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         if (ss.sending_done && st->received + st->errors >= ss.sent + ss.send_errors)
             break;
     }
-    if (r < 0 && r != ICR_ESTOPPED && r != ICR_EIFDOWN && !icr_error_is(r, ICR_ESYSTEM) &&
-        !cli_stop) {
-        cli_error("ping", "%s", icr_strerror(r));
-        goto out;
-    }
+    /* Every path from here has printed each reply as it came; the counts
+     * are set first so the caller prints the summary too, errors or not. */
     (void)icr_sweep_get_stats(s, &ss);
+    st->sent = ss.sent + ss.send_errors;
+    st->send_failures = ss.send_errors;
     if (ss.sent == 0 && ss.last_send_error == EACCES) {
         /* The kernel refuses a broadcast destination without SO_BROADCAST. */
         cli_error("ping", "%s (use -b to ping a broadcast address)",
@@ -270,12 +283,28 @@ static int ping_engine(const struct ping_conf *c, const char *addr_s, struct pin
         exit_code = EXIT_USAGE;
         goto out;
     }
+    if (r == ICR_EIFDOWN) {
+        /* The interface (or the path) went away under the ping: a system
+         * error whatever came before it (README: exit 4), as for sweep. */
+        if (ss.send_errors)
+            cli_error("ping", "%llu of %llu probes refused: %s",
+                      (unsigned long long)ss.send_errors, (unsigned long long)st->sent,
+                      icr_strerror(r));
+        else
+            cli_error("ping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    if (r < 0 && r != ICR_ESTOPPED && !icr_error_is(r, ICR_ESYSTEM) && !cli_stop) {
+        cli_error("ping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    /* A system error from the engine is the kernel refusing every probe
+     * from the start (e.g. -ENETUNREACH): one line with its reason. */
     if (ss.send_errors)
         cli_error("ping", "%llu of %llu probes refused: %s", (unsigned long long)ss.send_errors,
-                  (unsigned long long)(ss.sent + ss.send_errors),
-                  r == ICR_EIFDOWN ? icr_strerror(r) : strerror(ss.last_send_error));
-    st->sent = ss.sent + ss.send_errors;
-    st->send_failures = ss.send_errors;
+                  (unsigned long long)st->sent, strerror(ss.last_send_error));
     exit_code = st->received ? EXIT_ALIVE : st->send_failures == st->sent ? EXIT_SYSTEM : EXIT_DEAD;
 out:
     icr_sweep_free(s);
@@ -403,7 +432,7 @@ int cmd_ping(int argc, char **argv) {
                 got = true;
             }
             fflush(stdout);
-            if (!c.broadcast)
+            if (cli_output_gone(stdout) || !c.broadcast)
                 break;
         }
         if (c.count && seq == c.count)

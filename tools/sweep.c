@@ -59,7 +59,10 @@ static const char sweep_help[] =
     "a status line is refreshed every second; the summary goes to stderr at the end.\n"
     "Ctrl-C (or SIGTERM) stops sending, waits the cooldown for replies still on\n"
     "their way, writes them and the summary, and exits 130; a second Ctrl-C skips\n"
-    "the rest of the cooldown (what was received is still written).\n\n"
+    "the rest of the cooldown (what was received is still written).\n"
+    "If the reader of the output goes away (EPIPE, e.g. '| head -1'), sending\n"
+    "stops, the summary still goes to stderr, and the exit code is 0 or 1 by the\n"
+    "targets that answered before the stop.\n\n"
     "Exit codes: 0 every target answered, 1 some target did not, 2 name lookup\n"
     "            failed, 3 bad arguments, 4 system error (permission, io_uring,\n"
     "            a file cannot be opened or written, the interface went down),\n"
@@ -86,6 +89,7 @@ struct sweep_out {
     bool all_replies;
     bool status_shown, clear_status;
     uint64_t lines;
+    int write_errno; /* the first write error (EPIPE: the reader went away) */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -378,6 +382,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
     /* text lists live hosts, once each: no error replies, no repeats. */
     if (o->format == FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
+    if (o->write_errno)
+        return; /* the output failed: the end of cmd_sweep says how */
     if (!icr_addr_format(&r->target, target, sizeof(target)))
         (void)snprintf(target, sizeof(target), "?");
     if (!icr_addr_format(&r->responder, responder, sizeof(responder)))
@@ -429,6 +435,11 @@ static void on_result(const struct icr_result *r, void *userdata) {
             fprintf(o->f, ",\"duplicate\":%s", r->duplicate ? "true" : "false");
         fputs("}\n", o->f);
         break;
+    }
+    /* Line buffered: the line went out (or failed) with its '\n'. */
+    if (ferror(o->f)) {
+        o->write_errno = errno ? errno : EIO;
+        return;
     }
     /* Counted so a test (or a reader of the summary) can check that every
      * hit became a line, interrupted or not. */
@@ -492,7 +503,7 @@ static void print_status(const struct icr_sweep_opts *so, const struct icr_sweep
 }
 
 static void print_summary(const struct sweep_conf *c, const struct icr_sweep_stats *st,
-                          bool interrupted, bool abandoned) {
+                          bool interrupted, bool abandoned, bool gone) {
     const double elapsed = (double)st->elapsed_ns / 1e9;
     const double send_s = (double)(st->send_ns > 0 ? st->send_ns : st->elapsed_ns) / 1e9;
     const double hit_pct = st->targets ? 100.0 * (double)st->hits / (double)st->targets : 0;
@@ -519,6 +530,9 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
         fprintf(stderr, "interrupted: sending stopped after %" PRIu64 " of %" PRIu64
                 " probes%s\n", st->sent, st->planned,
                 abandoned ? "; cooldown cut short by a second signal" : "");
+    if (gone)
+        fprintf(stderr, "output closed by its reader: sending stopped after %" PRIu64 " of %" PRIu64
+                " probes, %" PRIu64 " hits written\n", st->sent, st->planned, st->hits);
     fflush(stderr);
 }
 
@@ -544,7 +558,7 @@ int cmd_sweep(int argc, char **argv) {
     struct icr_sweep_stats st = {.size = sizeof(st)}, prev = {.size = sizeof(prev)};
     icr_targets *targets = NULL;
     icr_sweep *s = NULL;
-    bool stopped = false, abandoned = false;
+    bool stopped = false, abandoned = false, gone = false;
     int exit_code = EXIT_SYSTEM, r;
 
     /* Each list can hold at most every argument. */
@@ -620,6 +634,13 @@ int cmd_sweep(int argc, char **argv) {
             r = 1; /* a signal woke the wait: cli_stop says whether to stop */
         if (r != 1)
             break;
+        if (out.write_errno == EPIPE) {
+            /* The reader went away (`| head -1`): nobody will read the
+             * rest, so stop sending and skip the cooldown. */
+            icr_sweep_stop(s);
+            gone = true;
+            break;
+        }
         if (cli_stop) {
             cli_stop = 0;
             if (stopped) {
@@ -645,11 +666,20 @@ int cmd_sweep(int argc, char **argv) {
     if (out.status_shown)
         fputs("\r\033[K", stderr);
 
-    /* A full disk or a closed pipe must not pass for "these are all the
-     * live hosts": a lost line is a system error. */
-    if (fflush(out.f) != 0 || ferror(out.f)) {
+    if (!gone && !out.write_errno && fflush(out.f) != 0)
+        out.write_errno = errno ? errno : EIO;
+    if (out.write_errno == EPIPE)
+        gone = true;
+    if (gone) {
+        /* The reader went away: not an error of ours.  What it read is all
+         * it wanted; the exit code says whether every target answered
+         * before the stop (fping's 0/1), the summary says how far we got. */
+        exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
+    } else if (out.write_errno) {
+        /* A full disk must not pass for "these are all the live hosts":
+         * a lost line is a system error. */
         cli_error("sweep", "cannot write the results to '%s': %s",
-                  out.f == stdout ? "<stdout>" : c.output, strerror(errno));
+                  out.f == stdout ? "<stdout>" : c.output, strerror(out.write_errno));
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("sweep", "the sweep failed: %s", icr_strerror(r));
@@ -661,12 +691,12 @@ int cmd_sweep(int argc, char **argv) {
         exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
     }
     if (!c.quiet)
-        print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned);
+        print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned, gone);
 
 out:
     s = icr_sweep_free(s);
     targets = icr_targets_free(targets);
-    if (out.f && out.f != stdout && fclose(out.f) != 0 && exit_code != EXIT_SYSTEM) {
+    if (out.f && out.f != stdout && fclose(out.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }

@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
 
-echo "1..27"
+echo "1..29"
 
 # 1-4: 20 replies at 50 ms intervals, with the summary.
 run p20 ping -c 20 -i 0.05 198.18.0.7
@@ -53,7 +53,8 @@ ok "$(test "$(wc -l <"$tmp/unk.err")" = 1 && grep -q "cannot resolve 'no-such-ho
 bad=0
 for args in "-c 0 198.18.0.1" "-t 256 198.18.0.1" "-s 65508 198.18.0.1" "-i abc 198.18.0.1" \
             "-W -1 198.18.0.1" "-Q 300 198.18.0.1" "--bogus 198.18.0.1" "" "198.18.0.1 198.18.0.2" \
-            "-I 203.0.113.77 198.18.0.1" "-I bad 198.18.0.1"; do
+            "-I 203.0.113.77 198.18.0.1" "-I bad 198.18.0.1" "-c 4294967295 198.18.0.1" \
+            "-c 4294967296 198.18.0.1" "-c 99999999999999999999 198.18.0.1"; do
     # shellcheck disable=SC2086
     run bad ping $args
     if [ "$(rc bad)" != 3 ] || [ "$(wc -l <"$tmp/bad.err")" != 1 ]; then
@@ -108,5 +109,30 @@ nobody timeout 10 "$bin" ping -c 2 -i 0.05 -t 1 198.19.0.1 >"$tmp/nttl.out" 2>&1
 rc=$?
 ok "$(test $rc = 1 && test "$(grep -c "^From $r1 icmp_seq=[12] Time to live exceeded$" "$tmp/nttl.out")" = 2; echo $?)" \
     "unprivileged: Time Exceeded from $r1 for each probe" || sed 's/^/# /' "$tmp/nttl.out"
+
+# 28: a count beyond what the engine takes is a bad argument (it was a
+# system error, exit 4, from the engine's ICR_EINVAL) with one line naming
+# the range.
+run cmax ping -c 4294967295 198.18.0.1
+ok "$(test "$(rc cmax)" = 3 && test "$(wc -l <"$tmp/cmax.err")" = 1 && test ! -s "$tmp/cmax.out" &&
+      grep -q "^icmpring ping: invalid value '4294967295' for -c (expected 1-4294967294)$" "$tmp/cmax.err"; echo $?)" \
+    "-c 4294967295: exit 3, one line naming the range" || diag cmax
+
+# 29 (last: it takes the lab's LAN down): the interface goes down in the
+# middle of a ping (the engine reports ICR_EIFDOWN).  README promises exit
+# 4: one line naming the reason on stderr, and the replies that came before
+# and the summary are still written.
+timeout 20 "$bin" ping -c 5000 -i 0.002 -W 0.5 198.18.0.1 >"$tmp/down.out" 2>"$tmp/down.err" &
+pid=$!
+sleep 0.6
+ip link set "${ICR_LAB_IF_LAN:-lan}" down
+wait $pid
+rc=$?
+c=$(grep -c '^64 bytes from 198\.18\.0\.1: ' "$tmp/down.out")
+ok "$(test $rc = 4 && test "$(wc -l <"$tmp/down.err")" = 1 &&
+      grep -q 'The network interface went down' "$tmp/down.err" && test "$c" -gt 0 &&
+      grep -qE "^[0-9]+ packets transmitted, $c received" "$tmp/down.out"; echo $?)" \
+    "interface down mid-ping: exit 4 (got $rc), one line, the $c replies before it and the summary" ||
+    sed 's/^/# /' "$tmp/down.err"
 
 [ $fails -eq 0 ]

@@ -16,7 +16,7 @@ hosts24() { for i in $(seq 1 254); do echo "198.18.$1.$i"; done | sort; }
 # The "N hits" figure of a summary.
 hits() { sed -nE 's/.* ([0-9]+) hits \(.*/\1/p' "$tmp/$1.err"; }
 
-echo "1..35"
+echo "1..37"
 
 # 1-3: a /24 in text: every host once, exit 0, a summary on stderr.
 run t24 sweep 198.18.0.0/24
@@ -198,7 +198,36 @@ run srcbad sweep -q -I 203.0.113.77 198.18.9.0/24
 ok "$(test "$(rc srcbad)" = 3 && test "$(wc -l <"$tmp/srcbad.err")" = 1 &&
       grep -q 'cannot be assigned' "$tmp/srcbad.err"; echo $?)" "-I with an address that is not ours: exit 3, one line" || diag srcbad
 
-# 34-35 (last: they take the lab's LAN down): the interface goes down in the
+# 34: SIGINT while stdout is a full pipe (a reader that does not read yet):
+# the write blocked in the pipe must go on after the handler (SA_RESTART),
+# not fail with EINTR and lose a line.  Once drained: exit 130, every hit.
+mkfifo "$tmp/fifo"
+timeout -k 5 40 "$bin" sweep --format ndjson --cooldown 0.5 198.18.0.0/16 >"$tmp/fifo" 2>"$tmp/fp.err" &
+pid=$!
+exec 3<"$tmp/fifo"
+sleep 1.5 # 64 KiB of NDJSON is a few hundred lines: the sweep is blocked in write()
+kill -INT $pid
+sleep 0.5
+cat <&3 >"$tmp/fp.out"
+exec 3<&-
+wait $pid
+rc=$?
+c=$(jq -c 'select(.kind=="echo")' "$tmp/fp.out" 2>/dev/null | wc -l)
+ok "$(test $rc = 130 && test "$(lines fp)" -gt 300 && test "$c" = "$(lines fp)" && test "$c" = "$(hits fp)" &&
+      grep -q '^interrupted' "$tmp/fp.err"; echo $?)" \
+    "SIGINT with stdout a full pipe: exit 130 (got $rc), all $(hits fp) hits written ($c)" || sed 's/^/# /' "$tmp/fp.err"
+
+# 35: the reader goes away (| head -1): no death by SIGPIPE (141); the sweep
+# stops, the summary is on stderr and the exit code follows the results
+# (1: not every target answered before the stop).
+timeout -k 5 30 "$bin" sweep --format ndjson --rate 2000 --cooldown 0.5 198.18.0.0/20 2>"$tmp/hd.err" |
+    head -1 >"$tmp/hd.out"
+rc=${PIPESTATUS[0]}
+ok "$(test "$rc" = 1 && test "$(lines hd)" = 1 && grep -q '^--- sweep summary ---$' "$tmp/hd.err" &&
+      grep -q '^output closed by its reader' "$tmp/hd.err"; echo $?)" \
+    "sweep | head -1: exit 1 (got $rc, not 141), summary on stderr" || sed 's/^/# /' "$tmp/hd.err"
+
+# 36-37 (last: they take the lab's LAN down): the interface goes down in the
 # middle of a sweep.  Exit 4 with one line naming the reason, and every
 # reply that came before is written.
 timeout 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \

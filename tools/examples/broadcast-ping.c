@@ -8,6 +8,17 @@
 
 #include "icmpring.h"
 
+/* icmplib's message for an ICMP error: the library's sentence where it has
+ * one, else icmplib's generic "Error type: T, code: C". */
+static const char *icmp_text(const struct icr_reply *reply) {
+    static char buf[48];
+    const char *msg = icr_icmp_message(reply->family, reply->type, reply->code);
+    if (msg)
+        return msg;
+    (void)snprintf(buf, sizeof(buf), "Error type: %d, code: %d", reply->type, reply->code);
+    return buf;
+}
+
 int main(int argc, char **argv) {
     struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
     struct icr_addr dest;
@@ -46,7 +57,7 @@ int main(int argc, char **argv) {
                 printf("%zu bytes from %s: icmp_seq=%d time=%.3f ms\n", reply.bytes_received, from,
                        seq, (double)(reply.time_ns - req.time_ns) / 1e6);
             else
-                printf("From %s: %s\n", from, icr_icmp_message(reply.family, reply.type, reply.code));
+                printf("From %s: %s\n", from, icmp_text(&reply));
         }
     }
     icr_socket_free(sock);

@@ -6,6 +6,17 @@
 
 #include "icmpring.h"
 
+/* icmplib's message for an ICMP error: the library's sentence where it has
+ * one, else icmplib's generic "Error type: T, code: C". */
+static const char *icmp_text(const struct icr_reply *reply) {
+    static char buf[48];
+    const char *msg = icr_icmp_message(reply->family, reply->type, reply->code);
+    if (msg)
+        return msg;
+    (void)snprintf(buf, sizeof(buf), "Error type: %d, code: %d", reply->type, reply->code);
+    return buf;
+}
+
 int main(int argc, char **argv) {
     struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
     struct icr_request req = ICR_REQUEST_INIT;
@@ -35,7 +46,7 @@ int main(int argc, char **argv) {
 fail:
     /* Like icmplib's `except ICMPError as err: print(err)`. */
     if (icr_error_is(r, ICR_EICMP))
-        printf("%s\n", icr_icmp_message(reply.family, reply.type, reply.code));
+        printf("%s\n", icmp_text(&reply));
     else
         printf("%s\n", icr_strerror(r));
     icr_socket_free(sock);

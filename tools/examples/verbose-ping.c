@@ -8,6 +8,17 @@
 
 #include "icmpring.h"
 
+/* icmplib's message for an ICMP error: the library's sentence where it has
+ * one, else icmplib's generic "Error type: T, code: C". */
+static const char *icmp_text(const struct icr_reply *reply) {
+    static char buf[48];
+    const char *msg = icr_icmp_message(reply->family, reply->type, reply->code);
+    if (msg)
+        return msg;
+    (void)snprintf(buf, sizeof(buf), "Error type: %d, code: %d", reply->type, reply->code);
+    return buf;
+}
+
 static void sleep_s(double s) {
     struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
@@ -50,7 +61,7 @@ int main(int argc, char **argv) {
                 printf("icmp_seq=%d time=%.3f ms\n", seq,
                        (double)(reply.time_ns - req.time_ns) / 1e6);
             else
-                printf("%s\n", icr_icmp_message(reply.family, reply.type, reply.code));
+                printf("%s\n", icmp_text(&reply));
         } else if (r == ICR_ETIMEOUT) {
             printf("Request timeout for icmp_seq %d\n", seq);
         } else {
