@@ -754,9 +754,11 @@ static void drain_errqueue(struct icr__engine *e, int fd, int family) {
                 ee_room = cm->cmsg_len - CMSG_LEN(0);
             }
         }
+        /* Ping sockets queue Redirect and Source Quench too: not about
+         * whether a probe arrived, so not ours to count. */
         if (!ee || ee_room < sizeof(*ee) ||
             (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-            n < ICR__ICMP_HDR_LEN)
+            !icr__icmp_is_probe_error(family, ee->ee_type) || n < ICR__ICMP_HDR_LEN)
             continue;
         struct icr_result res = {
             .size = sizeof(res),
