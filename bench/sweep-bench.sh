@@ -13,6 +13,9 @@
 #        BENCH_V6_NET  default 2001:db8:1::/104 (16,777,216 addresses)
 #        BENCH_ICMPLIB 1 = include python3-icmplib multiping (default 1)
 #        BENCH_ICMPLIB_NET default 198.18.0.0/16 (the same targets as the others)
+#        ICMPRING_BEFORE  another icmpring binary (e.g. an older commit's
+#                      build) swept in the same rounds as "icmpring-b", right
+#                      after icmpring; unset = no such row
 #
 # Every packet goes to the lab's responder (198.18.0.0/16, 2001:db8:1::/64)
 # from inside the lab's prober namespace; every tool runs under timeout(1),
@@ -28,7 +31,8 @@ ROOT=$(dirname "$(dirname "$SELF")")
 : "${BENCH_V6_NET:=2001:db8:1::/104}"
 : "${BENCH_ICMPLIB:=1}"
 : "${BENCH_ICMPLIB_NET:=198.18.0.0/16}"
-export ICMPRING ICMPRING_LAB BENCH_ROUNDS BENCH_V6 BENCH_V6_NET BENCH_ICMPLIB BENCH_ICMPLIB_NET
+: "${ICMPRING_BEFORE:=}"
+export ICMPRING ICMPRING_BEFORE ICMPRING_LAB BENCH_ROUNDS BENCH_V6 BENCH_V6_NET BENCH_ICMPLIB BENCH_ICMPLIB_NET
 
 readonly NET4=198.18.0.0/16
 readonly SRC4=192.0.2.1
@@ -78,6 +82,7 @@ outer() {
 	(( EUID == 0 )) || die "must run as root (namespaces, raw sockets)"
 	[[ -x $ICMPRING ]] || die "no $ICMPRING: meson setup build-bench --buildtype=release && ninja -C build-bench"
 	[[ -x $ICMPRING_LAB ]] || die "no $ICMPRING_LAB"
+	[[ -z $ICMPRING_BEFORE || -x $ICMPRING_BEFORE ]] || die "no $ICMPRING_BEFORE"
 	[[ $BENCH_ROUNDS =~ ^[1-9]$ ]] || die "BENCH_ROUNDS must be 1-9"
 	check_net "$BENCH_V6_NET"
 	check_net "$BENCH_ICMPLIB_NET"
@@ -117,7 +122,7 @@ row() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$tool" "$round" "$e" "$pps" "$hits" "$targets" "$u" "$s" "$m" "$status" \
 		>>"$WORK/rows.tsv"
-	printf 'round %s %-8s wall %6.2f s  send %8.0f pps  hits %6s/%s  cpu %5.2f+%4.2f s  rss %6.1f MB  exit %s\n' \
+	printf 'round %s %-10s wall %6.2f s  send %8.0f pps  hits %6s/%s  cpu %5.2f+%4.2f s  rss %6.1f MB  exit %s\n' \
 		"$round" "$tool" "$e" "$pps" "$hits" "$targets" "$u" "$s" \
 		"$(awk -v m="$m" 'BEGIN { print m / 1024 }')" "$status"
 }
@@ -126,15 +131,16 @@ row() {
 # comes before it, hence tail -n 1 above.
 TIMEFMT='%e %U %S %M'
 
+# run_icmpring ROUND [NAME BINARY]: NAME defaults to icmpring, BINARY to $ICMPRING
 run_icmpring() {
-	local r=$1 st=0 pps
+	local r=$1 name=${2:-icmpring} bin=${3:-$ICMPRING} st=0 pps
 	# No -q: the summary (stderr) is where icmpring reports its send rate.
 	timeout -k 5 "$T_SWEEP" /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
-		"$ICMPRING" sweep --rate 0 --cooldown "$COOLDOWN" "$NET4" \
-		-o "$WORK/icmpring.$r" 2>"$WORK/icmpring.$r.err" || st=$?
-	pps=$(sed -n 's/.*send rate \([0-9.]*\) pps.*/\1/p' "$WORK/icmpring.$r.err" | tail -n 1)
-	row icmpring "$r" "${pps:-0}" "$(count_hits4 "$WORK/icmpring.$r")" 65534 "$WORK/t" "$st"
-	(( st == 0 )) || sed 's/^/  icmpring: /' "$WORK/icmpring.$r.err" >&2
+		"$bin" sweep --rate 0 --cooldown "$COOLDOWN" "$NET4" \
+		-o "$WORK/$name.$r" 2>"$WORK/$name.$r.err" || st=$?
+	pps=$(sed -n 's/.*send rate \([0-9.]*\) pps.*/\1/p' "$WORK/$name.$r.err" | tail -n 1)
+	row "$name" "$r" "${pps:-0}" "$(count_hits4 "$WORK/$name.$r")" 65534 "$WORK/t" "$st"
+	(( st == 0 )) || sed "s/^/  $name: /" "$WORK/$name.$r.err" >&2
 }
 
 run_zmap() {
@@ -224,11 +230,13 @@ median() {
 
 report() {
 	local tool wall pps hits tg u s m cpu
-	local -a tools=(icmpring zmap fping)
+	local -a tools=(icmpring)
+	[[ -n $ICMPRING_BEFORE ]] && tools+=(icmpring-b)
+	tools+=(zmap fping)
 	[[ $BENCH_ICMPLIB == 1 ]] && tools+=(icmplib)
 	echo
 	echo "== IPv4 sweep of $NET4 (65,534 targets), median of $BENCH_ROUNDS interleaved runs =="
-	printf '%-9s %8s %10s %7s %8s %7s %7s %11s %8s\n' \
+	printf '%-10s %8s %10s %7s %8s %7s %7s %11s %8s\n' \
 		tool wall_s send_pps hits hits_% user_s sys_s cpu_us/probe rss_MB
 	: >"$WORK/medians"
 	for tool in "${tools[@]}"; do
@@ -242,13 +250,13 @@ report() {
 		printf '%s %s %s %s %s %s %s\n' "$tool" "$wall" "$pps" "$cpu" "$m" "$hits" "$tg" >>"$WORK/medians"
 		awk -v t="$tool" -v w="$wall" -v p="$pps" -v h="$hits" -v g="$tg" -v u="$u" \
 			-v s="$s" -v c="$cpu" -v m="$m" 'BEGIN {
-			printf "%-9s %8.2f %10.0f %7d %8.2f %7.2f %7.2f %11.2f %8.1f\n",
+			printf "%-10s %8.2f %10.0f %7d %8.2f %7.2f %7.2f %11.2f %8.1f\n",
 				t, w, p, h, (g > 0) ? 100 * h / g : 0, u, s, c, m / 1024 }'
 	done
 	echo
 	echo "Ratios against icmpring (medians; >1 means the peer is higher):"
 	awk 'NR == 1 { w = $2; p = $3; c = $4; m = $5; next }
-		{ printf "  %-8s send rate %5.2fx   wall %5.2fx   CPU per probe %5.2fx   peak RSS %5.2fx\n",
+		{ printf "  %-10s send rate %5.2fx   wall %5.2fx   CPU per probe %5.2fx   peak RSS %5.2fx\n",
 			$1 "/icmpring", (p > 0) ? $3 / p : 0, (w > 0) ? $2 / w : 0,
 			(c > 0) ? $4 / c : 0, (m > 0) ? $5 / m : 0 }' "$WORK/medians"
 	echo
@@ -298,6 +306,7 @@ in_lab() {
 	# The machine may be shared: the load says how quiet it was.
 	echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "  icmpring $("$ICMPRING" --version 2>&1 | head -n 1)"
+	[[ -n $ICMPRING_BEFORE ]] && echo "  icmpring-b: $ICMPRING_BEFORE"
 	echo "  $(zmap --version 2>&1 | head -n 1); $(fping -v 2>&1 | head -n 1)"
 	[[ $BENCH_ICMPLIB == 1 ]] &&
 		echo "  python3-icmplib $(dpkg-query -W -f '${Version}' python3-icmplib 2>/dev/null || echo '?')"
@@ -306,6 +315,7 @@ in_lab() {
 	local r
 	for (( r = 1; r <= BENCH_ROUNDS; r++ )); do
 		run_icmpring "$r"
+		[[ -n $ICMPRING_BEFORE ]] && run_icmpring "$r" icmpring-b "$ICMPRING_BEFORE"
 		run_zmap "$r"
 		run_fping "$r"
 		[[ $BENCH_ICMPLIB == 1 ]] && run_icmplib "$r"
