@@ -623,6 +623,38 @@ static void sweep_result(const struct icr_result *r, void *ud) {
         w->worst_wake_ns = wake;
 }
 
+struct trace_seen {
+    unsigned calls[2];
+    size_t nhops[2];
+    bool ok[2]; /* reached, complete, distances 1-6, the last hop the target */
+    uint64_t bad;
+    int64_t worst_wake_ns;
+};
+
+static void trace_done(const struct icr_trace_result *r, void *ud) {
+    struct trace_seen *w = ud;
+    if (r->index >= 2) {
+        w->bad++;
+        return;
+    }
+    w->calls[r->index]++;
+    w->nhops[r->index] = r->nhops;
+    bool ok = r->reached && r->complete && r->nhops == 6;
+    for (size_t k = 0; ok && k < r->nhops; k++)
+        ok = r->hops[k].distance == (int)k + 1 && r->hops[k].host.is_alive;
+    ok = ok && icr_addr_equal(&r->hops[5].host.address, &r->target);
+    w->ok[r->index] = ok;
+}
+
+static void trace_result(const struct icr_result *r, void *ud) {
+    struct trace_seen *w = ud;
+    if (r->rtt_ns <= 0)
+        return;
+    int64_t wake = real_ns() - (r->sent_ns + r->rtt_ns);
+    if (wake > w->worst_wake_ns)
+        w->worst_wake_ns = wake;
+}
+
 static void test_epoll(void **state) {
     (void)state;
     enum { N = 20, COUNT = 3 };
@@ -659,25 +691,42 @@ static void test_epoll(void **state) {
     so.userdata = &sw;
     assert_int_equal(icr_sweep_new(t, &so, &sp), 0);
 
+    icr_targets *tt = NULL;
+    struct icr_trace_opts to_ = ICR_TRACE_OPTS_INIT;
+    struct trace_seen tw = {0};
+    icr_trace *tr = NULL;
+    assert_int_equal(icr_targets_new(&tt), 0);
+    assert_int_equal(icr_targets_add(tt, "198.19.0.1", 0), 0);
+    assert_int_equal(icr_targets_add(tt, "2001:db8:2::1", 0), 0);
+    to_.timeout = 1;
+    to_.flags = path_flags();
+    to_.on_trace = trace_done;
+    to_.on_result = trace_result;
+    to_.userdata = &tw;
+    assert_int_equal(icr_trace_new(tt, &to_, &tr), 0);
+
     int ep = epoll_create1(EPOLL_CLOEXEC);
     assert_true(ep >= 0);
-    int fds[2] = {icr_multiping_get_fd(m), icr_sweep_get_fd(sp)};
-    for (int k = 0; k < 2; k++) {
+    int fds[3] = {icr_multiping_get_fd(m), icr_sweep_get_fd(sp), icr_trace_get_fd(tr)};
+    for (int k = 0; k < 3; k++) {
         assert_true(fds[k] >= 0);
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)k};
         assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, fds[k], &ev), 0);
     }
-    int rm = 1, rs = 1, loops = 0;
+    int rm = 1, rs = 1, rt = 1, loops = 0;
     int64_t t0 = mono_ns();
-    /* First steps: both start. */
+    /* First steps: all three start. */
     rm = icr_multiping_step(m, 0);
     rs = icr_sweep_step(sp, 0);
-    while (rm == 1 || rs == 1) {
+    rt = icr_trace_step(tr, 0);
+    while (rm == 1 || rs == 1 || rt == 1) {
         int64_t to = INT64_MAX;
         if (rm == 1)
             to = icr_multiping_get_timeout_ns(m);
         if (rs == 1 && icr_sweep_get_timeout_ns(sp) < to)
             to = icr_sweep_get_timeout_ns(sp);
+        if (rt == 1 && icr_trace_get_timeout_ns(tr) < to)
+            to = icr_trace_get_timeout_ns(tr);
         struct epoll_event evs[4];
         int ne = epoll_wait(ep, evs, 4, (int)((to + 999999) / 1000000));
         assert_true(ne >= 0 || errno == EINTR);
@@ -686,6 +735,12 @@ static void test_epoll(void **state) {
             rm = icr_multiping_step(m, 0);
         if (rs == 1)
             rs = icr_sweep_step(sp, 0);
+        if (rt == 1)
+            rt = icr_trace_step(tr, 0);
+        if (rt != 1 && fds[2] >= 0) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, fds[2], NULL);
+            fds[2] = -1;
+        }
         if (rm != 1 && fds[0] >= 0) {
             epoll_ctl(ep, EPOLL_CTL_DEL, fds[0], NULL);
             fds[0] = -1;
@@ -701,14 +756,25 @@ static void test_epoll(void **state) {
     close(ep);
     assert_int_equal(rm, 0);
     assert_int_equal(rs, 0);
+    assert_int_equal(rt, 0);
     for (size_t i = 0; i < N; i++)
         assert_int_equal(icr_multiping_get_host(m, i, &got[i]), 0);
     assert_int_equal(icr_sweep_get_stats(sp, &st), 0);
     icr_multiping_free(m);
     icr_sweep_free(sp);
     icr_targets_free(t);
-    print_message("# epoll: multiping + sweep in %.3f s, %d rounds, worst wake-up %.3f / %.3f ms\n",
-                  took, loops, (double)s.worst_wake_ns / 1e6, (double)sw.worst_wake_ns / 1e6);
+    icr_trace_free(tr);
+    icr_targets_free(tt);
+    print_message("# epoll: multiping + sweep + trace in %.3f s, %d rounds, worst wake-up "
+                  "%.3f / %.3f / %.3f ms\n",
+                  took, loops, (double)s.worst_wake_ns / 1e6, (double)sw.worst_wake_ns / 1e6,
+                  (double)tw.worst_wake_ns / 1e6);
+    for (int k = 0; k < 2; k++)
+        if (tw.calls[k] != 1 || !tw.ok[k])
+            fail_msg("trace %d: on_trace called %u times, %zu hops, route %s", k, tw.calls[k],
+                     tw.nhops[k], tw.ok[k] ? "right" : "wrong (want 6 hops, distances 1-6, the "
+                                                       "target last, reached and complete)");
+    assert_int_equal(tw.bad, 0);
     for (size_t i = 0; i < N; i++) {
         assert_int_equal(s.host_calls[i], 1);
         assert_int_equal(got[i].packets_sent, COUNT);
@@ -720,14 +786,17 @@ static void test_epoll(void **state) {
     assert_int_equal(st.hits, 254);
     assert_int_equal(sw.echo, 254);
     assert_int_equal(sw.bad_rtt, 0);
-    /* The sweep's raw IPv4 socket also sees the multiping's IPv4 replies
-     * (another key: invalid, never reported); nothing else is invalid. */
-    assert_true(st.invalid <= N / 2 * COUNT);
+    /* The sweep's raw IPv4 socket also sees the multiping's and the
+     * trace's IPv4 replies (another key: invalid, never reported). */
+    assert_true(st.invalid <= N / 2 * COUNT + 2 * 30);
     /* Each reply was handled within milliseconds of its arrival (kernel
      * timestamp), not at the next timeout: the fds woke the loop. */
-    if (s.worst_wake_ns > 100000000 || sw.worst_wake_ns > 100000000)
-        fail_msg("a reply waited %.3f ms (multiping) / %.3f ms (sweep) for the loop",
-                 (double)s.worst_wake_ns / 1e6, (double)sw.worst_wake_ns / 1e6);
+    if (s.worst_wake_ns > 100000000 || sw.worst_wake_ns > 100000000 ||
+        tw.worst_wake_ns > 100000000)
+        fail_msg("a reply waited %.3f ms (multiping) / %.3f ms (sweep) / %.3f ms (trace) for "
+                 "the loop",
+                 (double)s.worst_wake_ns / 1e6, (double)sw.worst_wake_ns / 1e6,
+                 (double)tw.worst_wake_ns / 1e6);
     /* All answered: both end with their last reply, not their timeouts. */
     assert_true(took < 0.2 + 0.6 + 0.9);
     seen_free(&s);
