@@ -37,6 +37,7 @@ struct mp_host {
     _Atomic uint32_t sent;      /* probes the kernel accepted (sender threads) */
     uint32_t resolved;          /* probes answered, errored or refused */
     bool finished;
+    bool alive;                 /* an echo came */
     uint8_t err_type, err_code;
     int err;                    /* ICR_EUNREACH / ICR_ETIMEEXCEEDED / ICR_EICMP, 0 if none */
     struct icr_addr err_src;
@@ -49,6 +50,7 @@ struct icr_multiping_job {
     float *rtt;                 /* n rows of `cap` outcomes */
     uint32_t cap;               /* row length: count, or grown when count is 0 */
     size_t nfinished;
+    uint32_t *sorted;           /* host indexes by address, made on first lookup */
     struct icr__engine *e;
     bool flushed;
 };
@@ -117,7 +119,9 @@ static bool mp_on_result(void *job, struct icr_result *r) {
     if (r->kind == ICR_RESULT_ECHO) {
         r->duplicate = *slot >= 0;
         if (!r->duplicate) {
-            hit = h->resolved == 0 || true;
+            /* The host's first echo is a hit (the engine counts hits). */
+            hit = !h->alive;
+            h->alive = true;
             /* An echo after an error for the same probe (a router's error,
              * then the real reply) still counts: the reply is what icmplib
              * would have seen last. */
@@ -147,16 +151,64 @@ static bool mp_finished(void *job) {
     return m->o.count && m->nfinished == m->n;
 }
 
-/* Short quotes: the first host with that address (duplicates in the input
- * share their errors' fate only when the router quoted 8 bytes). */
+/* Short quotes only (an RFC 792 router's 8 bytes carry no index): the
+ * host with that address, by binary search over an index sorted on first
+ * use, so a million hosts never cost a linear scan per error.  Duplicates
+ * in the input resolve to the first of them. */
+static int addr_cmp(const struct icr_addr *a, const struct icr_addr *b) {
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+/* A stable merge sort of m->sorted by (address, index): qsort() takes no
+ * context, and a global one would be mutable library state. */
+static int sort_by_addr(struct icr_multiping_job *m) {
+    uint32_t *a = m->sorted, *tmp = malloc(m->n * sizeof(*tmp));
+    if (!tmp)
+        return ICR_ENOMEM;
+    for (size_t w = 1; w < m->n; w *= 2) {
+        for (size_t lo = 0; lo < m->n; lo += 2 * w) {
+            size_t mid = lo + w < m->n ? lo + w : m->n, hi = lo + 2 * w < m->n ? lo + 2 * w : m->n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = addr_cmp(&m->hosts[a[j]].addr, &m->hosts[a[i]].addr) < 0 ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        memcpy(a, tmp, m->n * sizeof(*a));
+    }
+    free(tmp);
+    return 0;
+}
+
 static int mp_lookup(void *job, const struct icr_addr *dst, uint64_t *ret_index) {
     struct icr_multiping_job *m = job;
-    for (size_t i = 0; i < m->n; i++)
-        if (icr_addr_equal(&m->hosts[i].addr, dst)) {
-            *ret_index = i;
-            return 0;
+    if (!m->sorted) {
+        if (!(m->sorted = malloc(m->n * sizeof(*m->sorted))))
+            return ICR_ENOMEM;
+        for (size_t i = 0; i < m->n; i++)
+            m->sorted[i] = (uint32_t)i;
+        if (sort_by_addr(m) < 0) {
+            free(m->sorted);
+            m->sorted = NULL;
+            return ICR_ENOMEM;
         }
-    return ICR_EINVAL;
+    }
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (addr_cmp(&m->hosts[m->sorted[mid]].addr, dst) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->n || addr_cmp(&m->hosts[m->sorted[lo]].addr, dst) != 0)
+        return ICR_EINVAL;
+    *ret_index = m->sorted[lo];
+    return 0;
 }
 
 static const struct icr__job_ops mp_ops = {
@@ -247,7 +299,7 @@ ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
     int r;
     if (!opts)
         opts = &defaults;
-    if (!addrs || n == 0 || !ret_mp || check_opts(opts) < 0)
+    if (!addrs || n == 0 || n > UINT32_MAX || !ret_mp || check_opts(opts) < 0)
         return ICR_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (addrs[i].family == AF_INET)
@@ -309,6 +361,7 @@ ICR_EXPORT icr_multiping_job *icr_multiping_free(icr_multiping_job *m) {
     m->e = icr__engine_free(m->e);
     free(m->hosts);
     free(m->rtt);
+    free(m->sorted);
     free(m);
     return NULL;
 }
