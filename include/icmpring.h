@@ -603,8 +603,10 @@ typedef void (*icr_host_cb)(size_t index, const struct icr_host *h, void *userda
 
 struct icr_multiping_opts {
     size_t size;            /* sizeof(struct icr_multiping_opts) */
-    uint32_t count;         /* probes per host, 1.. (icmplib: 2) */
-    double interval;        /* seconds between two probes to one host, >= 0 (0.01) */
+    uint32_t count;         /* probes per host (icmplib: 2); 0 = until stopped, for the
+                               job API only (icr_multiping and icr_ping refuse it) */
+    double interval;        /* seconds between two probes to one host, >= 0
+                               (icmplib 3.0.4's multiping: 0.5; ping: 1) */
     double timeout;         /* seconds to wait after the last probe (2) */
     uint64_t rate;          /* probes per second over all hosts, 0 = unlimited (0) */
     int id;                 /* icmplib's `id`: accepted and ignored (-1).  The id
@@ -624,7 +626,7 @@ struct icr_multiping_opts {
 
 #define ICR_MULTIPING_OPTS_INIT                                                              \
     {                                                                                        \
-        .size = sizeof(struct icr_multiping_opts), .count = 2, .interval = 0.01,             \
+        .size = sizeof(struct icr_multiping_opts), .count = 2, .interval = 0.5,              \
         .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \

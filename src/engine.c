@@ -874,8 +874,10 @@ static void on_helper_completion(const struct icr__completion *c, void *ud) {
 }
 
 static void enter_cooldown(struct icr__engine *e, int64_t now) {
-    atomic_store(&e->state, COOLDOWN);
+    /* The time before the state (seq_cst): a reader that sees COOLDOWN
+     * sees when it began. */
     atomic_store(&e->send_end_ns, now);
+    atomic_store(&e->state, COOLDOWN);
     e->cooldown_end_ns = now + (int64_t)(e->cfg.cooldown * 1e9);
 }
 
@@ -1011,8 +1013,8 @@ static bool finished(const struct icr__engine *e) {
 }
 
 static void start(struct icr__engine *e, int64_t now) {
-    atomic_store(&e->started, true);
     atomic_store(&e->start_ns, now);
+    atomic_store(&e->started, true);
     e->pass_start_ns = now;
     /* A burst of at least one batch, or the engine could never fill a
      * batch at low rates; rate * 10 ms so a late wake-up catches up.
@@ -1136,10 +1138,13 @@ bool icr__engine_sending_done(const struct icr__engine *e) {
 }
 
 void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret) {
-    int64_t now = mono_ns();
+    /* State first, the clock last: a sending end stamped after our clock
+     * read would make send_ns exceed elapsed_ns. */
     bool started = atomic_load(&e->started);
     int st = atomic_load(&e->state);
     int64_t start_ns = atomic_load(&e->start_ns);
+    int64_t send_end_ns = atomic_load(&e->send_end_ns);
+    int64_t now = mono_ns();
     *ret = (struct icr_sweep_stats){
         .size = sizeof(*ret),
         .targets = e->cfg.per_pass,
@@ -1153,7 +1158,7 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
         .kernel_drops = atomic_load_explicit(&e->c.kernel_drops, memory_order_relaxed),
         .elapsed_ns = started ? now - start_ns : 0,
-        .send_ns = !started ? 0 : (st == SENDING ? now : atomic_load(&e->send_end_ns)) - start_ns,
+        .send_ns = !started ? 0 : (st == SENDING ? now : send_end_ns) - start_ns,
         .sending_done = st != SENDING,
         .done = st == DONE,
         .multishot = atomic_load(&e->multishot),

@@ -424,7 +424,8 @@ ICR_EXPORT int icr_multiping(const char *const *addresses, size_t n,
     int r;
     if (!opts)
         opts = &defaults;
-    if (!addresses || n == 0 || !ret_hosts || opts->size < sizeof(*opts))
+    /* count 0 runs until stopped, and a blocking call has no stop. */
+    if (!addresses || n == 0 || !ret_hosts || opts->size < sizeof(*opts) || opts->count == 0)
         return ICR_EINVAL;
     if (!(addrs = calloc(n, sizeof(*addrs))))
         return ICR_ENOMEM;

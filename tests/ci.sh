@@ -18,7 +18,7 @@ apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
     iproute2 nftables iputils-ping util-linux procps python3 jq
 
-rm -rf build-ci build-asan
+rm -rf build-ci build-asan build-tsan
 meson setup build-ci --werror --buildtype=debugoptimized
 # Build every target (with -Werror), not only what the tests depend on.
 ninja -C build-ci
@@ -31,6 +31,14 @@ ninja -C build-asan
 # the engine (ring.c, sweep.c) and the sockets run for real.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs || status=1
+
+# ThreadSanitizer over the engine suite: the tests that run a second
+# sender thread, stop a job from another thread and read its stats from one
+# (the helper thread and the cross-thread contracts are what TSan checks).
+meson setup build-tsan --werror -Db_sanitize=thread -Db_lundef=false -Dexamples=false
+ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-forge
+TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+    meson test -C build-tsan --print-errorlogs lab-sweep lab-trace || status=1
 
 # The installed library, found through pkg-config, builds and runs a program.
 dest=$(mktemp -d)
@@ -52,7 +60,8 @@ else
     install_ok=0; status=1
 fi
 
-python3 - "$install_ok" build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+python3 - "$install_ok" build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
+    build-tsan/meson-logs/testlog.json <<'PY'
 import json, sys
 p = f = s = 0
 for path in sys.argv[2:]:

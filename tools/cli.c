@@ -103,3 +103,90 @@ void cli_sleep_ns(int64_t ns) {
     struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
     (void)nanosleep(&ts, NULL); /* EINTR: the caller checks cli_stop */
 }
+
+void cli_json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void cli_csv_str(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void cli_put_ms(FILE *f, double v) {
+    char buf[64];
+    (void)snprintf(buf, sizeof(buf), "%.3f", v);
+    size_t len = strlen(buf);
+    while (len > 0 && buf[len - 1] == '0' && len >= 2 && buf[len - 2] != '.')
+        buf[--len] = '\0';
+    fputs(buf, f);
+}
+
+int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap) {
+    const bool is_stdin = !strcmp(path, "-");
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    char *line = NULL;
+    size_t len = 0;
+    int ret = 0;
+
+    if (!f) {
+        cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    while (getline(&line, &len, f) >= 0) {
+        char *s = line, *e = strchr(line, '#');
+        if (e)
+            *e = '\0';
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        e = s + strlen(s);
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            *--e = '\0';
+        if (!*s)
+            continue;
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 16;
+            char **l = realloc(*list, c * sizeof(char *));
+            if (!l) {
+                ret = EXIT_SYSTEM;
+                break;
+            }
+            *list = l;
+            *cap = c;
+        }
+        if (!((*list)[*n] = strdup(s))) {
+            ret = EXIT_SYSTEM;
+            break;
+        }
+        (*n)++;
+    }
+    if (ret)
+        cli_error(cmd, "%s", icr_strerror(ICR_ENOMEM));
+    else if (ferror(f)) {
+        cli_error(cmd, "%s: %s", is_stdin ? "<stdin>" : path, strerror(errno));
+        ret = EXIT_SYSTEM;
+    }
+    free(line);
+    if (!is_stdin)
+        (void)fclose(f);
+    return ret;
+}

@@ -54,7 +54,23 @@ int64_t cli_now_ns(void);
 /* Sleep up to ns; returns early on a signal. */
 void cli_sleep_ns(int64_t ns);
 
+/* Output helpers shared by multiping and traceroute. */
+/* A JSON string, escaped as JSON requires. */
+void cli_json_str(FILE *f, const char *s);
+/* A CSV field, quoted (RFC 4180) only when it must be. */
+void cli_csv_str(FILE *f, const char *s);
+/* A number of ms as Python prints a value rounded to 3 decimals:
+ * "0.031", "1.5", "0.0" (%.3f without its trailing zeros). */
+void cli_put_ms(FILE *f, double v);
+
+/* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
+ * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an
+ * exit code after a one-line message naming cmd. */
+int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap);
+
 int cmd_ping(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_multiping(int argc, char **argv);
+int cmd_traceroute(int argc, char **argv);
 
 #endif

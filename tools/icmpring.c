@@ -14,7 +14,9 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"ping", cmd_ping, "send Echo Requests to one host (like ping(8), icmplib's ping)"},
+    {"multiping", cmd_multiping, "ping many hosts at once, one summary each (like fping -c/-C)"},
     {"sweep", cmd_sweep, "find the live hosts of address ranges (like zmap/fping -g)"},
+    {"traceroute", cmd_traceroute, "the routes to one or many destinations (like traceroute)"},
 };
 
 static void usage(FILE *f) {

@@ -32,7 +32,9 @@ static const char ping_help[] =
     "on Ctrl-C and exits 0 or 1 by the replies received.\n"
     "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
-    "keyed MAC); payloads outside 34-1400 bytes, -b and -I use a classic socket.\n"
+    "keyed MAC) as a multiping job of one host.  The engine cannot carry payloads\n"
+    "outside 34-1400 bytes (the MAC takes 34) nor broadcast replies (-b): those use\n"
+    "a classic socket, one request at a time.\n"
     "jitter is icmplib's: the mean absolute difference of consecutive RTTs.\n\n" CLI_EXIT_CODES_HELP
     "\n";
 
@@ -48,22 +50,24 @@ struct ping_conf {
     const char *host;
 };
 
+/* What the CLI counts beyond icmplib's Host: duplicates, error replies,
+ * refused sends; the classic path also keeps its RTTs here. */
 struct ping_stats {
-    uint64_t sent, received, dups, errors, send_failures;
-    double min, max, sum, sumsq, jitter_sum, last;
+    uint64_t sent, dups, errors, send_failures;
+    double *rtts;
+    size_t nrtts, cap;
 };
 
 static void add_rtt(struct ping_stats *st, double ms) {
-    if (st->received == 0 || ms < st->min)
-        st->min = ms;
-    if (st->received == 0 || ms > st->max)
-        st->max = ms;
-    if (st->received > 0)
-        st->jitter_sum += fabs(ms - st->last);
-    st->last = ms;
-    st->sum += ms;
-    st->sumsq += ms * ms;
-    st->received++;
+    if (st->nrtts == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 64;
+        double *r = realloc(st->rtts, cap * sizeof(double));
+        if (!r)
+            return; /* out of memory: this RTT is lost to the statistics */
+        st->rtts = r;
+        st->cap = cap;
+    }
+    st->rtts[st->nrtts++] = ms;
 }
 
 /* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code
@@ -153,56 +157,42 @@ bad:
     return -1;
 }
 
-static void print_summary(const struct ping_conf *c, const struct ping_stats *st, double elapsed_ms) {
+/* The statistics are icmplib's Host (min/avg/max, loss, jitter), as the
+ * library computes them; mdev (ping(8)'s population standard deviation)
+ * is the CLI's extra, from the host's RTTs. */
+static void print_summary(const struct ping_conf *c, const struct icr_host *h,
+                          const struct ping_stats *st, double elapsed_ms) {
     printf("\n--- %s ping statistics ---\n", c->host);
-    printf("%llu packets transmitted, %llu received, ", (unsigned long long)st->sent,
-           (unsigned long long)st->received);
+    printf("%" PRIu64 " packets transmitted, %" PRIu64 " received, ", h->packets_sent,
+           h->packets_received);
     if (st->dups)
-        printf("+%llu duplicates, ", (unsigned long long)st->dups);
+        printf("+%" PRIu64 " duplicates, ", st->dups);
     if (st->errors)
-        printf("+%llu errors, ", (unsigned long long)st->errors);
-    double loss = st->sent ? 100.0 * (double)(st->sent - st->received) / (double)st->sent : 0;
-    printf("%g%% packet loss, time %.0fms\n", loss, elapsed_ms);
-    if (st->received) {
-        double n = (double)st->received, avg = st->sum / n;
-        double var = st->sumsq / n - avg * avg;
-        double jitter = st->received > 1 ? st->jitter_sum / (n - 1) : 0;
-        printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, jitter %.3f ms\n", st->min, avg,
-               st->max, var > 0 ? sqrt(var) : 0.0, jitter);
+        printf("+%" PRIu64 " errors, ", st->errors);
+    printf("%g%% packet loss, time %.0fms\n", h->packet_loss * 100, elapsed_ms);
+    if (h->packets_received) {
+        double sum = 0, sumsq = 0, n = (double)h->packets_received;
+        for (uint64_t k = 0; k < h->packets_received; k++) {
+            sum += h->rtts[k];
+            sumsq += h->rtts[k] * h->rtts[k];
+        }
+        double mean = sum / n, var = sumsq / n - mean * mean;
+        printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, jitter %.3f ms\n", h->min_rtt,
+               h->avg_rtt, h->max_rtt, var > 0 ? sqrt(var) : 0.0, h->jitter);
     }
     fflush(stdout);
 }
 
 /* ---- the engine path ------------------------------------------------------
- * A ping is a one-target job on the io_uring engine: probes leave on their
- * schedule whether or not the last reply came (as ping(8) does, unlike a
- * send-then-wait loop), each reply is matched by the engine's MAC, and
- * replies to any earlier probe are still counted when they come late. */
+ * A ping is a multiping job of one host (icmplib's ping): probes leave on
+ * their schedule whether or not the last reply came (as ping(8) does),
+ * each reply is matched by the engine's MAC, late replies still count, and
+ * the statistics are the icr_host the job produces. */
 
 struct engine_ctx {
     const struct ping_conf *c;
     struct ping_stats *st;
-    uint8_t *answered; /* one bit per probe: a second reply is a DUP! */
-    size_t answered_bytes;
 };
-
-static bool mark_answered(struct engine_ctx *x, uint32_t probe) {
-    size_t byte = probe / 8;
-    if (byte >= x->answered_bytes) {
-        size_t n = x->answered_bytes ? x->answered_bytes : 64;
-        while (n <= byte)
-            n *= 2;
-        uint8_t *a = realloc(x->answered, n);
-        if (!a)
-            return false; /* counted as new: the worst is a missed DUP! mark */
-        memset(a + x->answered_bytes, 0, n - x->answered_bytes);
-        x->answered = a;
-        x->answered_bytes = n;
-    }
-    bool was = x->answered[byte] & (1u << (probe % 8));
-    x->answered[byte] |= (uint8_t)(1u << (probe % 8));
-    return was;
-}
 
 static void on_engine_result(const struct icr_result *r, void *userdata) {
     struct engine_ctx *x = userdata;
@@ -210,15 +200,11 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     unsigned long long seq = (unsigned long long)r->probe + 1;
     icr_addr_format(&r->responder, from, sizeof(from));
     if (r->kind == ICR_RESULT_ECHO) {
-        double ms = (double)r->rtt_ns / 1e6;
-        bool dup = mark_answered(x, r->probe);
-        if (dup)
+        if (r->duplicate)
             x->st->dups++;
-        else
-            add_rtt(x->st, ms);
         if (!x->c->quiet)
             printf("%zu bytes from %s: icmp_seq=%llu ttl=%d time=%.3f ms%s\n", r->bytes_received,
-                   from, seq, r->ttl, ms, dup ? " (DUP!)" : "");
+                   from, seq, r->ttl, (double)r->rtt_ns / 1e6, r->duplicate ? " (DUP!)" : "");
     } else {
         x->st->errors++;
         if (!x->c->quiet)
@@ -228,88 +214,119 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     (void)cli_output_gone(stdout);
 }
 
-/* Returns an exit code; fills *st. */
-static int ping_engine(const struct ping_conf *c, const char *addr_s, struct ping_stats *st) {
+/* Why the kernel refuses to send to dest: one request on a classic socket
+ * (refused before it leaves when the reason holds). */
+static int refused_reason(const struct ping_conf *c, const struct icr_addr *dest) {
+    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
+    struct icr_request req = ICR_REQUEST_INIT;
+    icr_socket *sock = NULL;
+    so.family = dest->family;
+    so.source = c->source;
+    so.privilege = c->privilege;
+    int r = icr_socket_open(&so, &sock);
+    if (r < 0)
+        return r;
+    req.destination = *dest;
+    req.id = (uint16_t)getpid();
+    req.sequence = 1;
+    req.payload_size = c->size;
+    req.ttl = (int)c->ttl;
+    r = icr_socket_send(sock, &req);
+    icr_socket_free(sock);
+    return r;
+}
+
+/* Returns an exit code; fills *h (its rtts to free) when it returns one
+ * that comes with a summary (*have_host). */
+static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, const char *addr_s,
+                       struct ping_stats *st, struct icr_host *h, bool *have_host) {
     struct engine_ctx x = {.c = c, .st = st};
-    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
-    struct icr_sweep_stats ss = {.size = sizeof(ss)};
-    icr_targets *t = NULL;
-    icr_sweep *s = NULL;
+    struct icr_ping_opts o = ICR_PING_OPTS_INIT;
+    icr_multiping_job *m = NULL;
     int r, exit_code = EXIT_SYSTEM;
 
-    if ((r = icr_targets_new(&t)) < 0 || (r = icr_targets_add(t, addr_s, ICR_TARGETS_NO_LOOKUP)) < 0) {
-        cli_error("ping", "%s", icr_strerror(r));
-        goto out;
-    }
     o.count = (uint32_t)c->count; /* 0: until Ctrl-C */
     o.interval = c->interval;
-    o.cooldown = c->timeout;      /* how long the last probe waits */
-    o.rate = 0;
+    o.timeout = c->timeout;       /* how long the last probe waits */
     o.ttl = (int)c->ttl;
     o.traffic_class = (int)c->tclass;
     o.payload_size = c->size;
     o.privilege = c->privilege;
+    o.source = c->source;
     o.flags = ICR_SWEEP_ALL_REPLIES;
-    o.batch = 1;
     o.on_result = on_engine_result;
     o.userdata = &x;
-    r = icr_sweep_new(t, &o, &s);
+    r = icr_multiping_new(dest, 1, &o, &m);
     if (r < 0) {
-        cli_error("ping", "cannot start: %s", icr_strerror(r));
+        if (r == ICR_ESOCKADDR)
+            cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
+                      icr_strerror(r));
+        else
+            cli_error("ping", "cannot start: %s", icr_strerror(r));
         /* parse_args keeps every option in the engine's ranges; should one
          * slip through, it is still a bad argument, not a system error. */
-        exit_code = r == ICR_EINVAL ? EXIT_USAGE : EXIT_SYSTEM;
+        exit_code = r == ICR_EINVAL || r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;
         goto out;
     }
     printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
     fflush(stdout);
     cli_catch_signals();
-    /* Ctrl-C ends at once, with what came so far, as ping(8) does; so does
-     * an answer (or error) for every probe, without waiting out -W. */
-    while (!cli_stop && (r = icr_sweep_step(s, 100000000)) == 1) {
-        (void)icr_sweep_get_stats(s, &ss);
-        if (ss.sending_done && st->received + st->errors >= ss.sent + ss.send_errors)
+    /* Ctrl-C ends at once, with what came so far, as ping(8) does; the job
+     * itself ends as soon as every probe has its answer (or error). */
+    while (!cli_stop) {
+        r = icr_multiping_step(m, 100000000);
+        if (r == -EINTR)
+            continue;
+        if (r != 1)
             break;
     }
-    /* Every path from here has printed each reply as it came; the counts
-     * are set first so the caller prints the summary too, errors or not. */
-    (void)icr_sweep_get_stats(s, &ss);
-    st->sent = ss.sent + ss.send_errors;
-    st->send_failures = ss.send_errors;
-    if (ss.sent == 0 && ss.last_send_error == EACCES) {
+    if ((r = r == 1 ? 0 : r) == -EACCES) {
         /* The kernel refuses a broadcast destination without SO_BROADCAST. */
         cli_error("ping", "%s (use -b to ping a broadcast address)",
                   icr_strerror(ICR_ESOCKBROADCAST));
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (r == ICR_EIFDOWN) {
-        /* The interface (or the path) went away under the ping: a system
-         * error whatever came before it (README: exit 4), as for sweep. */
-        if (ss.send_errors)
-            cli_error("ping", "%llu of %llu probes refused: %s",
-                      (unsigned long long)ss.send_errors, (unsigned long long)st->sent,
-                      icr_strerror(r));
-        else
-            cli_error("ping", "%s", icr_strerror(r));
+    int hr = icr_multiping_get_host(m, 0, h);
+    if (hr < 0) {
+        cli_error("ping", "%s", icr_strerror(hr));
+        goto out;
+    }
+    if (h->packets_sent == 0 && c->count && !cli_stop && r >= 0) {
+        /* The kernel refused every probe, and the job keeps no reason: ask
+         * a classic socket, which says broadcast (EACCES) by name. */
+        r = refused_reason(c, dest);
+        if (r == ICR_ESOCKBROADCAST) {
+            free(h->rtts);
+            h->rtts = NULL;
+            cli_error("ping", "%s (use -b to ping a broadcast address)", icr_strerror(r));
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        *have_host = true;
+        cli_error("ping", "the kernel refused every probe%s%s", r < 0 ? ": " : "",
+                  r < 0 ? icr_strerror(r) : "");
         exit_code = EXIT_SYSTEM;
         goto out;
     }
-    if (r < 0 && r != ICR_ESTOPPED && !icr_error_is(r, ICR_ESYSTEM) && !cli_stop) {
+    *have_host = true;
+    if (r == ICR_EIFDOWN) {
+        /* The interface (or the path) went away under the ping: a system
+         * error whatever came before it (README: exit 4), as for sweep. */
         cli_error("ping", "%s", icr_strerror(r));
         exit_code = EXIT_SYSTEM;
         goto out;
     }
-    /* A system error from the engine is the kernel refusing every probe
-     * from the start (e.g. -ENETUNREACH): one line with its reason. */
-    if (ss.send_errors)
-        cli_error("ping", "%llu of %llu probes refused: %s", (unsigned long long)ss.send_errors,
-                  (unsigned long long)st->sent, strerror(ss.last_send_error));
-    exit_code = st->received ? EXIT_ALIVE : st->send_failures == st->sent ? EXIT_SYSTEM : EXIT_DEAD;
+    if (r < 0 && r != ICR_ESTOPPED) {
+        /* A system error: the kernel refused every probe from the start
+         * (e.g. -ENETUNREACH): one line with its reason. */
+        cli_error("ping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    exit_code = h->packets_received ? EXIT_ALIVE : EXIT_DEAD;
 out:
-    icr_sweep_free(s);
-    icr_targets_free(t);
-    free(x.answered);
+    icr_multiping_free(m);
     return exit_code;
 }
 
@@ -335,14 +352,17 @@ int cmd_ping(int argc, char **argv) {
     }
 
     /* The engine carries a 34-byte MAC in a payload of up to 1400 bytes and
-     * matches replies to the probed address: other sizes, broadcast and a
-     * chosen source go through the classic socket (icmplib's own model). */
-    if (c.size >= 34 && c.size <= 1400 && !c.broadcast && !c.source) {
+     * matches replies to the probed address: other sizes and broadcast go
+     * through the classic socket (icmplib's own model). */
+    if (c.size >= 34 && c.size <= 1400 && !c.broadcast) {
         const int64_t t0 = cli_now_ns();
+        struct icr_host h = {0};
+        bool have_host = false;
         icr_addr_format(&dest, addr_s, sizeof(addr_s));
-        int code = ping_engine(&c, addr_s, &st);
-        if (code != EXIT_USAGE && (code != EXIT_SYSTEM || st.sent))
-            print_summary(&c, &st, (double)(cli_now_ns() - t0) / 1e6);
+        int code = ping_engine(&c, &dest, addr_s, &st, &h, &have_host);
+        if (have_host)
+            print_summary(&c, &h, &st, (double)(cli_now_ns() - t0) / 1e6);
+        free(h.rtts);
         return code;
     }
 
@@ -439,10 +459,15 @@ int cmd_ping(int argc, char **argv) {
             break;
         cli_sleep_ns(t_send + (int64_t)(c.interval * 1e9) - cli_now_ns());
     }
-    exit_code = st.received ? EXIT_ALIVE : st.send_failures == st.sent ? EXIT_SYSTEM : EXIT_DEAD;
+    exit_code = st.nrtts ? EXIT_ALIVE : st.send_failures == st.sent ? EXIT_SYSTEM : EXIT_DEAD;
 
-out:
-    print_summary(&c, &st, (double)(cli_now_ns() - start) / 1e6);
+out:;
+    /* The same icmplib Host as the engine path, from this path's RTTs. */
+    struct icr_host h = {.size = sizeof(h), .packets_sent = st.sent};
+    (void)icr_host_stats(&h, st.rtts, st.nrtts);
+    h.rtts = st.rtts;
+    print_summary(&c, &h, &st, (double)(cli_now_ns() - start) / 1e6);
+    free(st.rtts);
     sock = icr_socket_free(sock);
     return exit_code;
 }

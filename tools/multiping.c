@@ -1,0 +1,558 @@
+/* multiping.c - `icmpring multiping HOSTS...`: icmplib's multiping() on one
+ * io_uring job, printed as fping -c / -C summaries (or CSV / NDJSON), one
+ * line per host in input order. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icmpring.h"
+
+static const char multiping_help[] =
+    "Usage: icmpring multiping [OPTIONS] HOSTS...\n"
+    "Ping every HOST at once (icmplib's multiping) and print one summary line per\n"
+    "host, in the order given, like fping -c (or fping -C with -C).\n"
+    "A HOST is an address or a host name (its first address).\n\n"
+    "  -f FILE            read hosts from FILE, one a line, '#' comments\n"
+    "                     ('-' = standard input; repeatable)\n"
+    "  -c, --count N      probes per host, 1-100000 (default 2; icmplib count)\n"
+    "  -i, --interval S   seconds between two probes to one host, 0 = back to back\n"
+    "                     (default 0.01; icmplib interval)\n"
+    "  -W, --timeout S    wait for replies after the last probe (default 2;\n"
+    "                     icmplib timeout)\n"
+    "  --rate PPS         probes per second over all hosts, 0 = unlimited (default 0)\n"
+    "  -s, --size BYTES   payload size, 34-1400 (default 56; icmplib payload_size)\n"
+    "  -t, --ttl TTL      IPv4 TTL / IPv6 hop limit, 1-255 (default 64)\n"
+    "  -Q, --tclass TC    DS field / traffic class, 0-255 (default 0)\n"
+    "  -I, --source ADDR  source address (icmplib source)\n"
+    "  -4, -6             resolve host names to IPv4 / IPv6 only (icmplib family)\n"
+    "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
+    "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
+    "                     (default: raw if permitted, else datagram)\n"
+    "  -C, --all-rtts     list every probe's RTT ('-' for a lost one), like fping -C\n"
+    "  --format FORMAT    text (default), csv (with a header line) or ndjson (one\n"
+    "                     object per host with icmplib's Host properties: address,\n"
+    "                     min_rtt, avg_rtt, max_rtt, rtts, packets_sent,\n"
+    "                     packets_received, packet_loss, jitter, is_alive; plus\n"
+    "                     error and error_source when an ICMP error came back)\n"
+    "  -q                 no status line\n"
+    "  -h, --help         this help;  -V, --version  the version\n\n"
+    "Text:  198.18.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.031/0.040/0.052\n"
+    "  -C:  198.18.0.1 : 0.031 0.040 -\n"
+    "RTTs are in ms.  Each line is written as soon as the hosts before it are done.\n"
+    "While stderr is a terminal a status line is refreshed every second.\n"
+    "Ctrl-C (or SIGTERM) stops sending, waits -W for replies on their way, writes\n"
+    "every host (those cut short marked '(partial)', or \"partial\": true) and\n"
+    "exits 130; a second Ctrl-C skips the wait.\n\n"
+    "Exit codes: 0 every host answered, 1 some host did not, 2 name lookup failed,\n"
+    "            3 bad arguments, 4 system error (permission, socket, io_uring,\n"
+    "            interface down), 130 interrupted\n";
+
+enum mp_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
+
+struct mp_conf {
+    struct icr_multiping_opts opts;
+    enum mp_format format;
+    bool all_rtts, quiet;
+    char **names; /* the hosts, in input order (strdup'ed) */
+    size_t n, cap;
+};
+
+struct mp_slot {
+    struct icr_host h; /* rtts owned */
+    bool done, partial;
+};
+
+struct mp_out {
+    const struct mp_conf *c;
+    FILE *f;
+    struct mp_slot *slots;
+    double *probe_ms; /* n x count: RTT of each probe, NAN if none */
+    size_t next;      /* the first host not printed */
+    size_t width;     /* of the widest name (text) */
+    size_t ndone, nalive;
+    bool stopped;
+    bool status_shown, clear_status;
+    int write_errno;
+};
+
+static int bad_value(const char *opt, const char *val, const char *range) {
+    cli_error("multiping", "invalid value '%s' for %s (expected %s)", val, opt, range);
+    return -1;
+}
+
+static int add_name(struct mp_conf *c, const char *name) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        char **l = realloc(c->names, cap * sizeof(char *));
+        if (!l)
+            return -1;
+        c->names = l;
+        c->cap = cap;
+    }
+    if (!(c->names[c->n] = strdup(name)))
+        return -1;
+    c->n++;
+    return 0;
+}
+
+/* 0, 1 (help/version printed) or an exit code > 1... as negative: -EXIT. */
+static int parse_args(int argc, char **argv, struct mp_conf *c) {
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT };
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"count", required_argument, NULL, 'c'},
+        {"interval", required_argument, NULL, 'i'},
+        {"timeout", required_argument, NULL, 'W'},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"size", required_argument, NULL, 's'},
+        {"ttl", required_argument, NULL, 't'},
+        {"tclass", required_argument, NULL, 'Q'},
+        {"source", required_argument, NULL, 'I'},
+        {"privileged", no_argument, NULL, OPT_PRIV},
+        {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+        {"all-rtts", no_argument, NULL, 'C'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {0},
+    };
+    struct icr_multiping_opts *o = &c->opts;
+    uint64_t v;
+    int opt, r;
+    /* Files are read after the options so that an option error is reported
+     * before stdin is consumed; remember them in order. */
+    const char **files = calloc((size_t)argc + 1, sizeof(char *));
+    size_t nfiles = 0;
+    if (!files) {
+        cli_error("multiping", "%s", icr_strerror(ICR_ENOMEM));
+        return -EXIT_SYSTEM;
+    }
+
+    optind = 1;
+    opterr = 0;
+    r = 0;
+    while (r == 0 && (opt = getopt_long(argc, argv, ":f:c:i:W:s:t:Q:I:46CqhV", longopts,
+                                        NULL)) != -1) {
+        switch (opt) {
+        case 'f': files[nfiles++] = optarg; break;
+        case 'c':
+            if (cli_parse_u64(optarg, 1, 100000, &v) < 0)
+                r = bad_value("-c", optarg, "1-100000");
+            o->count = (uint32_t)v;
+            break;
+        case 'i':
+            if (cli_parse_double(optarg, 0, 3600, &o->interval) < 0)
+                r = bad_value("-i", optarg, "0-3600 seconds");
+            break;
+        case 'W':
+            if (cli_parse_double(optarg, 0, 3600, &o->timeout) < 0)
+                r = bad_value("-W", optarg, "0-3600 seconds");
+            break;
+        case OPT_RATE:
+            if (cli_parse_u64(optarg, 0, 100000000, &o->rate) < 0)
+                r = bad_value("--rate", optarg, "0-100000000 probes per second");
+            break;
+        case 's':
+            if (cli_parse_u64(optarg, 34, 1400, &v) < 0)
+                r = bad_value("-s", optarg, "34-1400 bytes: the first 34 carry the probe's MAC");
+            o->payload_size = (size_t)v;
+            break;
+        case 't':
+            if (cli_parse_u64(optarg, 1, 255, &v) < 0)
+                r = bad_value("-t", optarg, "1-255");
+            o->ttl = (int)v;
+            break;
+        case 'Q':
+            if (cli_parse_u64(optarg, 0, 255, &v) < 0)
+                r = bad_value("-Q", optarg, "0-255");
+            o->traffic_class = (int)v;
+            break;
+        case 'I': {
+            struct icr_addr a;
+            if (icr_addr_parse(optarg, &a) < 0)
+                r = bad_value("-I", optarg, "an IPv4 or IPv6 address of this host");
+            o->source = optarg;
+            break;
+        }
+        case '4': o->family = AF_INET; break;
+        case '6': o->family = AF_INET6; break;
+        case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
+        case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
+        case 'C': c->all_rtts = true; break;
+        case 'q': c->quiet = true; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "text"))
+                c->format = FMT_TEXT;
+            else if (!strcmp(optarg, "csv"))
+                c->format = FMT_CSV;
+            else if (!strcmp(optarg, "ndjson"))
+                c->format = FMT_NDJSON;
+            else
+                r = bad_value("--format", optarg, "text, csv or ndjson");
+            break;
+        case 'h': fputs(multiping_help, stdout); r = 1; break;
+        case 'V': printf("icmpring multiping %s\n", icr_version()); r = 1; break;
+        case ':':
+            cli_error("multiping", "option '%s' needs a value (see --help)", argv[optind - 1]);
+            r = -1;
+            break;
+        default:
+            if (optopt)
+                cli_error("multiping", "unknown option -%c (see --help)", optopt);
+            else
+                cli_error("multiping", "unknown option '%s' (see --help)", argv[optind - 1]);
+            r = -1;
+            break;
+        }
+    }
+    if (r) {
+        free(files);
+        return r > 0 ? 1 : -EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++)
+        if (add_name(c, argv[i]) < 0) {
+            cli_error("multiping", "%s", icr_strerror(ICR_ENOMEM));
+            free(files);
+            return -EXIT_SYSTEM;
+        }
+    for (size_t i = 0; i < nfiles; i++)
+        if ((r = cli_read_hosts("multiping", files[i], &c->names, &c->n, &c->cap)) != 0) {
+            free(files);
+            return -r;
+        }
+    free(files);
+    if (c->n == 0) {
+        cli_error("multiping", nfiles ? "no hosts in the given files" : "no hosts given (see --help)");
+        return -EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void clear_status(struct mp_out *o) {
+    if (o->clear_status && o->status_shown) {
+        fputs("\r\033[K", stderr);
+        o->status_shown = false;
+    }
+}
+
+static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
+    char src[ICR_ADDRSTRLEN];
+    const char *msg = icr_icmp_message(h->address.family, h->error_type, h->error_code);
+    char generic[64];
+    if (!msg) {
+        (void)snprintf(generic, sizeof(generic), "Error type: %d, code: %d", h->error_type,
+                       h->error_code);
+        msg = generic;
+    }
+    if (!icr_addr_format(&h->error_source, src, sizeof(src)))
+        (void)snprintf(src, sizeof(src), "?");
+    if (json) {
+        fputs(",\"error\":", f);
+        cli_json_str(f, msg);
+        fputs(",\"error_source\":", f);
+        cli_json_str(f, src);
+    } else {
+        fputc(',', f);
+        cli_csv_str(f, msg);
+        fputc(',', f);
+        cli_csv_str(f, src);
+    }
+}
+
+static void print_host(struct mp_out *o, size_t i) {
+    const struct mp_conf *c = o->c;
+    const struct mp_slot *s = &o->slots[i];
+    const struct icr_host *h = &s->h;
+    FILE *f = o->f;
+    char addr[ICR_ADDRSTRLEN];
+
+    if (o->write_errno)
+        return;
+    if (!icr_addr_format(&h->address, addr, sizeof(addr)))
+        (void)snprintf(addr, sizeof(addr), "?");
+    clear_status(o);
+    switch (c->format) {
+    case FMT_TEXT:
+        fprintf(f, "%-*s :", (int)o->width, c->names[i]);
+        if (c->all_rtts) {
+            /* Every probe of a finished host; only the probes sent when a
+             * stop cut it short. */
+            uint64_t upto = s->partial ? h->packets_sent : c->opts.count;
+            for (uint64_t p = 0; p < upto && p < c->opts.count; p++) {
+                double ms = o->probe_ms[i * c->opts.count + p];
+                if (isnan(ms))
+                    fputs(" -", f);
+                else
+                    fprintf(f, " %.3f", ms);
+            }
+        } else {
+            unsigned loss = h->packets_sent
+                                ? (unsigned)((h->packets_sent - h->packets_received) * 100 /
+                                             h->packets_sent)
+                                : 0;
+            fprintf(f, " xmt/rcv/%%loss = %" PRIu64 "/%" PRIu64 "/%u%%", h->packets_sent,
+                    h->packets_received, loss);
+            if (h->packets_received)
+                fprintf(f, ", min/avg/max = %.3f/%.3f/%.3f", h->min_rtt, h->avg_rtt, h->max_rtt);
+        }
+        fputs(s->partial ? " (partial)\n" : "\n", f);
+        break;
+    case FMT_CSV:
+        cli_csv_str(f, addr);
+        fputc(',', f);
+        cli_put_ms(f, h->min_rtt);
+        fputc(',', f);
+        cli_put_ms(f, h->avg_rtt);
+        fputc(',', f);
+        cli_put_ms(f, h->max_rtt);
+        fputc(',', f);
+        for (uint64_t k = 0; k < h->packets_received; k++) {
+            if (k)
+                fputc(';', f);
+            cli_put_ms(f, h->rtts[k]);
+        }
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
+        cli_put_ms(f, h->packet_loss);
+        fputc(',', f);
+        cli_put_ms(f, h->jitter);
+        fprintf(f, ",%s", h->is_alive ? "true" : "false");
+        if (h->error)
+            put_error_fields(f, h, false);
+        else
+            fputs(",,", f);
+        fprintf(f, ",%s\n", s->partial ? "true" : "false");
+        break;
+    case FMT_NDJSON:
+        fputs("{\"address\":", f);
+        cli_json_str(f, addr);
+        fputs(",\"min_rtt\":", f);
+        cli_put_ms(f, h->min_rtt);
+        fputs(",\"avg_rtt\":", f);
+        cli_put_ms(f, h->avg_rtt);
+        fputs(",\"max_rtt\":", f);
+        cli_put_ms(f, h->max_rtt);
+        fputs(",\"rtts\":[", f);
+        for (uint64_t k = 0; k < h->packets_received; k++) {
+            if (k)
+                fputc(',', f);
+            cli_put_ms(f, h->rtts[k]);
+        }
+        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
+                ",\"packet_loss\":", h->packets_sent, h->packets_received);
+        cli_put_ms(f, h->packet_loss);
+        fputs(",\"jitter\":", f);
+        cli_put_ms(f, h->jitter);
+        fprintf(f, ",\"is_alive\":%s", h->is_alive ? "true" : "false");
+        if (h->error)
+            put_error_fields(f, h, true);
+        if (s->partial)
+            fputs(",\"partial\":true", f);
+        fputs("}\n", f);
+        break;
+    }
+    if (ferror(f))
+        o->write_errno = errno ? errno : EIO;
+}
+
+/* Print every finished host whose predecessors are all printed. */
+static void flush_ready(struct mp_out *o) {
+    while (o->next < o->c->n && o->slots[o->next].done)
+        print_host(o, o->next++);
+}
+
+static void keep_host(struct mp_out *o, size_t index, const struct icr_host *h, bool partial) {
+    struct mp_slot *s = &o->slots[index];
+    if (s->done)
+        return;
+    s->h = *h;
+    s->h.rtts = NULL;
+    if (h->packets_received && h->rtts) {
+        s->h.rtts = malloc(h->packets_received * sizeof(double));
+        if (s->h.rtts)
+            memcpy(s->h.rtts, h->rtts, h->packets_received * sizeof(double));
+        else
+            s->h.packets_received = 0; /* out of memory: the counts stay, the list goes */
+    }
+    s->partial = partial;
+    s->done = true;
+    o->ndone++;
+    if (h->is_alive)
+        o->nalive++;
+}
+
+static void on_host(size_t index, const struct icr_host *h, void *userdata) {
+    struct mp_out *o = userdata;
+    /* Cut short: the stop came before all of its probes had left. */
+    keep_host(o, index, h, o->stopped && h->packets_sent < o->c->opts.count);
+    /* Printed by the loop after this step: the library calls on_result for
+     * a host's last reply after on_host, and -C needs that reply. */
+}
+
+static void on_result(const struct icr_result *r, void *userdata) {
+    struct mp_out *o = userdata;
+    const uint32_t count = o->c->opts.count;
+    if (r->kind != ICR_RESULT_ECHO || r->duplicate || r->index >= o->c->n || r->probe >= count)
+        return;
+    o->probe_ms[r->index * count + r->probe] = r->rtt_ns >= 0 ? (double)r->rtt_ns / 1e6 : 0.0;
+}
+
+static void print_status(struct mp_out *o, double elapsed) {
+    fprintf(stderr, "\r%.0fs: %zu/%zu hosts done, %zu alive\033[K", elapsed, o->ndone, o->c->n,
+            o->nalive);
+    fflush(stderr);
+    o->status_shown = true;
+}
+
+static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
+                    icr_multiping_job **ret) {
+    int r = icr_multiping_new(addrs, n, mo, ret);
+    if (r >= 0)
+        return 0;
+    if (r == ICR_ESOCKPERM)
+        cli_error("multiping", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
+                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
+    else if (r == ICR_ESOCKADDR)
+        cli_error("multiping", "-I %s: %s", mo->source ? mo->source : "", icr_strerror(r));
+    else if (r == -ENOSYS || r == -EPERM)
+        cli_error("multiping", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
+                  icr_strerror(r));
+    else
+        cli_error("multiping", "cannot start: %s", icr_strerror(r));
+    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+}
+
+int cmd_multiping(int argc, char **argv) {
+    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = FMT_TEXT};
+    struct mp_out out = {.c = &c, .f = stdout};
+    struct icr_addr *addrs = NULL;
+    icr_multiping_job *m = NULL;
+    bool abandoned = false;
+    int exit_code = EXIT_SYSTEM, r;
+
+    c.opts.privilege = ICR_PRIV_AUTO;
+    r = parse_args(argc, argv, &c);
+    if (r) {
+        exit_code = r > 0 ? EXIT_ALIVE : -r;
+        goto out;
+    }
+
+    addrs = calloc(c.n, sizeof(*addrs));
+    out.slots = calloc(c.n, sizeof(*out.slots));
+    if (!addrs || !out.slots || c.n > SIZE_MAX / sizeof(double) / c.opts.count ||
+        !(out.probe_ms = malloc(c.n * c.opts.count * sizeof(double)))) {
+        cli_error("multiping", "%s", icr_strerror(ICR_ENOMEM));
+        goto out;
+    }
+    for (size_t k = 0; k < c.n * c.opts.count; k++)
+        out.probe_ms[k] = NAN;
+    for (size_t i = 0; i < c.n; i++) {
+        size_t w = strlen(c.names[i]);
+        if (w > out.width)
+            out.width = w;
+        r = icr_resolve(c.names[i], c.opts.family, &addrs[i], 1);
+        if (r < 0) {
+            if (r == ICR_ENAMELOOKUP)
+                cli_error("multiping", "cannot resolve '%s': %s", c.names[i], icr_strerror(r));
+            else
+                cli_error("multiping", "invalid host '%s': %s", c.names[i], icr_strerror(r));
+            exit_code = r == ICR_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+            goto out;
+        }
+    }
+
+    (void)setvbuf(out.f, NULL, _IOLBF, 0);
+    const bool status = !c.quiet && isatty(STDERR_FILENO);
+    out.clear_status = status && isatty(fileno(out.f));
+    c.opts.on_host = on_host;
+    c.opts.on_result = on_result;
+    c.opts.userdata = &out;
+    if ((exit_code = open_job(addrs, c.n, &c.opts, &m)) != 0)
+        goto out;
+
+    if (c.format == FMT_CSV)
+        fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
+              "packet_loss,jitter,is_alive,error,error_source,partial\n", out.f);
+
+    cli_catch_signals();
+    const int64_t t0 = cli_now_ns();
+    int64_t last_status = t0;
+    for (;;) {
+        r = icr_multiping_step(m, 100 * 1000000);
+        if (r == -EINTR)
+            r = 1;
+        flush_ready(&out);
+        if (r != 1)
+            break;
+        if (out.write_errno == EPIPE) {
+            /* Nobody reads the rest: stop as on Ctrl-C, without waiting. */
+            icr_multiping_stop(m);
+            abandoned = true;
+            break;
+        }
+        if (cli_stop) {
+            cli_stop = 0;
+            if (out.stopped) {
+                abandoned = true; /* second signal: skip the rest of the wait */
+                break;
+            }
+            out.stopped = true;
+            icr_multiping_stop(m);
+        }
+        if (status) {
+            const int64_t now = cli_now_ns();
+            if (now - last_status >= 1000000000) {
+                print_status(&out, (double)(now - t0) / 1e9);
+                last_status = now;
+            }
+        }
+    }
+    if (abandoned) {
+        /* The job did not finish them: take each host as it stands. */
+        for (size_t i = 0; i < c.n; i++) {
+            struct icr_host h;
+            if (out.slots[i].done || icr_multiping_get_host(m, i, &h) < 0)
+                continue;
+            keep_host(&out, i, &h, true);
+            free(h.rtts);
+        }
+        flush_ready(&out);
+    }
+    if (out.status_shown)
+        fputs("\r\033[K", stderr);
+    if (!out.write_errno && fflush(out.f) != 0)
+        out.write_errno = errno ? errno : EIO;
+
+    if (out.write_errno == EPIPE) {
+        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
+    } else if (out.write_errno) {
+        cli_error("multiping", "cannot write the results: %s", strerror(out.write_errno));
+        exit_code = EXIT_SYSTEM;
+    } else if (r < 0 && r != ICR_ESTOPPED) {
+        cli_error("multiping", "%s", icr_strerror(r));
+        exit_code = EXIT_SYSTEM;
+    } else if (out.stopped || abandoned || r == ICR_ESTOPPED) {
+        exit_code = EXIT_INTERRUPTED;
+    } else {
+        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
+    }
+
+out:
+    m = icr_multiping_free(m);
+    if (out.slots)
+        for (size_t i = 0; i < c.n; i++)
+            free(out.slots[i].h.rtts);
+    free(out.slots);
+    free(out.probe_ms);
+    free(addrs);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.names[i]);
+    free(c.names);
+    return exit_code;
+}
