@@ -8,6 +8,7 @@
 #
 # usage: bench/multiping-bench.sh        (root; installs missing peers with apt)
 # env:   MP_DRIVER     the driver binary  (default build/bench/mp-driver)
+#        ICMPRING      the CLI, run as "icmpring-cli" (default build/tools/icmpring)
 #        ICMPRING_LAB  the lab tool       (default tools/icmpring-lab)
 #        ICMPLIB_DIR   icmplib 3.0.4      (default ../shared/peers/icmplib-3.0.4
 #                                          beside the source tree)
@@ -27,13 +28,14 @@ set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 ROOT=$(dirname "$(dirname "$SELF")")
 : "${MP_DRIVER:=$ROOT/build/bench/mp-driver}"
+: "${ICMPRING:=$ROOT/build/tools/icmpring}"
 : "${ICMPRING_LAB:=$ROOT/tools/icmpring-lab}"
 : "${ICMPLIB_DIR:=$(dirname "$0")/../../shared/peers/icmplib-3.0.4}"
 : "${BENCH_ROUNDS:=3}"
 : "${BENCH_MEM:=1}"
 : "${BENCH_ICMPLIB:=1}"
 ICMPLIB_DIR=$(readlink -f "$ICMPLIB_DIR" 2>/dev/null || echo "$ICMPLIB_DIR")
-export MP_DRIVER ICMPRING_LAB ICMPLIB_DIR BENCH_ROUNDS BENCH_MEM BENCH_ICMPLIB
+export MP_DRIVER ICMPRING ICMPRING_LAB ICMPLIB_DIR BENCH_ROUNDS BENCH_MEM BENCH_ICMPLIB
 
 readonly COUNT=3 INTERVAL=0.01 TIMEOUT=2
 readonly NHOSTS=10000
@@ -62,6 +64,7 @@ install_peers() {
 outer() {
 	(( EUID == 0 )) || die "must run as root (namespaces, raw sockets)"
 	[[ -x $MP_DRIVER ]] || die "no $MP_DRIVER: meson setup build --buildtype=release && ninja -C build"
+	[[ -x $ICMPRING ]] || die "no $ICMPRING: meson setup build --buildtype=release && ninja -C build"
 	[[ -x $ICMPRING_LAB ]] || die "no $ICMPRING_LAB"
 	[[ $BENCH_ROUNDS =~ ^[1-9]$ ]] || die "BENCH_ROUNDS must be 1-9"
 	if [[ $BENCH_ICMPLIB == 1 ]]; then
@@ -119,7 +122,7 @@ row() {
 	alive=$(sort -u "$af" | grep -c . || true)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$r" "$e" "$u" "$s" "$m" "$alive" "$st" \
 		>>"$WORK/rows.tsv"
-	printf 'round %s %-9s wall %7.2f s  cpu %6.2f+%5.2f s  rss %6.1f MB  alive %5s  exit %s\n' \
+	printf 'round %s %-12s wall %7.2f s  cpu %6.2f+%5.2f s  rss %6.1f MB  alive %5s  exit %s\n' \
 		"$r" "$tool" "$e" "$u" "$s" "$(awk -v m="$m" 'BEGIN { print m / 1024 }')" "$alive" "$st"
 	sort -u "$af" >"$WORK/alive.$tool.$r"
 }
@@ -133,6 +136,19 @@ run_icmpring() {
 	row icmpring "$r" "$WORK/icmpring.$r" "$st"
 	sed 's/^/  driver: /' "$WORK/icmpring.$r.out"
 	(( st == 0 )) || sed 's/^/  icmpring: /' "$WORK/icmpring.$r.err" >&2
+}
+
+run_icmpring_cli() {
+	local r=$1 st=0
+	# -C: "addr : rtt rtt rtt" per host, '-' for a lost probe (as fping -C);
+	# -q: no status line.  Exit 1: some host did not answer.
+	timeout -k 5 "$T_RUN" /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
+		"$ICMPRING" multiping -q -C -c "$COUNT" -i "$INTERVAL" -W "$TIMEOUT" -f "$WORK/targets" \
+		>"$WORK/cli.$r.out" 2>"$WORK/cli.$r.err" || st=$?
+	awk '$2 == ":" { for (i = 3; i <= NF; i++) if ($i != "-") { print $1; next } }' \
+		"$WORK/cli.$r.out" >"$WORK/cli.$r"
+	row icmpring-cli "$r" "$WORK/cli.$r" "$st"
+	(( st == 0 || st == 1 )) || tail -n 5 "$WORK/cli.$r.err" | sed 's/^/  icmpring-cli: /' >&2
 }
 
 run_icmplib() {
@@ -183,25 +199,26 @@ median() {
 
 report() {
 	local tool r d
-	local -a tools=(icmpring)
+	local -a tools=(icmpring icmpring-cli)
 	[[ $BENCH_ICMPLIB == 1 ]] && tools+=(icmplib)
 	tools+=(fping oping)
 	echo
 	echo "== multiping of $NHOSTS hosts (9,900 live, 100 unreachable), count $COUNT," \
 		"interval $INTERVAL, timeout $TIMEOUT: median of $BENCH_ROUNDS interleaved runs =="
-	printf '%-9s %8s %7s %7s %8s %6s\n' tool wall_s user_s sys_s rss_MB alive
+	printf '%-12s %8s %7s %7s %8s %6s\n' tool wall_s user_s sys_s rss_MB alive
 	for tool in "${tools[@]}"; do
 		awk -v t="$tool" -v w="$(median "$tool" 3)" -v u="$(median "$tool" 4)" \
 			-v s="$(median "$tool" 5)" -v m="$(median "$tool" 6)" -v a="$(median "$tool" 7)" \
-			'BEGIN { printf "%-9s %8.2f %7.2f %7.2f %8.1f %6d\n", t, w, u, s, m / 1024, a }'
+			'BEGIN { printf "%-12s %8.2f %7.2f %7.2f %8.1f %6d\n", t, w, u, s, m / 1024, a }'
 	done
 	echo
 	echo "Wall-time ratios, peer / icmpring (medians; goals: icmplib >= 50x, fping >= 4x):"
-	local wi
-	wi=$(median icmpring 3)
-	for tool in "${tools[@]:1}"; do
-		awk -v t="$tool" -v w="$(median "$tool" 3)" -v i="$wi" \
-			'BEGIN { printf "  %-8s %7.1fx\n", t, (i > 0) ? w / i : 0 }'
+	echo "                 vs the driver   vs the CLI"
+	local wi wc
+	wi=$(median icmpring 3) wc=$(median icmpring-cli 3)
+	for tool in "${tools[@]:2}"; do
+		awk -v t="$tool" -v w="$(median "$tool" 3)" -v i="$wi" -v c="$wc" \
+			'BEGIN { printf "  %-12s %10.1fx %11.1fx\n", t, (i > 0) ? w / i : 0, (c > 0) ? w / c : 0 }'
 	done
 	echo
 	echo "Alive sets: size of the symmetric difference with icmpring's, same round:"
@@ -211,6 +228,8 @@ report() {
 			d=$(comm -3 "$WORK/alive.icmpring.$r" "$WORK/alive.$tool.$r" | wc -l)
 			printf '  %s %s' "$tool" "$d"
 		done
+		printf '  (icmpring-cli vs fping: %s)' \
+			"$(comm -3 "$WORK/alive.icmpring-cli.$r" "$WORK/alive.fping.$r" | wc -l)"
 		echo
 	done
 	echo "  icmpring alive set identical across rounds: $(
@@ -269,6 +288,7 @@ in_lab() {
 	local r
 	for (( r = 1; r <= BENCH_ROUNDS; r++ )); do
 		run_icmpring "$r"
+		run_icmpring_cli "$r"
 		[[ $BENCH_ICMPLIB == 1 ]] && run_icmplib "$r"
 		run_fping "$r"
 		run_oping "$r"

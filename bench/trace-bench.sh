@@ -13,6 +13,7 @@
 #
 # usage: bench/trace-bench.sh            (root; installs missing peers with apt)
 # env:   TRACE_DRIVER  the driver binary (default build/bench/trace-driver)
+#        ICMPRING      the CLI, run as "icmpring-cli" (default build/tools/icmpring)
 #        ICMPRING_LAB  the lab tool      (default tools/icmpring-lab)
 #        ICMPLIB_DIR   icmplib 3.0.4     (default ../shared/peers/icmplib-3.0.4
 #                                         beside the source tree)
@@ -27,12 +28,13 @@ set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 ROOT=$(dirname "$(dirname "$SELF")")
 : "${TRACE_DRIVER:=$ROOT/build/bench/trace-driver}"
+: "${ICMPRING:=$ROOT/build/tools/icmpring}"
 : "${ICMPRING_LAB:=$ROOT/tools/icmpring-lab}"
 : "${ICMPLIB_DIR:=$(dirname "$0")/../../shared/peers/icmplib-3.0.4}"
 : "${BENCH_ROUNDS:=3}"
 : "${BENCH_ROUNDS1:=5}"
 ICMPLIB_DIR=$(readlink -f "$ICMPLIB_DIR" 2>/dev/null || echo "$ICMPLIB_DIR")
-export TRACE_DRIVER ICMPRING_LAB ICMPLIB_DIR BENCH_ROUNDS BENCH_ROUNDS1
+export TRACE_DRIVER ICMPRING ICMPRING_LAB ICMPLIB_DIR BENCH_ROUNDS BENCH_ROUNDS1
 
 readonly NDEST=10000 ONE=198.19.0.1
 readonly T_RUN=120
@@ -57,6 +59,7 @@ install_peers() {
 outer() {
 	(( EUID == 0 )) || die "must run as root (namespaces, raw sockets)"
 	[[ -x $TRACE_DRIVER ]] || die "no $TRACE_DRIVER: meson setup build --buildtype=release && ninja -C build"
+	[[ -x $ICMPRING ]] || die "no $ICMPRING: meson setup build --buildtype=release && ninja -C build"
 	[[ -x $ICMPRING_LAB ]] || die "no $ICMPRING_LAB"
 	[[ $BENCH_ROUNDS =~ ^[1-9]$ && $BENCH_ROUNDS1 =~ ^[1-9]$ ]] || die "BENCH_ROUNDS* must be 1-9"
 	[[ -f $ICMPLIB_DIR/icmplib/traceroute.py ]] || die "no icmplib 3.0.4 at $ICMPLIB_DIR"
@@ -89,7 +92,7 @@ row() {
 	local e u s m
 	read -r e u s m < <(tail -n 1 "$WORK/t")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$e" "$u" "$s" "$m" "$3" "$4" >>"$WORK/rows.tsv"
-	printf 'round %s %-10s wall %7.4f s  cpu %5.2f+%5.2f s  rss %6.1f MB  %s  exit %s\n' \
+	printf 'round %s %-13s wall %7.4f s  cpu %5.2f+%5.2f s  rss %6.1f MB  %s  exit %s\n' \
 		"$2" "$1" "$e" "$u" "$s" "$(awk -v m="$m" 'BEGIN { print m / 1024 }')" "$3" "$4"
 }
 
@@ -118,6 +121,29 @@ run_icmpring_many() {
 	sort "$WORK/icmpring.$r.routes" >"$WORK/icmpring.$r.sorted"
 	row icmpring "$r" "$(grep -o 'elapsed_s=[0-9.]*' "$WORK/icmpring.$r.err" || echo elapsed_s=?)" "$st"
 	(( st == 0 )) || sed 's/^/  icmpring: /' "$WORK/icmpring.$r.err" >&2
+}
+
+# The CLI's ndjson (one record per answered hop) as "DST DIST:ADDR ..." lines.
+cli_routes() {
+	/usr/bin/python3 -c '
+import json, sys
+routes = {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    routes.setdefault(o["target"], {}).setdefault(o["distance"], o["address"])
+for dst, hops in routes.items():
+    print(" ".join([dst] + [f"{d}:{hops[d]}" for d in sorted(hops)]))
+' "$1"
+}
+
+run_cli_many() {
+	local r=$1 st=0
+	timeout -k 5 "$T_RUN" /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
+		"$ICMPRING" traceroute -q -c 1 --format ndjson -f "$WORK/dests" \
+		>"$WORK/cli.$r.ndjson" 2>"$WORK/cli.$r.err" || st=$?
+	cli_routes "$WORK/cli.$r.ndjson" | sort >"$WORK/cli.$r.sorted"
+	row icmpring-cli "$r" "routes=$(wc -l <"$WORK/cli.$r.sorted")" "$st"
+	(( st == 0 )) || tail -n 5 "$WORK/cli.$r.err" | sed 's/^/  icmpring-cli: /' >&2
 }
 
 run_scamper_many() {
@@ -179,6 +205,16 @@ run_icmplib_one() {
 	(( st == 0 )) || tail -n 5 "$WORK/one.icmplib.$r.err" | sed 's/^/  icmplib: /' >&2
 }
 
+run_cli_one() {
+	local r=$1 st=0 t0=$EPOCHREALTIME
+	timeout -k 5 30 /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
+		"$ICMPRING" traceroute -q "$ONE" >"$WORK/one.cli.$r.out" 2>"$WORK/one.cli.$r.err" || st=$?
+	precise_wall "$t0" "$EPOCHREALTIME"
+	awk -v d="$ONE" '$1 ~ /^[0-9]+$/ && $2 != "*" { s = s " " $1 ":" $2 } END { print d s }' \
+		"$WORK/one.cli.$r.out" >"$WORK/one.cli.$r"
+	row icmpring-cli1 "$r" "-" "$st"
+}
+
 run_traceroute_one() {
 	local r=$1 st=0 t0=$EPOCHREALTIME
 	timeout -k 5 60 /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
@@ -212,16 +248,20 @@ report() {
 		"median of $BENCH_ROUNDS interleaved runs =="
 	wi=$(median icmpring 3) ws=$(median scamper 3)
 	awk -v wi="$wi" -v ws="$ws" -v ei="$(median_kv icmpring elapsed_s)" \
-		-v ri="$(median icmpring 6)" -v rs="$(median scamper 6)" 'BEGIN {
-		printf "  icmpring  wall %.3f s (job %.3f s)  rss %.1f MB\n", wi, ei, ri / 1024
-		printf "  scamper   wall %.3f s                  rss %.1f MB\n", ws, rs / 1024
-		printf "  wall ratio scamper / icmpring: %.1fx (goal >= 10x: %s)\n", ws / wi,
-			(ws / wi >= 10) ? "met" : "NOT met" }'
+		-v ri="$(median icmpring 6)" -v rs="$(median scamper 6)" \
+		-v wc="$(median icmpring-cli 3)" -v rc="$(median icmpring-cli 6)" 'BEGIN {
+		printf "  icmpring (driver) wall %.3f s (job %.3f s)  rss %.1f MB\n", wi, ei, ri / 1024
+		printf "  icmpring-cli      wall %.3f s                  rss %.1f MB\n", wc, rc / 1024
+		printf "  scamper           wall %.3f s                  rss %.1f MB\n", ws, rs / 1024
+		printf "  wall ratio scamper / icmpring: %.1fx driver, %.1fx CLI (goal >= 10x: %s, %s)\n",
+			ws / wi, ws / wc, (ws / wi >= 10) ? "met" : "NOT met", (ws / wc >= 10) ? "met" : "NOT met" }'
 	echo "  hop lists (every destination, \"DST DIST:ADDR ...\"), lines differing between icmpring and scamper:"
 	for (( r = 1; r <= BENCH_ROUNDS; r++ )); do
 		d=$(comm -3 "$WORK/icmpring.$r.sorted" "$WORK/scamper.$r.sorted" | wc -l)
-		printf '    round %s: %s (icmpring %s routes, scamper %s)\n' "$r" "$d" \
-			"$(wc -l <"$WORK/icmpring.$r.sorted")" "$(wc -l <"$WORK/scamper.$r.sorted")"
+		printf '    round %s: %s (icmpring %s routes, scamper %s); icmpring-cli vs scamper: %s, vs the driver: %s\n' \
+			"$r" "$d" "$(wc -l <"$WORK/icmpring.$r.sorted")" "$(wc -l <"$WORK/scamper.$r.sorted")" \
+			"$(comm -3 "$WORK/cli.$r.sorted" "$WORK/scamper.$r.sorted" | wc -l)" \
+			"$(comm -3 "$WORK/cli.$r.sorted" "$WORK/icmpring.$r.sorted" | wc -l)"
 		if (( d > 0 )); then
 			{ comm -3 "$WORK/icmpring.$r.sorted" "$WORK/scamper.$r.sorted" || true; } |
 				sed -n 's/^/      /; 1,6p'
@@ -239,21 +279,24 @@ report() {
 	ci=$(median_kv icmpring1 call_s) cl=$(median_kv icmplib1 call_s)
 	awk -v ci="$ci" -v cl="$cl" -v wi="$(median icmpring1 3)" -v wl="$(median icmplib1 3)" \
 		-v wt="$(median traceroute 3)" -v c3="$(median_kv icmpring1_q3 call_s)" \
-		-v w3="$(median icmpring1_q3 3)" 'BEGIN {
+		-v w3="$(median icmpring1_q3 3)" -v wc="$(median icmpring-cli1 3)" 'BEGIN {
 		printf "  icmpring icr_traceroute   call %.4f s  process wall %.3f s\n", ci, wi
 		printf "  icmplib traceroute()      call %.4f s  process wall %.3f s\n", cl, wl
+		printf "  icmpring traceroute (CLI)                 process wall %.4f s\n", wc
 		printf "  traceroute -I -n                        process wall %.4f s\n", wt
 		printf "  icmpring -c 3 -i 0        call %.4f s  process wall %.4f s\n", c3, w3
 		printf "  ratio icmplib / icmpring: call %.1fx (goal >= 5x: %s), process wall %.1fx\n",
 			cl / ci, (cl / ci >= 5) ? "met" : "NOT met", wl / wi
+		printf "  ratio icmplib process wall / CLI process wall: %.1fx\n", wl / wc
 		printf "  ratio traceroute / icmpring, process wall: %.2fx (icmplib defaults), %.2fx (-c 3 -i 0)\n",
 			wt / wi, wt / w3 }'
 	echo "  hops:"
 	for (( r = 1; r <= BENCH_ROUNDS1; r++ )); do
-		printf '    round %s: icmplib %s, traceroute %s, icmpring -c 3 -i 0 %s\n' "$r" \
+		printf '    round %s: icmplib %s, traceroute %s, icmpring -c 3 -i 0 %s, CLI %s\n' "$r" \
 			"$(cmp -s "$WORK/one.icmpring.$r" "$WORK/one.icmplib.$r" && echo same || echo DIFFERENT)" \
 			"$(cmp -s "$WORK/one.icmpring.$r" "$WORK/one.traceroute.$r" && echo same || echo DIFFERENT)" \
-			"$(cmp -s "$WORK/one.icmpring.$r" "$WORK/one.icmpring_q3.$r" && echo same || echo DIFFERENT)"
+			"$(cmp -s "$WORK/one.icmpring.$r" "$WORK/one.icmpring_q3.$r" && echo same || echo DIFFERENT)" \
+			"$(cmp -s "$WORK/one.icmpring.$r" "$WORK/one.cli.$r" && echo same || echo DIFFERENT)"
 	done
 	echo "    icmpring:   $(cat "$WORK/one.icmpring.1")"
 	echo "    icmplib:    $(cat "$WORK/one.icmplib.1")"
@@ -280,10 +323,12 @@ in_lab() {
 	local r
 	for (( r = 1; r <= BENCH_ROUNDS; r++ )); do
 		run_icmpring_many "$r"
+		run_cli_many "$r"
 		run_scamper_many "$r"
 	done
 	for (( r = 1; r <= BENCH_ROUNDS1; r++ )); do
 		run_icmpring_one "$r"
+		run_cli_one "$r"
 		run_icmplib_one "$r"
 		run_traceroute_one "$r"
 		# traceroute(8)'s own shape: 3 probes per hop, all at once.
