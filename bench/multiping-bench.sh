@@ -267,6 +267,23 @@ mem_run() {
 			printf "  the job alone (peak - RSS with the input array built, %d kB): %.1f bytes/host\n",
 				inp, (m - inp) * 1024 / n
 	}'
+	# The same hosts through the CLI (a file of 1,000,000 lines; output
+	# counted, not kept), for its own footprint: names, input-order output.
+	awk -v n="$MEM_N" 'BEGIN { for (k = 0; k < n; k++)
+		printf "2001:db8:1::%x:%x\n", int(k / 65536), k % 65536 }' >"$WORK/mem.targets"
+	st=0
+	set +o pipefail
+	local lines
+	lines=$( { timeout -k 5 "$T_MEM" /usr/bin/time -f '%e %M' -o "$WORK/tc" \
+		"$ICMPRING" multiping -q -c "$COUNT" -i "$INTERVAL" -W "$TIMEOUT" -f "$WORK/mem.targets" \
+		2>"$WORK/memcli.err"; echo $? >"$WORK/memcli.rc"; } | grep -c ' xmt/rcv/%loss = 3/3/0%')
+	set -o pipefail
+	st=$(<"$WORK/memcli.rc")
+	read -r e m < <(tail -n 1 "$WORK/tc")
+	awk -v n="$MEM_N" -v m="$m" -v e="$e" -v st="$st" -v l="$lines" 'BEGIN {
+		printf "  CLI (icmpring multiping -q -f FILE): wall %.1f s  peak RSS %d kB = %.1f MiB" \
+			"  = %.1f bytes/host; %d hosts 3/3 answered; exit %d\n", e, m, m / 1024, m * 1024 / n, l, st }'
+	rm -f "$WORK/mem.targets"
 }
 
 in_lab() {
