@@ -264,15 +264,17 @@ report() {
 	sed 's/^/  /' "$WORK/rows.tsv"
 }
 
+# sweep_v6 [NAME BINARY]: NAME defaults to icmpring, BINARY to $ICMPRING
 sweep_v6() {
+	local name=${1:-icmpring} bin=${2:-$ICMPRING}
 	local st=0 pps hits lines e u s m
 	echo
-	echo "== IPv6 sweep of $BENCH_V6_NET by icmpring alone =="
+	echo "== IPv6 sweep of $BENCH_V6_NET by $name alone =="
 	# Written to a pipe, not a file: 16.7M lines would be ~400 MB.  The
 	# line count is checked against the summary's hit count.
 	set +o pipefail
 	lines=$( { timeout -k 5 "$T_V6" /usr/bin/time -f "$TIMEFMT" -o "$WORK/t6" \
-		"$ICMPRING" sweep --rate 0 --cooldown "$COOLDOWN" "$BENCH_V6_NET" \
+		"$bin" sweep --rate 0 --cooldown "$COOLDOWN" "$BENCH_V6_NET" \
 		2>"$WORK/v6.err"; echo $? >"$WORK/v6.rc"; } | wc -l)
 	set -o pipefail
 	st=$(<"$WORK/v6.rc")
@@ -321,7 +323,10 @@ in_lab() {
 		[[ $BENCH_ICMPLIB == 1 ]] && run_icmplib "$r"
 	done
 	report
-	[[ $BENCH_V6 == 1 ]] && sweep_v6
+	if [[ $BENCH_V6 == 1 ]]; then
+		sweep_v6
+		[[ -n $ICMPRING_BEFORE ]] && sweep_v6 icmpring-b "$ICMPRING_BEFORE"
+	fi
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
