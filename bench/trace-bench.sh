@@ -98,16 +98,19 @@ row() {
 
 # ICMP counters: r1's Time Exceeded sent, the prober's received; a run's
 # difference says whether a missing hop was lost on the wire or in the tool.
+# Also the prober's Echo Requests sent (IcmpMsgOutType8): the probes.
 counters() {
-	printf 'r1_out_te=%s prb_in_te=%s' \
+	printf 'r1_out_te=%s prb_in_te=%s prb_out_echo=%s' \
 		"$(ip netns exec "$ICR_LAB-r1" nstat -asz IcmpOutTimeExcds | awk '$1 == "IcmpOutTimeExcds" { print $2 }')" \
-		"$(nstat -asz IcmpInTimeExcds | awk '$1 == "IcmpInTimeExcds" { print $2 }')"
+		"$(nstat -asz IcmpInTimeExcds | awk '$1 == "IcmpInTimeExcds" { print $2 }')" \
+		"$(nstat -asz IcmpMsgOutType8 | awk '$1 == "IcmpMsgOutType8" { v = $2 } END { print v + 0 }')"
 }
 
 # counters_delta BEFORE AFTER
 counters_delta() {
 	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, /[ =]/); split(b, y, /[ =]/)
-		printf "r1 sent %d Time Exceeded, the prober received %d", y[2] - x[2], y[4] - x[4] }'
+		printf "%d probes sent; r1 sent %d Time Exceeded, the prober received %d",
+			y[6] - x[6], y[2] - x[2], y[4] - x[4] }'
 }
 
 run_icmpring_many() {
