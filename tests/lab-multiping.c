@@ -136,6 +136,7 @@ struct seen {
     uint8_t *err;              /* n * count: ICMP errors reported as news */
     uint64_t bad;              /* results out of range or with a wrong target */
     uint64_t bad_rtt;
+    uint64_t late;             /* news about a host after on_host finished it */
     int64_t max_sent_rt;       /* latest sent_ns of any result (REALTIME) */
     int64_t worst_wake_ns;     /* latest callback - reply's kernel receive time */
     const struct icr_addr *addrs;
@@ -185,6 +186,8 @@ static void on_result(const struct icr_result *r, void *ud) {
         return;
     }
     size_t k = r->index * s->count + r->probe;
+    if (!r->duplicate && s->host_calls[r->index])
+        s->late++;
     if (r->kind == ICR_RESULT_ECHO) {
         if (r->duplicate)
             s->dup[k]++;
@@ -211,9 +214,21 @@ static int run_job(const struct icr_addr *addrs, size_t n, struct icr_multiping_
     o->userdata = s;
     assert_int_equal(icr_multiping_new(addrs, n, o, &m), 0);
     int r = icr_multiping_run(m);
-    if (ret_hosts)
-        for (size_t i = 0; i < n; i++)
+    /* The engine's counters agree with the hosts (a zeroed struct works). */
+    struct icr_sweep_stats st = {0};
+    assert_int_equal(icr_multiping_get_stats(m, &st), 0);
+    assert_int_equal(st.targets, n);
+    assert_true(st.done && st.sending_done);
+    if (ret_hosts) {
+        uint64_t sent = 0, alive = 0;
+        for (size_t i = 0; i < n; i++) {
             assert_int_equal(icr_multiping_get_host(m, i, &ret_hosts[i]), 0);
+            sent += ret_hosts[i].packets_sent;
+            alive += ret_hosts[i].is_alive;
+        }
+        assert_int_equal(st.sent, sent);
+        assert_int_equal(st.hits, alive);
+    }
     icr_multiping_free(m);
     return r;
 }
@@ -305,6 +320,8 @@ static void test_mixed_job(void **state) {
     assert_int_equal(run_job(addrs, NMIXED, &o, &s, got), 0);
     assert_int_equal(s.bad, 0);
     assert_int_equal(s.bad_rtt, 0);
+    /* Every result of a host comes before the host itself. */
+    assert_int_equal(s.late, 0);
     for (size_t i = 0; i < NMIXED; i++) {
         if (s.host_calls[i] != 1)
             fail_msg("on_host called %u times for host %zu (%s), want 1", s.host_calls[i], i,
