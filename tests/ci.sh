@@ -36,9 +36,9 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 # sender thread, stop a job from another thread and read its stats from one
 # (the helper thread and the cross-thread contracts are what TSan checks).
 meson setup build-tsan --werror -Db_sanitize=thread -Db_lundef=false -Dexamples=false
-ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-forge
+ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-multiping tests/lab-forge
 TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-    meson test -C build-tsan --print-errorlogs lab-sweep lab-trace || status=1
+    meson test -C build-tsan --print-errorlogs lab-sweep lab-trace lab-multiping || status=1
 
 # The installed library, found through pkg-config, builds and runs a program.
 dest=$(mktemp -d)
