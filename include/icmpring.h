@@ -617,7 +617,10 @@ struct icr_multiping_opts {
     int family;             /* host names: AF_UNSPEC (IPv4 first), AF_INET, AF_INET6 */
     const char *source;     /* icmplib's `source`: a local address, or NULL */
     int privilege;          /* enum icr_privilege (icmplib: privileged=True) */
-    size_t payload_size;    /* 34-1400 bytes (56); the first 34 hold the MAC */
+    size_t payload_size;    /* 34-1400 bytes (56); the first 34 hold the MAC.
+                               icmplib's `payload` (the caller's bytes) has no
+                               twin here: the payload carries the probe's proof
+                               of origin; icr_socket_send() takes any payload. */
     int ttl;                /* 1-255 (64) */
     int traffic_class;      /* 0-255 (0) */
     unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_ALL_REPLIES */
