@@ -573,7 +573,8 @@ ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s);
 ICR_EXPORT void icr_sweep_stop(icr_sweep *s);
 
 /* Copy the counters.  Callable from any thread while the sweep runs.
- * Errors: ICR_EINVAL. */
+ * A zero-initialised struct (size 0) is taken as the current one.
+ * Errors: ICR_EINVAL (NULL, or a size that is not 0 and too small). */
 ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret_stats);
 
 /* Whether target `index` has answered (0/1), readable from any thread
@@ -596,8 +597,9 @@ ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index);
 typedef struct icr_multiping_job icr_multiping_job;
 
 /* A finished host (every probe answered, errored or timed out), handed to
- * on_host as soon as it is finished; `index` is its position in the input.
- * `h` and its rtts are valid only during the call. */
+ * on_host as soon as it is finished, after the on_result calls of its
+ * replies; `index` is its position in the input.  `h` and its rtts are
+ * valid only during the call. */
 typedef void (*icr_host_cb)(size_t index, const struct icr_host *h, void *userdata);
 
 
@@ -615,7 +617,10 @@ struct icr_multiping_opts {
     int family;             /* host names: AF_UNSPEC (IPv4 first), AF_INET, AF_INET6 */
     const char *source;     /* icmplib's `source`: a local address, or NULL */
     int privilege;          /* enum icr_privilege (icmplib: privileged=True) */
-    size_t payload_size;    /* 34-1400 bytes (56); the first 34 hold the MAC */
+    size_t payload_size;    /* 34-1400 bytes (56); the first 34 hold the MAC.
+                               icmplib's `payload` (the caller's bytes) has no
+                               twin here: the payload carries the probe's proof
+                               of origin; icr_socket_send() takes any payload. */
     int ttl;                /* 1-255 (64) */
     int traffic_class;      /* 0-255 (0) */
     unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_ALL_REPLIES */
@@ -679,6 +684,14 @@ ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m);
  * Errors: ICR_EINVAL, ICR_ENOMEM. */
 ICR_EXPORT int icr_multiping_get_host(const icr_multiping_job *m, size_t i,
                                       struct icr_host *ret_host);
+
+/* The engine's counters for this job (struct icr_sweep_stats: targets is
+ * the number of hosts, hits the hosts that answered, last_send_error why
+ * the kernel last refused a probe, e.g. EACCES for a broadcast address).
+ * Callable from any thread.  A zero-initialised struct (size 0) is taken
+ * as the current one.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m,
+                                       struct icr_sweep_stats *ret_stats);
 
 /* icmplib's multiping(): resolve each of addresses[0..n-1] (literal or
  * host name, first address of opts->family), probe them all in one job, and
@@ -765,6 +778,10 @@ ICR_EXPORT int icr_trace_step(icr_trace *t, int64_t timeout_ns);
 ICR_EXPORT int icr_trace_get_fd(const icr_trace *t);
 ICR_EXPORT int64_t icr_trace_get_timeout_ns(const icr_trace *t);
 ICR_EXPORT void icr_trace_stop(icr_trace *t);
+
+/* The engine's counters for this job (targets: destinations x distances
+ * per pass).  As icr_multiping_get_stats. */
+ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *ret_stats);
 
 /* icmplib's traceroute(): resolve `address`, trace it, and return the
  * answered hops sorted by distance (silent hops left out, as icmplib does)

@@ -92,10 +92,7 @@ static float *outcome(struct icr_multiping_job *m, size_t i, uint32_t p) {
 
 static void resolve_probe(struct icr_multiping_job *m, size_t i, float *slot, float v) {
     *slot = v;
-    struct mp_host *h = &m->hosts[i];
-    h->resolved++;
-    if (m->o.count && h->resolved >= m->o.count && !h->finished)
-        (void)finish_host(m, i);
+    m->hosts[i].resolved++;
 }
 
 static void mp_on_sent(void *job, const struct icr__probe *p, int res) {
@@ -143,6 +140,10 @@ static bool mp_on_result(void *job, struct icr_result *r) {
     }
     if (m->o.on_result && (!r->duplicate || (m->o.flags & ICR_SWEEP_ALL_REPLIES)))
         m->o.on_result(r, m->o.userdata);
+    /* The host is finished after its last reply has been handed over, so a
+     * caller sees every result of a host before the host itself. */
+    if (m->o.count && h->resolved >= m->o.count && !h->finished)
+        (void)finish_host(m, r->index);
     return hit && !r->duplicate;
 }
 
@@ -470,5 +471,12 @@ ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
     if (r < 0)
         return r;
     *ret_host = hosts; /* an array of one is one host: icr_host_free frees both */
+    return 0;
+}
+
+ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m, struct icr_sweep_stats *ret_stats) {
+    if (!m || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
+        return ICR_EINVAL;
+    icr__engine_stats(m->e, ret_stats);
     return 0;
 }

@@ -479,3 +479,10 @@ out:
     icr_targets_free(targets);
     return r;
 }
+
+ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *ret_stats) {
+    if (!t || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
+        return ICR_EINVAL;
+    icr__engine_stats(t->e, ret_stats);
+    return 0;
+}

@@ -11,6 +11,11 @@
  *   lab-forge replay FILE DST
  *       answer each stored request again, now: a reply replayed from an
  *       earlier sweep.
+ *   lab-forge quote8 FILE DST TYPE CODE SRC-PREFIX24
+ *       answer each stored request with an ICMP error TYPE/CODE that quotes
+ *       only its IP header and first 8 ICMP bytes (RFC 792's minimum), sent
+ *       from SRC-PREFIX24.(100 + the request's TTL % 100), so a test can
+ *       tell which hop each error names.
  * Every loop is bounded by its COUNT and by time.
  */
 #include <arpa/inet.h>
@@ -63,9 +68,9 @@ static int forge(const char *dst_s, long count, int nprefix, char **prefixes) {
         memcpy(icmp, rnd, sizeof(icmp));
         icmp[0] = 0; /* Echo Reply */
         icmp[1] = 0;
-        /* icmpring's payload magic "icr1" at offset 28, so the forgery
-         * gets as far as the MAC check. */
-        memcpy(icmp + 8 + 28, "icr1", 4);
+        /* icmpring's payload magic "ic2" at offset 29 (probe.h), so the
+         * forgery gets as far as the MAC check. */
+        memcpy(icmp + 8 + 29, "ic2", 3);
         icmp[2] = icmp[3] = 0;
         uint16_t c = ref_csum(icmp, sizeof(icmp));
         icmp[2] = (uint8_t)(c >> 8);
@@ -153,6 +158,37 @@ static int replay(const char *file, const char *dst_s) {
     return sent > 0 ? 0 : 1;
 }
 
+static int quote8(const char *file, const char *dst_s, int type, int code, const char *prefix) {
+    int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    FILE *f = fopen(file, "rb");
+    uint32_t dst;
+    if (fd < 0 || !f || inet_pton(AF_INET, dst_s, &dst) != 1)
+        return 2;
+    long sent = 0;
+    uint16_t len;
+    uint8_t buf[20 + MAXPKT];
+    while (fread(&len, sizeof(len), 1, f) == 1 && len <= sizeof(buf) &&
+           fread(buf, 1, len, f) == len) {
+        if (len < 28)
+            continue;
+        uint8_t icmp[8 + 28] = {(uint8_t)type, (uint8_t)code};
+        memcpy(icmp + 8, buf, 28); /* the IP header and 8 ICMP bytes */
+        uint16_t c = ref_csum(icmp, sizeof(icmp));
+        icmp[2] = (uint8_t)(c >> 8);
+        icmp[3] = (uint8_t)c;
+        char src_s[40];
+        snprintf(src_s, sizeof(src_s), "%s.%u", prefix, 100 + buf[8] % 100u);
+        uint32_t src;
+        if (inet_pton(AF_INET, src_s, &src) != 1)
+            return 2;
+        if (send_raw(fd, src, dst, icmp, sizeof(icmp)) > 0)
+            sent++;
+    }
+    fclose(f);
+    printf("quoted %ld\n", sent);
+    return sent > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "forge"))
         return forge(argv[2], atol(argv[3]), argc - 4, argv + 4);
@@ -160,7 +196,9 @@ int main(int argc, char **argv) {
         return record(argv[2], atol(argv[3]), atof(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "replay"))
         return replay(argv[2], argv[3]);
+    if (argc == 7 && !strcmp(argv[1], "quote8"))
+        return quote8(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argv[6]);
     fprintf(stderr, "usage: lab-forge forge DST COUNT PREFIX24... | record FILE COUNT SECONDS | "
-                    "replay FILE DST\n");
+                    "replay FILE DST | quote8 FILE DST TYPE CODE PREFIX24\n");
     return 2;
 }

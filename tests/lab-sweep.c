@@ -326,16 +326,6 @@ static void test_count_and_all_replies(void **state) {
     icr_targets_free(t);
 }
 
-static void lab(const char *fmt, ...) {
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    int r = system(cmd);
-    if (r != 0)
-        fail_msg("lab command failed (%d): %s", r, cmd);
-}
 
 static void test_errors(void **state) {
     (void)state;
@@ -633,15 +623,6 @@ static void test_size_v6(void **state) {
  * defect is fixed.
  * ------------------------------------------------------------------------ */
 
-static void lab_quiet(const char *fmt, ...) {
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    if (system(cmd) != 0)
-        print_message("# cleanup command failed: %s\n", cmd);
-}
 
 /* 1. icr_sweep_get_fd() must wake a caller blocked in poll() when replies
  * arrive.  With IORING_SETUP_DEFER_TASKRUN the receive completions are

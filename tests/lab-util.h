@@ -1,9 +1,11 @@
 /* lab-util.h - what the C lab tests share: running a piece of a test as an
- * unprivileged user.  Header-only; include it after <cmocka.h>. */
+ * unprivileged user, and lab commands.  Header-only; include it after <cmocka.h>. */
 #ifndef ICR_LAB_UTIL_H
 #define ICR_LAB_UTIL_H
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +27,53 @@ static inline void lab_as_nobody(void (*fn)(void)) {
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* Run a shell command built like printf (an icmpring-lab call: loss, dup,
+ * exec NODE ...); a failure fails the test. */
+static inline void lab(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void lab(const char *fmt, ...) {
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    int r = system(cmd);
+    if (r != 0)
+        fail_msg("lab command failed (%d): %s", r, cmd);
+}
+
+/* The same for cleanup: a failure is only reported. */
+static inline void lab_quiet(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void lab_quiet(const char *fmt, ...) {
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    if (system(cmd) != 0)
+        print_message("# cleanup command failed: %s\n", cmd);
+}
+
+/* In the responder: record up to `count` Echo Requests within `seconds`,
+ * then answer each with an ICMP error type/code that quotes only the IP
+ * header and 8 ICMP bytes (lab-forge quote8, from prefix24.(100 + TTL)).
+ * Returns once the recorder listens; `file` is a mkstemp() template, kept
+ * for lab_quote8_wait.  The responder must not answer meanwhile (loss 100). */
+static inline void lab_quote8_start(char *file, long count, double seconds, int type, int code,
+                                    const char *prefix24) {
+    char ready[256];
+    int fd = mkstemp(file);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(ready, sizeof(ready), "%s.ready", file);
+    lab("'%s' exec '%s' rsp -- sh -c \"'%s' record %s %ld %g && '%s' quote8 %s %s %d %d %s\" "
+        ">/dev/null 2>&1 &",
+        getenv("ICR_LAB_BIN"), getenv("ICR_LAB"), getenv("ICR_FORGE"), file, count, seconds,
+        getenv("ICR_FORGE"), file, getenv("ICR_LAB_PRB4"), type, code, prefix24);
+    for (int i = 0; i < 200 && access(ready, F_OK) != 0; i++)
+        usleep(50000);
+    assert_int_equal(access(ready, F_OK), 0);
 }
 
 #endif /* ICR_LAB_UTIL_H */

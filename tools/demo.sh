@@ -2,7 +2,7 @@
 # demo.sh - the README's demo: on a fresh Debian 12 machine (as root)
 # install what icmpring needs, build it, create the project's own network lab
 # (namespaces only: no packet leaves this machine), sweep 198.18.0.0/16 in it,
-# ping one host, and tear the lab down.
+# ping, traceroute and multiping a few hosts, and tear the lab down.
 set -euo pipefail
 # ip, nft and sysctl live in the sbin directories, which a non-login
 # root environment may leave out of PATH.
@@ -26,6 +26,10 @@ tools/icmpring-lab run -- bash -c "
     '$bin' sweep --rate 0 --cooldown 1 198.18.0.0/16 -o /tmp/icmpring-demo.txt
     echo \"== \$(wc -l < /tmp/icmpring-demo.txt) live addresses written to /tmp/icmpring-demo.txt; the first five:\"
     head -n 5 /tmp/icmpring-demo.txt
-    echo '== and a ping through the router chain (TTL shows the hops):'
+    echo '== a ping through the router chain (TTL shows the hops):'
     '$bin' ping -c 3 -i 0.2 198.19.0.1
+    echo '== a traceroute of that chain (every TTL in flight at once):'
+    '$bin' traceroute 198.19.0.1
+    echo '== and a multiping of live, far, IPv6 and unreachable hosts:'
+    '$bin' multiping -c 3 198.18.0.7 198.19.0.1 2001:db8:1::7 203.0.113.1 || true
 "

@@ -214,28 +214,6 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     (void)cli_output_gone(stdout);
 }
 
-/* Why the kernel refuses to send to dest: one request on a classic socket
- * (refused before it leaves when the reason holds). */
-static int refused_reason(const struct ping_conf *c, const struct icr_addr *dest) {
-    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
-    struct icr_request req = ICR_REQUEST_INIT;
-    icr_socket *sock = NULL;
-    so.family = dest->family;
-    so.source = c->source;
-    so.privilege = c->privilege;
-    int r = icr_socket_open(&so, &sock);
-    if (r < 0)
-        return r;
-    req.destination = *dest;
-    req.id = (uint16_t)getpid();
-    req.sequence = 1;
-    req.payload_size = c->size;
-    req.ttl = (int)c->ttl;
-    r = icr_socket_send(sock, &req);
-    icr_socket_free(sock);
-    return r;
-}
-
 /* Returns an exit code; fills *h (its rtts to free) when it returns one
  * that comes with a summary (*have_host). */
 static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, const char *addr_s,
@@ -273,12 +251,20 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     cli_catch_signals();
     /* Ctrl-C ends at once, with what came so far, as ping(8) does; the job
      * itself ends as soon as every probe has its answer (or error). */
+    struct icr_sweep_stats jst = {0};
     while (!cli_stop) {
         r = icr_multiping_step(m, 100000000);
         if (r == -EINTR)
             continue;
         if (r != 1)
             break;
+        /* The kernel refuses a broadcast destination (EACCES) without
+         * SO_BROADCAST before anything leaves: say so at once. */
+        if (icr_multiping_get_stats(m, &jst) == 0 && jst.sent == 0 && jst.send_errors &&
+            jst.last_send_error == EACCES) {
+            r = -EACCES;
+            break;
+        }
     }
     if ((r = r == 1 ? 0 : r) == -EACCES) {
         /* The kernel refuses a broadcast destination without SO_BROADCAST. */
@@ -293,16 +279,9 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         goto out;
     }
     if (h->packets_sent == 0 && c->count && !cli_stop && r >= 0) {
-        /* The kernel refused every probe, and the job keeps no reason: ask
-         * a classic socket, which says broadcast (EACCES) by name. */
-        r = refused_reason(c, dest);
-        if (r == ICR_ESOCKBROADCAST) {
-            free(h->rtts);
-            h->rtts = NULL;
-            cli_error("ping", "%s (use -b to ping a broadcast address)", icr_strerror(r));
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
+        /* The kernel refused every probe: its last reason. */
+        (void)icr_multiping_get_stats(m, &jst);
+        r = jst.last_send_error ? -jst.last_send_error : 0;
         *have_host = true;
         cli_error("ping", "the kernel refused every probe%s%s", r < 0 ? ": " : "",
                   r < 0 ? icr_strerror(r) : "");

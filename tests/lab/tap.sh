@@ -9,6 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
     n=$((n + 1))
     if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
+    # The condition's status, so that `ok ... || diag NAME` shows a failure.
+    [ "$1" -eq 0 ]
 }
 # run NAME ARGS... : run the tool, keep stdout/stderr/exit code.  -k: the
 # tool takes SIGTERM as "stop sending, finish the cooldown", so a stuck run

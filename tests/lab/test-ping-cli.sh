@@ -62,8 +62,12 @@ for args in "-c 0 198.18.0.1" "-t 256 198.18.0.1" "-s 65508 198.18.0.1" "-i abc 
     fi
 done
 ok $bad "bad arguments give exit 3 and one line"
-run bc ping -c 1 192.0.2.255
-ok "$(test "$(rc bc)" = 3 && grep -q -- '-b' "$tmp/bc.err"; echo $?)" "broadcast without -b refused (exit 3)"
+# Refused before anything leaves: said at once, not after -W (10 s here).
+t0=$(date +%s%N)
+run bc ping -c 3 -W 10 192.0.2.255
+t1=$(date +%s%N)
+ok "$(test "$(rc bc)" = 3 && grep -q -- '-b' "$tmp/bc.err" && test $(( (t1 - t0) / 1000000 )) -lt 2000; echo $?)" \
+   "broadcast without -b refused at once (exit 3, $(( (t1 - t0) / 1000000 )) ms)" || diag bc
 run bcb ping -b -c 1 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
 ok "$(test "$(rc bcb)" = 0 && test "$(grep -c 'bytes from' "$tmp/bcb.out")" = "${ICR_LAB_BCAST_HOSTS:-3}"; echo $?)" "ping -b gets a reply from every host of the LAN" || diag bcb
 run help ping --help

@@ -9,7 +9,7 @@ set -u
 R=${ICR_LAB_ROUTERS:-5}
 hops=$((R + 1))
 
-echo "1..13"
+echo "1..14"
 
 # hop_re N ADDR: one traceroute(8) line with 2 RTTs.
 hop_re() { printf '^ ?%d  %s  [0-9]+\\.[0-9]{3} ms  [0-9]+\\.[0-9]{3} ms$' "$1" "$(echo "$2" | sed 's/\./\\./g')"; }
@@ -89,7 +89,21 @@ done
 run unk traceroute no-such-host.invalid
 ok "$(test $bad = 0 && test "$(rc unk)" = 2 && test "$(wc -l <"$tmp/unk.err")" = 1; echo $?)" "bad arguments: exit 3; unknown name: exit 2; one line each"
 
-# 13: --help and --version.
+# 13: SIGINT: exit 130; the finished route is written whole, the one cut
+# short (a blackholed destination: no hop ever answers) is marked partial.
+sil=${ICR_LAB_BLACKHOLE4:-203.0.113.130}
+timeout -k 5 20 "$bin" traceroute --fast -c 100 -i 0.1 -W 0.3 198.19.0.1 "$sil" >"$tmp/int.out" 2>"$tmp/int.err" &
+pid=$!
+sleep 0.6
+kill -INT $pid
+wait $pid
+rc=$?
+ok "$(test $rc = 130 && grep -qxF "traceroute to 198.19.0.1 (198.19.0.1), 30 hops max" "$tmp/int.out" &&
+      grep -qE "^ $hops  198\.19\.0\.1  " "$tmp/int.out" &&
+      grep -qE "^traceroute to $sil .*\(partial\)" "$tmp/int.out"; echo $?)" \
+    "SIGINT: exit 130 (got $rc), the finished route whole, the cut one marked partial" || diag int
+
+# 14: --help and --version.
 run help traceroute --help
 run ver traceroute --version
 ok "$(test "$(rc help)" = 0 && grep -q 'max_hops' "$tmp/help.out" && grep -q 'Exit codes' "$tmp/help.out" &&
