@@ -54,8 +54,9 @@ int64_t cli_now_ns(void);
 /* Sleep up to ns; returns early on a signal. */
 void cli_sleep_ns(int64_t ns);
 
-/* Output helpers shared by multiping and traceroute. */
-/* A JSON string, escaped as JSON requires. */
+/* Output helpers shared by sweep, multiping and traceroute. */
+/* A JSON string, escaped as JSON requires (addresses are plain ASCII, but a
+ * zone is an interface name, which may hold almost any byte). */
 void cli_json_str(FILE *f, const char *s);
 /* A CSV field, quoted (RFC 4180) only when it must be. */
 void cli_csv_str(FILE *f, const char *s);

@@ -344,37 +344,6 @@ static int build_targets(const struct sweep_conf *c, icr_targets *t) {
     return 0;
 }
 
-/* A JSON string.  Addresses are plain ASCII, but a zone is an interface
- * name, which may hold almost any byte: escape what JSON requires. */
-static void put_json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
-/* A CSV field, quoted (RFC 4180) only when it must be. */
-static void put_csv_str(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void on_result(const struct icr_result *r, void *userdata) {
     struct sweep_out *o = userdata;
     char target[ICR_ADDRSTRLEN], responder[ICR_ADDRSTRLEN];
@@ -401,9 +370,9 @@ static void on_result(const struct icr_result *r, void *userdata) {
         fprintf(o->f, "%s\n", target);
         break;
     case FMT_CSV:
-        put_csv_str(o->f, target);
+        cli_csv_str(o->f, target);
         fputc(',', o->f);
-        put_csv_str(o->f, responder);
+        cli_csv_str(o->f, responder);
         fprintf(o->f, ",%s,%d,%d,", kind, r->type, r->code);
         if (r->rtt_ns >= 0)
             fprintf(o->f, "%.3f", (double)r->rtt_ns / 1e6);
@@ -417,9 +386,9 @@ static void on_result(const struct icr_result *r, void *userdata) {
         break;
     case FMT_NDJSON:
         fputs("{\"target\":", o->f);
-        put_json_str(o->f, target);
+        cli_json_str(o->f, target);
         fputs(",\"responder\":", o->f);
-        put_json_str(o->f, responder);
+        cli_json_str(o->f, responder);
         fprintf(o->f, ",\"kind\":\"%s\",\"type\":%d,\"code\":%d,\"rtt_ms\":", kind, r->type,
                 r->code);
         if (r->rtt_ns >= 0)
