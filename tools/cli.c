@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +90,43 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         return -1;
     *ret = v;
     return 0;
+}
+
+int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *range) {
+    cli_error(cmd, "invalid value '%s' for %s (expected %s)", val, opt, range);
+    return -1;
+}
+
+int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
+    if (!strcmp(s, "text"))
+        *ret = CLI_FMT_TEXT;
+    else if (!strcmp(s, "csv"))
+        *ret = CLI_FMT_CSV;
+    else if (!strcmp(s, "ndjson"))
+        *ret = CLI_FMT_NDJSON;
+    else
+        return cli_bad_value(cmd, "--format", s, "text, csv or ndjson");
+    return 0;
+}
+
+int cli_help(const char *text) {
+    fputs(text, stdout);
+    return 1;
+}
+
+int cli_version(const char *cmd) {
+    printf("icmpring %s %s\n", cmd, icr_version());
+    return 1;
+}
+
+int cli_getopt_error(const char *cmd, int opt, char *const *argv) {
+    if (opt == ':')
+        cli_error(cmd, "option '%s' needs a value (see --help)", argv[optind - 1]);
+    else if (optopt)
+        cli_error(cmd, "unknown option -%c (see --help)", optopt);
+    else
+        cli_error(cmd, "unknown option '%s' (see --help)", argv[optind - 1]);
+    return -1;
 }
 
 int64_t cli_now_ns(void) {

@@ -48,6 +48,25 @@ int cli_exit_for(int code);
 int cli_parse_double(const char *s, double min, double max, double *ret);
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
+/* Option parsing: one-line messages naming cmd. */
+/* "invalid value 'VAL' for OPT (expected RANGE)"; returns -1. */
+int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *range);
+
+/* --format: text, csv or ndjson. */
+enum cli_format { CLI_FMT_TEXT, CLI_FMT_CSV, CLI_FMT_NDJSON };
+/* 0, or -1 after cli_bad_value's message. */
+int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret);
+
+/* -h / -V: the help text, or "icmpring CMD VERSION", on stdout; return 1
+ * (parse_args' "nothing more to do, exit 0"). */
+int cli_help(const char *text);
+int cli_version(const char *cmd);
+
+/* The error tail of a getopt_long loop (optstring with a leading ':'): opt
+ * is what it returned, ':' for a missing value, anything else an unknown
+ * option.  Returns -1. */
+int cli_getopt_error(const char *cmd, int opt, char *const *argv);
+
 /* Nanoseconds of CLOCK_MONOTONIC. */
 int64_t cli_now_ns(void);
 

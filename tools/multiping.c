@@ -53,11 +53,9 @@ static const char multiping_help[] =
     "            3 bad arguments, 4 system error (permission, socket, io_uring,\n"
     "            interface down), 130 interrupted\n";
 
-enum mp_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
-
 struct mp_conf {
     struct icr_multiping_opts opts;
-    enum mp_format format;
+    enum cli_format format;
     bool all_rtts, quiet;
     char **names; /* the hosts, in input order (strdup'ed) */
     size_t n, cap;
@@ -82,8 +80,7 @@ struct mp_out {
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
-    cli_error("multiping", "invalid value '%s' for %s (expected %s)", val, opt, range);
-    return -1;
+    return cli_bad_value("multiping", opt, val, range);
 }
 
 static int add_name(struct mp_conf *c, const char *name) {
@@ -186,28 +183,11 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                c->format = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                c->format = FMT_CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                c->format = FMT_NDJSON;
-            else
-                r = bad_value("--format", optarg, "text, csv or ndjson");
+            r = cli_parse_format("multiping", optarg, &c->format);
             break;
-        case 'h': fputs(multiping_help, stdout); r = 1; break;
-        case 'V': printf("icmpring multiping %s\n", icr_version()); r = 1; break;
-        case ':':
-            cli_error("multiping", "option '%s' needs a value (see --help)", argv[optind - 1]);
-            r = -1;
-            break;
-        default:
-            if (optopt)
-                cli_error("multiping", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("multiping", "unknown option '%s' (see --help)", argv[optind - 1]);
-            r = -1;
-            break;
+        case 'h': r = cli_help(multiping_help); break;
+        case 'V': r = cli_version("multiping"); break;
+        default: r = cli_getopt_error("multiping", opt, argv); break;
         }
     }
     if (r) {
@@ -279,7 +259,7 @@ static void print_host(struct mp_out *o, size_t i) {
         (void)snprintf(addr, sizeof(addr), "?");
     clear_status(o);
     switch (c->format) {
-    case FMT_TEXT:
+    case CLI_FMT_TEXT:
         fprintf(f, "%-*s :", (int)o->width, c->names[i]);
         if (c->all_rtts) {
             /* Every probe of a finished host; only the probes sent when a
@@ -304,7 +284,7 @@ static void print_host(struct mp_out *o, size_t i) {
         }
         fputs(s->partial ? " (partial)\n" : "\n", f);
         break;
-    case FMT_CSV:
+    case CLI_FMT_CSV:
         cli_csv_str(f, addr);
         fputc(',', f);
         cli_put_ms(f, h->min_rtt);
@@ -329,7 +309,7 @@ static void print_host(struct mp_out *o, size_t i) {
             fputs(",,", f);
         fprintf(f, ",%s\n", s->partial ? "true" : "false");
         break;
-    case FMT_NDJSON:
+    case CLI_FMT_NDJSON:
         fputs("{\"address\":", f);
         cli_json_str(f, addr);
         fputs(",\"min_rtt\":", f);
@@ -429,7 +409,7 @@ static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_mul
 }
 
 int cmd_multiping(int argc, char **argv) {
-    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = FMT_TEXT};
+    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct mp_out out = {.c = &c, .f = stdout};
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
@@ -476,7 +456,7 @@ int cmd_multiping(int argc, char **argv) {
     if ((exit_code = open_job(addrs, c.n, &c.opts, &m)) != 0)
         goto out;
 
-    if (c.format == FMT_CSV)
+    if (c.format == CLI_FMT_CSV)
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
               "packet_loss,jitter,is_alive,error,error_source,partial\n", out.f);
 

@@ -132,17 +132,12 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         case 'b': c->broadcast = true; break;
         case OPT_PRIV: c->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: c->privilege = ICR_UNPRIVILEGED; break;
-        case 'h': fputs(ping_help, stdout); return 1;
-        case 'V': printf("icmpring ping %s\n", icr_version()); return 1;
+        case 'h': return cli_help(ping_help);
+        case 'V': return cli_version("ping");
         case ':':
             cli_error("ping", "option -%c needs a value (see --help)", optopt);
             return -1;
-        default:
-            if (optopt)
-                cli_error("ping", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("ping", "unknown option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+        default: return cli_getopt_error("ping", o, argv);
         }
     }
     if (optind != argc - 1) {

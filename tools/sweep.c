@@ -68,13 +68,11 @@ static const char sweep_help[] =
     "            a file cannot be opened or written, the interface went down),\n"
     "            130 interrupted\n";
 
-enum sweep_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
-
 struct sweep_conf {
     struct icr_sweep_opts opts;
     unsigned target_flags;
     bool seed_set, shard_set, shards_set, quiet;
-    enum sweep_format format;
+    enum cli_format format;
     const char *output;
     /* The entries, in argv order; they point into argv. */
     const char **targets, **files, **excludes, **exclude_files;
@@ -85,7 +83,7 @@ struct sweep_conf {
  * line is on screen, so a result printed to the same terminal erases it. */
 struct sweep_out {
     FILE *f;
-    enum sweep_format format;
+    enum cli_format format;
     bool all_replies;
     bool status_shown, clear_status;
     uint64_t lines;
@@ -93,8 +91,7 @@ struct sweep_out {
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
-    cli_error("sweep", "invalid value '%s' for %s (expected %s)", val, opt, range);
-    return -1;
+    return cli_bad_value("sweep", opt, val, range);
 }
 
 static int parse_args(int argc, char **argv, struct sweep_conf *c) {
@@ -217,14 +214,8 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             break;
         case OPT_ALL_REPLIES: so->flags |= ICR_SWEEP_ALL_REPLIES; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                c->format = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                c->format = FMT_CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                c->format = FMT_NDJSON;
-            else
-                return bad_value("--format", optarg, "text, csv or ndjson");
+            if (cli_parse_format("sweep", optarg, &c->format) < 0)
+                return -1;
             break;
         case 'o': c->output = optarg; break;
         case 'q': c->quiet = true; break;
@@ -238,17 +229,9 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
                 so->source6 = a;
             break;
         }
-        case 'h': fputs(sweep_help, stdout); return 1;
-        case 'V': printf("icmpring sweep %s\n", icr_version()); return 1;
-        case ':':
-            cli_error("sweep", "option '%s' needs a value (see --help)", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt)
-                cli_error("sweep", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("sweep", "unknown option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+        case 'h': return cli_help(sweep_help);
+        case 'V': return cli_version("sweep");
+        default: return cli_getopt_error("sweep", o, argv);
         }
     }
     for (int i = optind; i < argc; i++)
@@ -349,7 +332,7 @@ static void on_result(const struct icr_result *r, void *userdata) {
     char target[ICR_ADDRSTRLEN], responder[ICR_ADDRSTRLEN];
 
     /* text lists live hosts, once each: no error replies, no repeats. */
-    if (o->format == FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
+    if (o->format == CLI_FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
     if (o->write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
@@ -366,10 +349,10 @@ static void on_result(const struct icr_result *r, void *userdata) {
      * header stays the fixed one that scripts match on. */
     const char *kind = r->kind == ICR_RESULT_ECHO ? "echo" : "error";
     switch (o->format) {
-    case FMT_TEXT:
+    case CLI_FMT_TEXT:
         fprintf(o->f, "%s\n", target);
         break;
-    case FMT_CSV:
+    case CLI_FMT_CSV:
         cli_csv_str(o->f, target);
         fputc(',', o->f);
         cli_csv_str(o->f, responder);
@@ -384,7 +367,7 @@ static void on_result(const struct icr_result *r, void *userdata) {
             fprintf(o->f, ",%d", r->duplicate ? 1 : 0);
         fputc('\n', o->f);
         break;
-    case FMT_NDJSON:
+    case CLI_FMT_NDJSON:
         fputs("{\"target\":", o->f);
         cli_json_str(o->f, target);
         fputs(",\"responder\":", o->f);
@@ -522,7 +505,7 @@ static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep
 }
 
 int cmd_sweep(int argc, char **argv) {
-    struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = FMT_TEXT};
+    struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct sweep_out out = {0};
     struct icr_sweep_stats st = {.size = sizeof(st)}, prev = {.size = sizeof(prev)};
     icr_targets *targets = NULL;
@@ -588,7 +571,7 @@ int cmd_sweep(int argc, char **argv) {
     if ((exit_code = open_sweep(targets, &c.opts, &s)) != 0)
         goto out;
 
-    if (c.format == FMT_CSV)
+    if (c.format == CLI_FMT_CSV)
         fprintf(out.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
                 out.all_replies ? ",duplicate" : "");
 

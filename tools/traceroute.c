@@ -57,11 +57,9 @@ static const char traceroute_help[] =
     "            failed, 3 bad arguments, 4 system error (permission, socket,\n"
     "            io_uring, interface down), 130 interrupted\n";
 
-enum tr_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
-
 struct tr_conf {
     struct icr_trace_opts opts;
-    enum tr_format format;
+    enum cli_format format;
     bool quiet;
     unsigned target_flags;
     const char **targets, **files;
@@ -79,8 +77,7 @@ struct tr_out {
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
-    cli_error("traceroute", "invalid value '%s' for %s (expected %s)", val, opt, range);
-    return -1;
+    return cli_bad_value("traceroute", opt, val, range);
 }
 
 static int parse_args(int argc, char **argv, struct tr_conf *c) {
@@ -174,26 +171,12 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                c->format = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                c->format = FMT_CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                c->format = FMT_NDJSON;
-            else
-                return bad_value("--format", optarg, "text, csv or ndjson");
+            if (cli_parse_format("traceroute", optarg, &c->format) < 0)
+                return -1;
             break;
-        case 'h': fputs(traceroute_help, stdout); return 1;
-        case 'V': printf("icmpring traceroute %s\n", icr_version()); return 1;
-        case ':':
-            cli_error("traceroute", "option '%s' needs a value (see --help)", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt)
-                cli_error("traceroute", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("traceroute", "unknown option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+        case 'h': return cli_help(traceroute_help);
+        case 'V': return cli_version("traceroute");
+        default: return cli_getopt_error("traceroute", opt, argv);
         }
     }
     for (int i = optind; i < argc; i++)
@@ -310,7 +293,7 @@ static void print_record(struct tr_out *o, const struct icr_trace_result *res, c
                          const struct icr_hop *hop) {
     FILE *f = o->f;
     const struct icr_host *h = &hop->host;
-    const bool json = o->c->format == FMT_NDJSON;
+    const bool json = o->c->format == CLI_FMT_NDJSON;
     char addr[ICR_ADDRSTRLEN], buf[64];
     if (!icr_addr_format(&h->address, addr, sizeof(addr)))
         (void)snprintf(addr, sizeof(addr), "?");
@@ -374,7 +357,7 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
             fputs("\r\033[K", stderr);
             o->status_shown = false;
         }
-        if (o->c->format == FMT_TEXT)
+        if (o->c->format == CLI_FMT_TEXT)
             print_text(o, res, target);
         else
             for (size_t k = 0; k < res->nhops; k++)
@@ -405,7 +388,7 @@ static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace *
 }
 
 int cmd_traceroute(int argc, char **argv) {
-    struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = FMT_TEXT};
+    struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct tr_out out = {.c = &c, .f = stdout};
     icr_targets *targets = NULL;
     icr_trace *t = NULL;
@@ -442,10 +425,10 @@ int cmd_traceroute(int argc, char **argv) {
     if ((exit_code = open_job(targets, &c.opts, &t)) != 0)
         goto out;
 
-    if (c.format == FMT_CSV)
+    if (c.format == CLI_FMT_CSV)
         fputs("target,distance,address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,"
               "packets_received,packet_loss,jitter,is_alive,error,partial\n", out.f);
-    else if (c.format == FMT_TEXT && out.name) {
+    else if (c.format == CLI_FMT_TEXT && out.name) {
         /* One destination: its header before the probes, as traceroute(8). */
         struct icr_addr a;
         char as[ICR_ADDRSTRLEN];
