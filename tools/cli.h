@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "icmpring.h"
+
 /* Exit codes (fping's convention), documented in README and --help. */
 enum {
     EXIT_ALIVE = 0,       /* ping: some reply; sweep: every target alive */
@@ -87,6 +89,34 @@ void cli_put_ms(FILE *f, double v);
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an
  * exit code after a one-line message naming cmd. */
 int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap);
+
+/* The target arguments of sweep and traceroute (targets-cli.c): TARGETS...,
+ * -f FILE, -4/-6 and, for sweep, --exclude SPEC, --exclude-file FILE and
+ * --keep-netbcast (getopt_long values below), made into an icr_targets set. */
+enum { CLI_OPT_EXCLUDE = 0x1000, CLI_OPT_EXCLUDE_FILE, CLI_OPT_KEEP_NETBCAST };
+
+struct cli_targets {
+    const char *cmd;         /* named in the messages */
+    unsigned flags;          /* ICR_TARGETS_* */
+    bool brief_line_errors;  /* a bad line of a file: traceroute's shorter message */
+    /* The entries, in argv order; they point into argv. */
+    const char **targets, **files, **excludes, **exclude_files;
+    size_t n_targets, n_files, n_excludes, n_exclude_files;
+};
+
+/* Room for argc entries of each kind.  0, or -1 after a message. */
+int cli_targets_init(struct cli_targets *ta, const char *cmd, int argc);
+void cli_targets_free(struct cli_targets *ta);
+/* Take opt (getopt_long's value) if it is one of the options above. */
+bool cli_targets_option(struct cli_targets *ta, int opt, const char *arg);
+/* The operands after getopt_long's loop (from optind) are targets. */
+void cli_targets_operands(struct cli_targets *ta, int argc, char **argv);
+/* 0 if some target or file was given, else -1 after "no targets given". */
+int cli_targets_given(const struct cli_targets *ta);
+/* A new set in *ret (the caller frees it) with every entry added, then the
+ * exclusions taken out.  0, or an exit code after a one-line message; empty
+ * is the message for a set left empty. */
+int cli_targets_build(const struct cli_targets *ta, const char *empty, icr_targets **ret);
 
 int cmd_ping(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

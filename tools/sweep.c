@@ -70,13 +70,10 @@ static const char sweep_help[] =
 
 struct sweep_conf {
     struct icr_sweep_opts opts;
-    unsigned target_flags;
+    struct cli_targets ta;
     bool seed_set, shard_set, shards_set, quiet;
     enum cli_format format;
     const char *output;
-    /* The entries, in argv order; they point into argv. */
-    const char **targets, **files, **excludes, **exclude_files;
-    size_t n_targets, n_files, n_excludes, n_exclude_files;
 };
 
 /* What the result callback writes to; also remembers whether the status
@@ -96,7 +93,7 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 
 static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     enum {
-        OPT_EXCLUDE = 256, OPT_EXCLUDE_FILE, OPT_KEEP_NETBCAST, OPT_INTERVAL, OPT_COOLDOWN,
+        OPT_INTERVAL = 256, OPT_COOLDOWN,
         OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_SENDERS, OPT_PRIV,
         OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT,
     };
@@ -105,9 +102,9 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"version", no_argument, NULL, 'V'},
         {"rate", required_argument, NULL, 'r'},
         {"count", required_argument, NULL, 'c'},
-        {"exclude", required_argument, NULL, OPT_EXCLUDE},
-        {"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
-        {"keep-netbcast", no_argument, NULL, OPT_KEEP_NETBCAST},
+        {"exclude", required_argument, NULL, CLI_OPT_EXCLUDE},
+        {"exclude-file", required_argument, NULL, CLI_OPT_EXCLUDE_FILE},
+        {"keep-netbcast", no_argument, NULL, CLI_OPT_KEEP_NETBCAST},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"cooldown", required_argument, NULL, OPT_COOLDOWN},
         {"seed", required_argument, NULL, OPT_SEED},
@@ -136,17 +133,9 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     /* Leading ':' so a missing value is told apart from an unknown option;
      * no '+': options may follow the targets (`sweep 198.18.0.0/24 -q`). */
     while ((o = getopt_long(argc, argv, ":f:r:c:o:I:46qhV", longopts, NULL)) != -1) {
+        if (cli_targets_option(&c->ta, o, optarg))
+            continue; /* -f, -4, -6, --exclude, --exclude-file, --keep-netbcast */
         switch (o) {
-        case 'f': c->files[c->n_files++] = optarg; break;
-        case OPT_EXCLUDE: c->excludes[c->n_excludes++] = optarg; break;
-        case OPT_EXCLUDE_FILE: c->exclude_files[c->n_exclude_files++] = optarg; break;
-        case OPT_KEEP_NETBCAST: c->target_flags |= ICR_TARGETS_KEEP_NETBCAST; break;
-        case '4':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V6) | ICR_TARGETS_ONLY_V4;
-            break;
-        case '6':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V4) | ICR_TARGETS_ONLY_V6;
-            break;
         case 'r':
             /* 0 is the engine's "unlimited"; the cap only catches typos. */
             if (cli_parse_u64(optarg, 0, 100000000, &so->rate) < 0)
@@ -234,8 +223,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         default: return cli_getopt_error("sweep", o, argv);
         }
     }
-    for (int i = optind; i < argc; i++)
-        c->targets[c->n_targets++] = argv[i];
+    cli_targets_operands(&c->ta, argc, argv);
 
     if (c->shard_set && !c->shards_set) {
         cli_error("sweep", "--shard needs --shards (see --help)");
@@ -253,78 +241,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
                   "every shard", so->shards);
         return -1;
     }
-    if (c->n_targets == 0 && c->n_files == 0) {
-        cli_error("sweep", "no targets given (see --help)");
-        return -1;
-    }
-    return 0;
-}
-
-/* Report a failed target entry; returns the exit code. */
-static int target_error(const char *where, const char *entry, int r) {
-    if (r == ICR_ENAMELOOKUP)
-        cli_error("sweep", "%scannot resolve '%s': %s", where, entry, icr_strerror(r));
-    else if (r == ICR_EINVAL)
-        cli_error("sweep", "%sinvalid target '%s': not an address, CIDR (host bits zero), "
-                  "range FIRST-LAST or host name, or too many addresses", where, entry);
-    else
-        cli_error("sweep", "%s'%s': %s", where, entry, icr_strerror(r));
-    return cli_exit_for(r);
-}
-
-/* Add (or exclude) the entries of one file; "-" is stdin. */
-static int add_file(icr_targets *t, const char *path, bool exclude, unsigned flags) {
-    const bool is_stdin = !strcmp(path, "-");
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    size_t line = 0;
-    int r;
-
-    if (!f) {
-        /* A file the system will not give us is a system error (4), like an
-         * output that cannot be created; a bad line in it is a usage one. */
-        cli_error("sweep", "cannot open '%s': %s", path, strerror(errno));
-        return EXIT_SYSTEM;
-    }
-    r = icr_targets_add_file(t, f, exclude, flags, &line);
-    if (!is_stdin)
-        (void)fclose(f);
-    if (r >= 0)
-        return 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    if (icr_error_is(r, ICR_ESYSTEM)) {
-        cli_error("sweep", "%s: %s", name, icr_strerror(r));
-        return EXIT_SYSTEM;
-    }
-    cli_error("sweep", "%s:%zu: %s", name, line,
-              r == ICR_EINVAL ? "invalid target: not an address, CIDR (host bits zero), "
-                                "range FIRST-LAST or host name"
-              : r == ICR_ENAMELOOKUP ? "cannot resolve the host name"
-                                     : icr_strerror(r));
-    return cli_exit_for(r);
-}
-
-/* Build the set from the entries; 0 or an exit code. */
-static int build_targets(const struct sweep_conf *c, icr_targets *t) {
-    int r;
-
-    for (size_t i = 0; i < c->n_targets; i++)
-        if ((r = icr_targets_add(t, c->targets[i], c->target_flags)) < 0)
-            return target_error("", c->targets[i], r);
-    for (size_t i = 0; i < c->n_files; i++)
-        if ((r = add_file(t, c->files[i], false, c->target_flags)) != 0)
-            return r;
-    /* Exclusions hold whatever the order, so they may come last. */
-    for (size_t i = 0; i < c->n_excludes; i++)
-        if ((r = icr_targets_exclude(t, c->excludes[i], c->target_flags)) < 0)
-            return target_error("--exclude: ", c->excludes[i], r);
-    for (size_t i = 0; i < c->n_exclude_files; i++)
-        if ((r = add_file(t, c->exclude_files[i], true, c->target_flags)) != 0)
-            return r;
-    if (icr_targets_count(t) == 0) {
-        cli_error("sweep", "no targets left to sweep (every address was excluded)");
-        return EXIT_USAGE;
-    }
-    return 0;
+    return cli_targets_given(&c->ta);
 }
 
 static void on_result(const struct icr_result *r, void *userdata) {
@@ -513,16 +430,8 @@ int cmd_sweep(int argc, char **argv) {
     bool stopped = false, abandoned = false, gone = false;
     int exit_code = EXIT_SYSTEM, r;
 
-    /* Each list can hold at most every argument. */
-    const size_t n = (size_t)argc + 1;
-    c.targets = calloc(n, sizeof(char *));
-    c.files = calloc(n, sizeof(char *));
-    c.excludes = calloc(n, sizeof(char *));
-    c.exclude_files = calloc(n, sizeof(char *));
-    if (!c.targets || !c.files || !c.excludes || !c.exclude_files) {
-        cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+    if (cli_targets_init(&c.ta, "sweep", argc) < 0)
         goto out;
-    }
 
     r = parse_args(argc, argv, &c);
     if (r) {
@@ -538,11 +447,9 @@ int cmd_sweep(int argc, char **argv) {
         c.opts.seed = seed ? seed : 1;
     }
 
-    if ((r = icr_targets_new(&targets)) < 0) {
-        cli_error("sweep", "%s", icr_strerror(r));
-        goto out;
-    }
-    if ((exit_code = build_targets(&c, targets)) != 0)
+    exit_code = cli_targets_build(&c.ta, "no targets left to sweep (every address was excluded)",
+                                  &targets);
+    if (exit_code != 0)
         goto out;
 
     if (c.output && strcmp(c.output, "-") != 0) {
@@ -652,9 +559,6 @@ out:
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }
-    free(c.targets);
-    free(c.files);
-    free(c.excludes);
-    free(c.exclude_files);
+    cli_targets_free(&c.ta);
     return exit_code;
 }

@@ -61,9 +61,7 @@ struct tr_conf {
     struct icr_trace_opts opts;
     enum cli_format format;
     bool quiet;
-    unsigned target_flags;
-    const char **targets, **files;
-    size_t n_targets, n_files;
+    struct cli_targets ta;
 };
 
 struct tr_out {
@@ -109,7 +107,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46qhV", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'f': c->files[c->n_files++] = optarg; break;
+        case 'f': cli_targets_option(&c->ta, opt, optarg); break;
         case 'c':
             if (cli_parse_u64(optarg, 1, 255, &v) < 0)
                 return bad_value("-c", optarg, "1-255");
@@ -156,12 +154,9 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             break;
         }
         case '4':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V6) | ICR_TARGETS_ONLY_V4;
-            o->family = AF_INET;
-            break;
         case '6':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V4) | ICR_TARGETS_ONLY_V6;
-            o->family = AF_INET6;
+            cli_targets_option(&c->ta, opt, optarg);
+            o->family = opt == '4' ? AF_INET : AF_INET6;
             break;
         case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
@@ -179,63 +174,13 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         default: return cli_getopt_error("traceroute", opt, argv);
         }
     }
-    for (int i = optind; i < argc; i++)
-        c->targets[c->n_targets++] = argv[i];
+    cli_targets_operands(&c->ta, argc, argv);
     if (o->max_hops < o->first_hop) {
         cli_error("traceroute", "--max-hops %d is below --first-hop %d", o->max_hops,
                   o->first_hop);
         return -1;
     }
-    if (c->n_targets == 0 && c->n_files == 0) {
-        cli_error("traceroute", "no targets given (see --help)");
-        return -1;
-    }
-    return 0;
-}
-
-static int target_error(const char *entry, int r) {
-    if (r == ICR_ENAMELOOKUP)
-        cli_error("traceroute", "cannot resolve '%s': %s", entry, icr_strerror(r));
-    else if (r == ICR_EINVAL)
-        cli_error("traceroute", "invalid target '%s': not an address, CIDR (host bits zero), "
-                  "range FIRST-LAST or host name, or too many addresses", entry);
-    else
-        cli_error("traceroute", "'%s': %s", entry, icr_strerror(r));
-    return cli_exit_for(r);
-}
-
-static int build_targets(const struct tr_conf *c, icr_targets *t) {
-    int r;
-    for (size_t i = 0; i < c->n_targets; i++)
-        if ((r = icr_targets_add(t, c->targets[i], c->target_flags)) < 0)
-            return target_error(c->targets[i], r);
-    for (size_t i = 0; i < c->n_files; i++) {
-        const bool is_stdin = !strcmp(c->files[i], "-");
-        FILE *f = is_stdin ? stdin : fopen(c->files[i], "r");
-        size_t line = 0;
-        if (!f) {
-            cli_error("traceroute", "cannot open '%s': %s", c->files[i], strerror(errno));
-            return EXIT_SYSTEM;
-        }
-        r = icr_targets_add_file(t, f, false, c->target_flags, &line);
-        if (!is_stdin)
-            (void)fclose(f);
-        if (r < 0) {
-            const char *name = is_stdin ? "<stdin>" : c->files[i];
-            if (icr_error_is(r, ICR_ESYSTEM)) {
-                cli_error("traceroute", "%s: %s", name, icr_strerror(r));
-                return EXIT_SYSTEM;
-            }
-            cli_error("traceroute", "%s:%zu: %s", name, line,
-                      r == ICR_EINVAL ? "invalid target" : icr_strerror(r));
-            return cli_exit_for(r);
-        }
-    }
-    if (icr_targets_count(t) == 0) {
-        cli_error("traceroute", "no targets given (see --help)");
-        return EXIT_USAGE;
-    }
-    return 0;
+    return cli_targets_given(&c->ta);
 }
 
 /* ---- output ---------------------------------------------------------- */
@@ -396,26 +341,19 @@ int cmd_traceroute(int argc, char **argv) {
     int exit_code = EXIT_SYSTEM, r;
 
     c.opts.privilege = ICR_PRIV_AUTO;
-    c.targets = calloc((size_t)argc + 1, sizeof(char *));
-    c.files = calloc((size_t)argc + 1, sizeof(char *));
-    if (!c.targets || !c.files) {
-        cli_error("traceroute", "%s", icr_strerror(ICR_ENOMEM));
+    c.ta.brief_line_errors = true;
+    if (cli_targets_init(&c.ta, "traceroute", argc) < 0)
         goto out;
-    }
     r = parse_args(argc, argv, &c);
     if (r) {
         exit_code = r > 0 ? EXIT_ALIVE : EXIT_USAGE;
         goto out;
     }
-    if ((r = icr_targets_new(&targets)) < 0) {
-        cli_error("traceroute", "%s", icr_strerror(r));
-        goto out;
-    }
-    if ((exit_code = build_targets(&c, targets)) != 0)
+    if ((exit_code = cli_targets_build(&c.ta, "no targets given (see --help)", &targets)) != 0)
         goto out;
     const uint64_t ntargets = icr_targets_count(targets);
-    if (ntargets == 1 && c.n_targets == 1 && c.n_files == 0)
-        out.name = c.targets[0];
+    if (ntargets == 1 && c.ta.n_targets == 1 && c.ta.n_files == 0)
+        out.name = c.ta.targets[0];
 
     (void)setvbuf(out.f, NULL, _IOLBF, 0);
     const bool status = !c.quiet && isatty(STDERR_FILENO);
@@ -493,7 +431,6 @@ int cmd_traceroute(int argc, char **argv) {
 out:
     t = icr_trace_free(t);
     targets = icr_targets_free(targets);
-    free(c.targets);
-    free(c.files);
+    cli_targets_free(&c.ta);
     return exit_code;
 }
