@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "icmpring.h"
 
@@ -177,6 +178,47 @@ void cli_put_ms(FILE *f, double v) {
     while (len > 0 && buf[len - 1] == '0' && len >= 2 && buf[len - 2] != '.')
         buf[--len] = '\0';
     fputs(buf, f);
+}
+
+void cli_out_start(struct cli_out *o, FILE *f, bool quiet) {
+    o->f = f;
+    (void)setvbuf(f, NULL, _IOLBF, 0);
+    o->status = !quiet && isatty(STDERR_FILENO);
+    o->clear_status = o->status && isatty(fileno(f));
+}
+
+void cli_out_clear_status(struct cli_out *o) {
+    if (o->clear_status && o->status_shown) {
+        fputs("\r\033[K", stderr);
+        o->status_shown = false;
+    }
+}
+
+bool cli_out_failed(struct cli_out *o) {
+    /* Line buffered: the line went out (or failed) with its '\n'. */
+    if (!ferror(o->f))
+        return false;
+    o->write_errno = errno ? errno : EIO;
+    return true;
+}
+
+void cli_status(struct cli_out *o, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* One fprintf: stderr is unbuffered, so the line goes out in one write. */
+    fprintf(stderr, "\r%s\033[K", line);
+    fflush(stderr);
+    o->status_shown = true;
+}
+
+void cli_out_end(struct cli_out *o) {
+    if (o->status_shown)
+        fputs("\r\033[K", stderr);
+    if (!o->write_errno && fflush(o->f) != 0)
+        o->write_errno = errno ? errno : EIO;
 }
 
 int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap) {

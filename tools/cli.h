@@ -85,6 +85,30 @@ void cli_csv_str(FILE *f, const char *s);
  * "0.031", "1.5", "0.0" (%.3f without its trailing zeros). */
 void cli_put_ms(FILE *f, double v);
 
+/* Where sweep, multiping and traceroute write their results, and the
+ * status line they keep on stderr while it is a terminal. */
+struct cli_out {
+    FILE *f;
+    bool status;       /* a status line is wanted: not -q, stderr a terminal */
+    bool status_shown; /* it is on screen now */
+    bool clear_status; /* the results go to that terminal too: erase it first */
+    int write_errno;   /* the first write error (EPIPE: the reader went away) */
+};
+
+/* Line-buffer f (a consumer, a pipe or tail -f, sees each result as it
+ * comes) and decide on the status line: only on a terminal (in a log it
+ * would be a stream of \r-joined lines); when the results go to that
+ * terminal too, each result first erases it so the two do not mix. */
+void cli_out_start(struct cli_out *o, FILE *f, bool quiet);
+/* Before a result: erase the status line if it shares the terminal. */
+void cli_out_clear_status(struct cli_out *o);
+/* After a result: whether writing it failed (the error is kept). */
+bool cli_out_failed(struct cli_out *o);
+/* Redraw the status line in place (\r, the line, erase to its end). */
+void cli_status(struct cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* At the end: erase the status line, flush f and keep its error. */
+void cli_out_end(struct cli_out *o);
+
 /* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an
  * exit code after a one-line message naming cmd. */

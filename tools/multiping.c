@@ -68,15 +68,13 @@ struct mp_slot {
 
 struct mp_out {
     const struct mp_conf *c;
-    FILE *f;
+    struct cli_out w;
     struct mp_slot *slots;
     double *probe_ms; /* n x count: RTT of each probe, NAN if none */
     size_t next;      /* the first host not printed */
     size_t width;     /* of the widest name (text) */
     size_t ndone, nalive;
     bool stopped;
-    bool status_shown, clear_status;
-    int write_errno;
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -215,13 +213,6 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
 
 /* ---- output ---------------------------------------------------------- */
 
-static void clear_status(struct mp_out *o) {
-    if (o->clear_status && o->status_shown) {
-        fputs("\r\033[K", stderr);
-        o->status_shown = false;
-    }
-}
-
 static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
     char src[ICR_ADDRSTRLEN];
     const char *msg = icr_icmp_message(h->address.family, h->error_type, h->error_code);
@@ -250,14 +241,14 @@ static void print_host(struct mp_out *o, size_t i) {
     const struct mp_conf *c = o->c;
     const struct mp_slot *s = &o->slots[i];
     const struct icr_host *h = &s->h;
-    FILE *f = o->f;
+    FILE *f = o->w.f;
     char addr[ICR_ADDRSTRLEN];
 
-    if (o->write_errno)
+    if (o->w.write_errno)
         return;
     if (!icr_addr_format(&h->address, addr, sizeof(addr)))
         (void)snprintf(addr, sizeof(addr), "?");
-    clear_status(o);
+    cli_out_clear_status(&o->w);
     switch (c->format) {
     case CLI_FMT_TEXT:
         fprintf(f, "%-*s :", (int)o->width, c->names[i]);
@@ -337,8 +328,7 @@ static void print_host(struct mp_out *o, size_t i) {
         fputs("}\n", f);
         break;
     }
-    if (ferror(f))
-        o->write_errno = errno ? errno : EIO;
+    (void)cli_out_failed(&o->w);
 }
 
 /* Print every finished host whose predecessors are all printed. */
@@ -384,10 +374,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
 }
 
 static void print_status(struct mp_out *o, double elapsed) {
-    fprintf(stderr, "\r%.0fs: %zu/%zu hosts done, %zu alive\033[K", elapsed, o->ndone, o->c->n,
-            o->nalive);
-    fflush(stderr);
-    o->status_shown = true;
+    cli_status(&o->w, "%.0fs: %zu/%zu hosts done, %zu alive", elapsed, o->ndone, o->c->n,
+               o->nalive);
 }
 
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
@@ -410,7 +398,7 @@ static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_mul
 
 int cmd_multiping(int argc, char **argv) {
     struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT};
-    struct mp_out out = {.c = &c, .f = stdout};
+    struct mp_out out = {.c = &c};
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
     bool abandoned = false;
@@ -447,9 +435,7 @@ int cmd_multiping(int argc, char **argv) {
         }
     }
 
-    (void)setvbuf(out.f, NULL, _IOLBF, 0);
-    const bool status = !c.quiet && isatty(STDERR_FILENO);
-    out.clear_status = status && isatty(fileno(out.f));
+    cli_out_start(&out.w, stdout, c.quiet);
     c.opts.on_host = on_host;
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
@@ -458,7 +444,7 @@ int cmd_multiping(int argc, char **argv) {
 
     if (c.format == CLI_FMT_CSV)
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
-              "packet_loss,jitter,is_alive,error,error_source,partial\n", out.f);
+              "packet_loss,jitter,is_alive,error,error_source,partial\n", out.w.f);
 
     cli_catch_signals();
     const int64_t t0 = cli_now_ns();
@@ -470,7 +456,7 @@ int cmd_multiping(int argc, char **argv) {
         flush_ready(&out);
         if (r != 1)
             break;
-        if (out.write_errno == EPIPE) {
+        if (out.w.write_errno == EPIPE) {
             /* Nobody reads the rest: stop as on Ctrl-C, without waiting. */
             icr_multiping_stop(m);
             abandoned = true;
@@ -485,7 +471,7 @@ int cmd_multiping(int argc, char **argv) {
             out.stopped = true;
             icr_multiping_stop(m);
         }
-        if (status) {
+        if (out.w.status) {
             const int64_t now = cli_now_ns();
             if (now - last_status >= 1000000000) {
                 print_status(&out, (double)(now - t0) / 1e9);
@@ -504,15 +490,12 @@ int cmd_multiping(int argc, char **argv) {
         }
         flush_ready(&out);
     }
-    if (out.status_shown)
-        fputs("\r\033[K", stderr);
-    if (!out.write_errno && fflush(out.f) != 0)
-        out.write_errno = errno ? errno : EIO;
+    cli_out_end(&out.w);
 
-    if (out.write_errno == EPIPE) {
+    if (out.w.write_errno == EPIPE) {
         exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.write_errno) {
-        cli_error("multiping", "cannot write the results: %s", strerror(out.write_errno));
+    } else if (out.w.write_errno) {
+        cli_error("multiping", "cannot write the results: %s", strerror(out.w.write_errno));
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("multiping", "%s", icr_strerror(r));

@@ -79,12 +79,10 @@ struct sweep_conf {
 /* What the result callback writes to; also remembers whether the status
  * line is on screen, so a result printed to the same terminal erases it. */
 struct sweep_out {
-    FILE *f;
+    struct cli_out w;
     enum cli_format format;
     bool all_replies;
-    bool status_shown, clear_status;
     uint64_t lines;
-    int write_errno; /* the first write error (EPIPE: the reader went away) */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -251,65 +249,59 @@ static void on_result(const struct icr_result *r, void *userdata) {
     /* text lists live hosts, once each: no error replies, no repeats. */
     if (o->format == CLI_FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
-    if (o->write_errno)
+    if (o->w.write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
     if (!icr_addr_format(&r->target, target, sizeof(target)))
         (void)snprintf(target, sizeof(target), "?");
     if (!icr_addr_format(&r->responder, responder, sizeof(responder)))
         (void)snprintf(responder, sizeof(responder), "?");
-    if (o->clear_status && o->status_shown) {
-        fputs("\r\033[K", stderr);
-        o->status_shown = false;
-    }
+    cli_out_clear_status(&o->w);
 
     /* The 'duplicate' column exists only with --all-replies, so the default
      * header stays the fixed one that scripts match on. */
     const char *kind = r->kind == ICR_RESULT_ECHO ? "echo" : "error";
     switch (o->format) {
     case CLI_FMT_TEXT:
-        fprintf(o->f, "%s\n", target);
+        fprintf(o->w.f, "%s\n", target);
         break;
     case CLI_FMT_CSV:
-        cli_csv_str(o->f, target);
-        fputc(',', o->f);
-        cli_csv_str(o->f, responder);
-        fprintf(o->f, ",%s,%d,%d,", kind, r->type, r->code);
+        cli_csv_str(o->w.f, target);
+        fputc(',', o->w.f);
+        cli_csv_str(o->w.f, responder);
+        fprintf(o->w.f, ",%s,%d,%d,", kind, r->type, r->code);
         if (r->rtt_ns >= 0)
-            fprintf(o->f, "%.3f", (double)r->rtt_ns / 1e6);
-        fputc(',', o->f);
+            fprintf(o->w.f, "%.3f", (double)r->rtt_ns / 1e6);
+        fputc(',', o->w.f);
         if (r->ttl >= 0)
-            fprintf(o->f, "%d", r->ttl);
-        fprintf(o->f, ",%" PRId64 ",%" PRIu32, r->sent_ns, r->probe);
+            fprintf(o->w.f, "%d", r->ttl);
+        fprintf(o->w.f, ",%" PRId64 ",%" PRIu32, r->sent_ns, r->probe);
         if (o->all_replies)
-            fprintf(o->f, ",%d", r->duplicate ? 1 : 0);
-        fputc('\n', o->f);
+            fprintf(o->w.f, ",%d", r->duplicate ? 1 : 0);
+        fputc('\n', o->w.f);
         break;
     case CLI_FMT_NDJSON:
-        fputs("{\"target\":", o->f);
-        cli_json_str(o->f, target);
-        fputs(",\"responder\":", o->f);
-        cli_json_str(o->f, responder);
-        fprintf(o->f, ",\"kind\":\"%s\",\"type\":%d,\"code\":%d,\"rtt_ms\":", kind, r->type,
+        fputs("{\"target\":", o->w.f);
+        cli_json_str(o->w.f, target);
+        fputs(",\"responder\":", o->w.f);
+        cli_json_str(o->w.f, responder);
+        fprintf(o->w.f, ",\"kind\":\"%s\",\"type\":%d,\"code\":%d,\"rtt_ms\":", kind, r->type,
                 r->code);
         if (r->rtt_ns >= 0)
-            fprintf(o->f, "%.3f", (double)r->rtt_ns / 1e6);
+            fprintf(o->w.f, "%.3f", (double)r->rtt_ns / 1e6);
         else
-            fputs("null", o->f);
+            fputs("null", o->w.f);
         if (r->ttl >= 0)
-            fprintf(o->f, ",\"ttl\":%d", r->ttl);
+            fprintf(o->w.f, ",\"ttl\":%d", r->ttl);
         else
-            fputs(",\"ttl\":null", o->f);
-        fprintf(o->f, ",\"sent_ns\":%" PRId64 ",\"probe\":%" PRIu32, r->sent_ns, r->probe);
+            fputs(",\"ttl\":null", o->w.f);
+        fprintf(o->w.f, ",\"sent_ns\":%" PRId64 ",\"probe\":%" PRIu32, r->sent_ns, r->probe);
         if (o->all_replies)
-            fprintf(o->f, ",\"duplicate\":%s", r->duplicate ? "true" : "false");
-        fputs("}\n", o->f);
+            fprintf(o->w.f, ",\"duplicate\":%s", r->duplicate ? "true" : "false");
+        fputs("}\n", o->w.f);
         break;
     }
-    /* Line buffered: the line went out (or failed) with its '\n'. */
-    if (ferror(o->f)) {
-        o->write_errno = errno ? errno : EIO;
+    if (cli_out_failed(&o->w))
         return;
-    }
     /* Counted so a test (or a reader of the summary) can check that every
      * hit became a line, interrupted or not. */
     o->lines++;
@@ -361,14 +353,12 @@ static void print_status(const struct icr_sweep_opts *so, const struct icr_sweep
     } else {
         (void)snprintf(eta, sizeof(eta), "starting");
     }
-    fprintf(stderr,
-            "\r%s %3.0f%% (%s); send: %" PRIu64 " %s; recv: %" PRIu64 " %s; drops: %" PRIu64
-            "; hitrate: %.2f%%\033[K",
-            fmt_duration(el, sizeof(el), elapsed), pct, eta, st->sent,
-            fmt_rate(sr, sizeof(sr), send_pps), recv, fmt_rate(rr, sizeof(rr), recv_pps),
-            st->kernel_drops + st->send_errors, hitrate);
-    fflush(stderr);
-    o->status_shown = true;
+    cli_status(&o->w,
+               "%s %3.0f%% (%s); send: %" PRIu64 " %s; recv: %" PRIu64 " %s; drops: %" PRIu64
+               "; hitrate: %.2f%%",
+               fmt_duration(el, sizeof(el), elapsed), pct, eta, st->sent,
+               fmt_rate(sr, sizeof(sr), send_pps), recv, fmt_rate(rr, sizeof(rr), recv_pps),
+               st->kernel_drops + st->send_errors, hitrate);
 }
 
 static void print_summary(const struct sweep_conf *c, const struct icr_sweep_stats *st,
@@ -452,26 +442,15 @@ int cmd_sweep(int argc, char **argv) {
     if (exit_code != 0)
         goto out;
 
-    if (c.output && strcmp(c.output, "-") != 0) {
-        out.f = fopen(c.output, "w");
-        if (!out.f) {
-            cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
-            exit_code = EXIT_SYSTEM;
-            goto out;
-        }
-    } else {
-        out.f = stdout;
+    FILE *f = stdout;
+    if (c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
+        cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
     }
-    /* Line buffered: a consumer (a pipe, tail -f) sees each host as found. */
-    (void)setvbuf(out.f, NULL, _IOLBF, 0);
+    cli_out_start(&out.w, f, c.quiet);
     out.format = c.format;
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
-
-    /* A status line only makes sense on a terminal; in a log it would be a
-     * stream of \r-joined lines.  When the results go to that terminal too,
-     * each result first erases the status line so the two do not mix. */
-    const bool status = !c.quiet && isatty(STDERR_FILENO);
-    out.clear_status = status && isatty(fileno(out.f));
 
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
@@ -479,7 +458,7 @@ int cmd_sweep(int argc, char **argv) {
         goto out;
 
     if (c.format == CLI_FMT_CSV)
-        fprintf(out.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
+        fprintf(out.w.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
                 out.all_replies ? ",duplicate" : "");
 
     cli_catch_signals();
@@ -493,7 +472,7 @@ int cmd_sweep(int argc, char **argv) {
             r = 1; /* a signal woke the wait: cli_stop says whether to stop */
         if (r != 1)
             break;
-        if (out.write_errno == EPIPE) {
+        if (out.w.write_errno == EPIPE) {
             /* The reader went away (`| head -1`): nobody will read the
              * rest, so stop sending and skip the cooldown. */
             icr_sweep_stop(s);
@@ -511,7 +490,7 @@ int cmd_sweep(int argc, char **argv) {
             icr_sweep_stop(s);
             stopped = true;
         }
-        if (status) {
+        if (out.w.status) {
             const int64_t now = cli_now_ns();
             if (now - last_status >= 1000000000) {
                 (void)icr_sweep_get_stats(s, &st);
@@ -522,23 +501,20 @@ int cmd_sweep(int argc, char **argv) {
         }
     }
     (void)icr_sweep_get_stats(s, &st);
-    if (out.status_shown)
-        fputs("\r\033[K", stderr);
-
-    if (!gone && !out.write_errno && fflush(out.f) != 0)
-        out.write_errno = errno ? errno : EIO;
-    if (out.write_errno == EPIPE)
+    /* gone: write_errno is EPIPE already */
+    cli_out_end(&out.w);
+    if (out.w.write_errno == EPIPE)
         gone = true;
     if (gone) {
         /* The reader went away: not an error of ours.  What it read is all
          * it wanted; the exit code says whether every target answered
          * before the stop (fping's 0/1), the summary says how far we got. */
         exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.write_errno) {
+    } else if (out.w.write_errno) {
         /* A full disk must not pass for "these are all the live hosts":
          * a lost line is a system error. */
         cli_error("sweep", "cannot write the results to '%s': %s",
-                  out.f == stdout ? "<stdout>" : c.output, strerror(out.write_errno));
+                  out.w.f == stdout ? "<stdout>" : c.output, strerror(out.w.write_errno));
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("sweep", "the sweep failed: %s", icr_strerror(r));
@@ -555,7 +531,7 @@ int cmd_sweep(int argc, char **argv) {
 out:
     s = icr_sweep_free(s);
     targets = icr_targets_free(targets);
-    if (out.f && out.f != stdout && fclose(out.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
+    if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }

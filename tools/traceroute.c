@@ -66,12 +66,10 @@ struct tr_conf {
 
 struct tr_out {
     const struct tr_conf *c;
-    FILE *f;
+    struct cli_out w;
     const char *name; /* the one target's name as given, or NULL */
     uint64_t ndone, nreached, blocks;
     bool stopped;
-    bool status_shown, clear_status;
-    int write_errno;
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -196,17 +194,17 @@ static const char *hop_message(const struct icr_host *h, char *buf, size_t len) 
 static void print_header(struct tr_out *o, const char *target, bool partial) {
     const struct tr_conf *c = o->c;
     if (o->blocks++ > 0)
-        fputc('\n', o->f);
+        fputc('\n', o->w.f);
     if (o->name && strcmp(o->name, target) != 0)
-        fprintf(o->f, "traceroute to %s (%s), %d hops max%s\n", o->name, target,
+        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", o->name, target,
                 c->opts.max_hops, partial ? " (partial)" : "");
     else
-        fprintf(o->f, "traceroute to %s (%s), %d hops max%s\n", target, target,
+        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", target, target,
                 c->opts.max_hops, partial ? " (partial)" : "");
 }
 
 static void print_text(struct tr_out *o, const struct icr_trace_result *res, const char *target) {
-    FILE *f = o->f;
+    FILE *f = o->w.f;
     int next = o->c->opts.first_hop;
     /* One target: its header went out before the probes. */
     if (!(o->name && o->blocks == 1 && o->ndone == 0) || !res->complete)
@@ -236,7 +234,7 @@ static void print_text(struct tr_out *o, const struct icr_trace_result *res, con
 
 static void print_record(struct tr_out *o, const struct icr_trace_result *res, const char *target,
                          const struct icr_hop *hop) {
-    FILE *f = o->f;
+    FILE *f = o->w.f;
     const struct icr_host *h = &hop->host;
     const bool json = o->c->format == CLI_FMT_NDJSON;
     char addr[ICR_ADDRSTRLEN], buf[64];
@@ -297,18 +295,14 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
     char target[ICR_ADDRSTRLEN];
     if (!icr_addr_format(&res->target, target, sizeof(target)))
         (void)snprintf(target, sizeof(target), "?");
-    if (!o->write_errno) {
-        if (o->clear_status && o->status_shown) {
-            fputs("\r\033[K", stderr);
-            o->status_shown = false;
-        }
+    if (!o->w.write_errno) {
+        cli_out_clear_status(&o->w);
         if (o->c->format == CLI_FMT_TEXT)
             print_text(o, res, target);
         else
             for (size_t k = 0; k < res->nhops; k++)
                 print_record(o, res, target, &res->hops[k]);
-        if (ferror(o->f))
-            o->write_errno = errno ? errno : EIO;
+        (void)cli_out_failed(&o->w);
     }
     o->ndone++;
     if (res->reached)
@@ -334,7 +328,7 @@ static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace *
 
 int cmd_traceroute(int argc, char **argv) {
     struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = CLI_FMT_TEXT};
-    struct tr_out out = {.c = &c, .f = stdout};
+    struct tr_out out = {.c = &c};
     icr_targets *targets = NULL;
     icr_trace *t = NULL;
     bool abandoned = false;
@@ -355,9 +349,7 @@ int cmd_traceroute(int argc, char **argv) {
     if (ntargets == 1 && c.ta.n_targets == 1 && c.ta.n_files == 0)
         out.name = c.ta.targets[0];
 
-    (void)setvbuf(out.f, NULL, _IOLBF, 0);
-    const bool status = !c.quiet && isatty(STDERR_FILENO);
-    out.clear_status = status && isatty(fileno(out.f));
+    cli_out_start(&out.w, stdout, c.quiet);
     c.opts.on_trace = on_trace;
     c.opts.userdata = &out;
     if ((exit_code = open_job(targets, &c.opts, &t)) != 0)
@@ -365,7 +357,7 @@ int cmd_traceroute(int argc, char **argv) {
 
     if (c.format == CLI_FMT_CSV)
         fputs("target,distance,address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,"
-              "packets_received,packet_loss,jitter,is_alive,error,partial\n", out.f);
+              "packets_received,packet_loss,jitter,is_alive,error,partial\n", out.w.f);
     else if (c.format == CLI_FMT_TEXT && out.name) {
         /* One destination: its header before the probes, as traceroute(8). */
         struct icr_addr a;
@@ -383,7 +375,7 @@ int cmd_traceroute(int argc, char **argv) {
             r = 1;
         if (r != 1)
             break;
-        if (out.write_errno == EPIPE) {
+        if (out.w.write_errno == EPIPE) {
             icr_trace_stop(t);
             abandoned = true;
             break;
@@ -397,27 +389,21 @@ int cmd_traceroute(int argc, char **argv) {
             out.stopped = true;
             icr_trace_stop(t);
         }
-        if (status) {
+        if (out.w.status) {
             const int64_t now = cli_now_ns();
             if (now - last_status >= 1000000000) {
-                fprintf(stderr, "\r%.0fs: %" PRIu64 "/%" PRIu64 " destinations done, %" PRIu64
-                        " reached\033[K", (double)(now - t0) / 1e9, out.ndone, ntargets,
-                        out.nreached);
-                fflush(stderr);
-                out.status_shown = true;
+                cli_status(&out.w, "%.0fs: %" PRIu64 "/%" PRIu64 " destinations done, %" PRIu64
+                           " reached", (double)(now - t0) / 1e9, out.ndone, ntargets, out.nreached);
                 last_status = now;
             }
         }
     }
-    if (out.status_shown)
-        fputs("\r\033[K", stderr);
-    if (!out.write_errno && fflush(out.f) != 0)
-        out.write_errno = errno ? errno : EIO;
+    cli_out_end(&out.w);
 
-    if (out.write_errno == EPIPE) {
+    if (out.w.write_errno == EPIPE) {
         exit_code = out.nreached == ntargets ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.write_errno) {
-        cli_error("traceroute", "cannot write the results: %s", strerror(out.write_errno));
+    } else if (out.w.write_errno) {
+        cli_error("traceroute", "cannot write the results: %s", strerror(out.w.write_errno));
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("traceroute", "%s", icr_strerror(r));
