@@ -221,6 +221,85 @@ void cli_out_end(struct cli_out *o) {
         o->write_errno = errno ? errno : EIO;
 }
 
+int cli_run(const struct cli_job *j, struct cli_out *out, bool *stopped, enum cli_end *end) {
+    int r;
+
+    cli_catch_signals();
+    const int64_t t0 = cli_now_ns();
+    int64_t last_status = t0;
+    *end = CLI_END_DONE;
+    /* 100 ms: short enough for a prompt reaction to Ctrl-C and a status
+     * line on the second, long enough not to spin; the engine wakes earlier
+     * whenever it has completions or a rate token. */
+    for (;;) {
+        r = j->step(j->job, 100 * 1000000);
+        if (r == -EINTR)
+            r = 1; /* a signal woke the wait: cli_stop says whether to stop */
+        if (j->after_step)
+            j->after_step(j->userdata);
+        if (r != 1)
+            break;
+        if (out->write_errno == EPIPE) {
+            /* The reader went away (`| head -1`): nobody will read the
+             * rest, so stop sending and skip the wait for replies. */
+            j->stop(j->job);
+            *end = CLI_END_GONE;
+            break;
+        }
+        if (cli_stop) {
+            cli_stop = 0;
+            if (*stopped) {
+                /* Second signal: give up the wait.  Every result the
+                 * engine handed over is already written. */
+                *end = CLI_END_ABANDONED;
+                break;
+            }
+            *stopped = true;
+            j->stop(j->job);
+        }
+        if (out->status) {
+            const int64_t now = cli_now_ns();
+            if (now - last_status >= 1000000000) {
+                j->status(j->userdata, (double)(now - t0) / 1e9,
+                          (double)(now - last_status) / 1e9);
+                last_status = now;
+            }
+        }
+    }
+    return r;
+}
+
+int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interrupted, bool all) {
+    if (out->write_errno == EPIPE)
+        return all ? EXIT_ALIVE : EXIT_DEAD;
+    if (out->write_errno) {
+        cli_error(cmd, "cannot write the results: %s", strerror(out->write_errno));
+        return EXIT_SYSTEM;
+    }
+    if (r < 0 && r != ICR_ESTOPPED) {
+        cli_error(cmd, "%s", icr_strerror(r));
+        return EXIT_SYSTEM;
+    }
+    if (interrupted || r == ICR_ESTOPPED)
+        return EXIT_INTERRUPTED;
+    return all ? EXIT_ALIVE : EXIT_DEAD;
+}
+
+int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
+                    const char *source) {
+    if (r == ICR_ESOCKPERM)
+        cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
+                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
+    else if (r == ICR_ESOCKADDR && source_opt)
+        cli_error(cmd, "%s %s: %s", source_opt, source ? source : "", icr_strerror(r));
+    else if (r == -ENOSYS || r == -EPERM)
+        cli_error(cmd, "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
+                  icr_strerror(r));
+    else
+        cli_error(cmd, "%s: %s", start, icr_strerror(r));
+    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+}
+
 int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap) {
     const bool is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : fopen(path, "r");

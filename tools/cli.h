@@ -109,6 +109,43 @@ void cli_status(struct cli_out *o, const char *fmt, ...) __attribute__((format(p
 /* At the end: erase the status line, flush f and keep its error. */
 void cli_out_end(struct cli_out *o);
 
+/* The job of sweep, multiping or traceroute, as the step loop drives it. */
+struct cli_job {
+    void *job;
+    int (*step)(void *job, int64_t timeout_ns); /* icr_*_step */
+    void (*stop)(void *job);                    /* icr_*_stop */
+    void (*after_step)(void *userdata);         /* after each step, or NULL */
+    /* The status line, once a second while out->status: seconds since the
+     * loop began and since the last call. */
+    void (*status)(void *userdata, double elapsed, double dt);
+    void *userdata;
+};
+
+/* How the step loop ended. */
+enum cli_end {
+    CLI_END_DONE,      /* the job is done (or failed): the step's code */
+    CLI_END_GONE,      /* the reader of the output went away (EPIPE): stopped */
+    CLI_END_ABANDONED, /* a second Ctrl-C: the rest of the wait skipped */
+};
+
+/* Step the job until it is done.  A first SIGINT/SIGTERM sets *stopped and
+ * stops the job (what is in flight still comes in); a second one, or EPIPE on
+ * the output, ends the loop at once.  Returns the last step's code and says
+ * in *end how the loop ended. */
+int cli_run(const struct cli_job *j, struct cli_out *out, bool *stopped, enum cli_end *end);
+
+/* The exit code of multiping and traceroute after cli_run: a failed write,
+ * a failed job, an interruption, else whether every target answered (all).
+ * EPIPE is no error: the exit code says what was received before it. */
+int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interrupted, bool all);
+
+/* After a failed icr_*_new: a one-line message (start: its beginning, as
+ * "cannot start"; source_opt: the option that names a source address, for
+ * ICR_ESOCKADDR, or NULL) with a hint for the usual system failures.
+ * Returns the exit code. */
+int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
+                    const char *source);
+
 /* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an
  * exit code after a one-line message naming cmd. */

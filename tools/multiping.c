@@ -373,35 +373,28 @@ static void on_result(const struct icr_result *r, void *userdata) {
     o->probe_ms[r->index * count + r->probe] = r->rtt_ns >= 0 ? (double)r->rtt_ns / 1e6 : 0.0;
 }
 
-static void print_status(struct mp_out *o, double elapsed) {
+static void on_status(void *userdata, double elapsed, double dt) {
+    struct mp_out *o = userdata;
     cli_status(&o->w, "%.0fs: %zu/%zu hosts done, %zu alive", elapsed, o->ndone, o->c->n,
                o->nalive);
 }
 
+static void after_step(void *userdata) { flush_ready(userdata); }
+
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
-    if (r >= 0)
-        return 0;
-    if (r == ICR_ESOCKPERM)
-        cli_error("multiping", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
-    else if (r == ICR_ESOCKADDR)
-        cli_error("multiping", "-I %s: %s", mo->source ? mo->source : "", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error("multiping", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
-    else
-        cli_error("multiping", "cannot start: %s", icr_strerror(r));
-    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+    return r >= 0 ? 0 : cli_start_error("multiping", r, "cannot start", "-I", mo->source);
 }
+
+static int mp_step(void *m, int64_t timeout_ns) { return icr_multiping_step(m, timeout_ns); }
+static void mp_stop(void *m) { icr_multiping_stop(m); }
 
 int cmd_multiping(int argc, char **argv) {
     struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct mp_out out = {.c = &c};
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
-    bool abandoned = false;
     int exit_code = EXIT_SYSTEM, r;
 
     c.opts.privilege = ICR_PRIV_AUTO;
@@ -446,39 +439,13 @@ int cmd_multiping(int argc, char **argv) {
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
               "packet_loss,jitter,is_alive,error,error_source,partial\n", out.w.f);
 
-    cli_catch_signals();
-    const int64_t t0 = cli_now_ns();
-    int64_t last_status = t0;
-    for (;;) {
-        r = icr_multiping_step(m, 100 * 1000000);
-        if (r == -EINTR)
-            r = 1;
-        flush_ready(&out);
-        if (r != 1)
-            break;
-        if (out.w.write_errno == EPIPE) {
-            /* Nobody reads the rest: stop as on Ctrl-C, without waiting. */
-            icr_multiping_stop(m);
-            abandoned = true;
-            break;
-        }
-        if (cli_stop) {
-            cli_stop = 0;
-            if (out.stopped) {
-                abandoned = true; /* second signal: skip the rest of the wait */
-                break;
-            }
-            out.stopped = true;
-            icr_multiping_stop(m);
-        }
-        if (out.w.status) {
-            const int64_t now = cli_now_ns();
-            if (now - last_status >= 1000000000) {
-                print_status(&out, (double)(now - t0) / 1e9);
-                last_status = now;
-            }
-        }
-    }
+    /* Each step prints the hosts that are ready (after_step). */
+    const struct cli_job job = {.job = m, .step = mp_step, .stop = mp_stop,
+                                .after_step = after_step, .status = on_status, .userdata = &out};
+    enum cli_end end;
+    r = cli_run(&job, &out.w, &out.stopped, &end);
+    /* EPIPE or a second signal: nobody reads the rest, or the wait is cut. */
+    const bool abandoned = end != CLI_END_DONE;
     if (abandoned) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
@@ -491,20 +458,7 @@ int cmd_multiping(int argc, char **argv) {
         flush_ready(&out);
     }
     cli_out_end(&out.w);
-
-    if (out.w.write_errno == EPIPE) {
-        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.w.write_errno) {
-        cli_error("multiping", "cannot write the results: %s", strerror(out.w.write_errno));
-        exit_code = EXIT_SYSTEM;
-    } else if (r < 0 && r != ICR_ESTOPPED) {
-        cli_error("multiping", "%s", icr_strerror(r));
-        exit_code = EXIT_SYSTEM;
-    } else if (out.stopped || abandoned || r == ICR_ESTOPPED) {
-        exit_code = EXIT_INTERRUPTED;
-    } else {
-        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
-    }
+    exit_code = cli_run_exit("multiping", &out.w, r, out.stopped || abandoned, out.nalive == c.n);
 
 out:
     m = icr_multiping_free(m);

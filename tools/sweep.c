@@ -398,23 +398,32 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
 /* Open the sweep, with a hint for the usual system failures. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
-    if (r >= 0)
-        return 0;
-    if (r == ICR_ESOCKPERM)
-        cli_error("sweep", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error("sweep", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
-    else
-        cli_error("sweep", "cannot start the sweep: %s", icr_strerror(r));
-    return r == ICR_EINVAL ? EXIT_USAGE : r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL);
 }
+
+/* The status line's state: the stats of the last one give the rates. */
+struct sweep_status {
+    icr_sweep *s;
+    const struct icr_sweep_opts *so;
+    struct sweep_out *out;
+    struct icr_sweep_stats prev;
+};
+
+static void on_status(void *userdata, double elapsed, double dt) {
+    struct sweep_status *x = userdata;
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    (void)icr_sweep_get_stats(x->s, &st);
+    print_status(x->so, &st, &x->prev, dt, x->out);
+    x->prev = st;
+}
+
+static int sweep_step(void *s, int64_t timeout_ns) { return icr_sweep_step(s, timeout_ns); }
+static void sweep_stop(void *s) { icr_sweep_stop(s); }
 
 int cmd_sweep(int argc, char **argv) {
     struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct sweep_out out = {0};
-    struct icr_sweep_stats st = {.size = sizeof(st)}, prev = {.size = sizeof(prev)};
+    struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_targets *targets = NULL;
     icr_sweep *s = NULL;
     bool stopped = false, abandoned = false, gone = false;
@@ -461,45 +470,16 @@ int cmd_sweep(int argc, char **argv) {
         fprintf(out.w.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
                 out.all_replies ? ",duplicate" : "");
 
-    cli_catch_signals();
-    int64_t last_status = cli_now_ns();
-    /* 100 ms: short enough for a prompt reaction to Ctrl-C and a status
-     * line on the second, long enough not to spin; the engine wakes earlier
-     * whenever it has completions or a rate token. */
-    for (;;) {
-        r = icr_sweep_step(s, 100 * 1000000);
-        if (r == -EINTR)
-            r = 1; /* a signal woke the wait: cli_stop says whether to stop */
-        if (r != 1)
-            break;
-        if (out.w.write_errno == EPIPE) {
-            /* The reader went away (`| head -1`): nobody will read the
-             * rest, so stop sending and skip the cooldown. */
-            icr_sweep_stop(s);
-            gone = true;
-            break;
-        }
-        if (cli_stop) {
-            cli_stop = 0;
-            if (stopped) {
-                /* Second signal: give up the cooldown.  Every result the
-                 * engine handed over is already written. */
-                abandoned = true;
-                break;
-            }
-            icr_sweep_stop(s);
-            stopped = true;
-        }
-        if (out.w.status) {
-            const int64_t now = cli_now_ns();
-            if (now - last_status >= 1000000000) {
-                (void)icr_sweep_get_stats(s, &st);
-                print_status(&c.opts, &st, &prev, (double)(now - last_status) / 1e9, &out);
-                prev = st;
-                last_status = now;
-            }
-        }
-    }
+    /* EPIPE stops the sending and skips the cooldown (gone); a second
+     * signal gives up the cooldown (abandoned). */
+    struct sweep_status ss = {.s = s, .so = &c.opts, .out = &out,
+                              .prev = {.size = sizeof(struct icr_sweep_stats)}};
+    const struct cli_job job = {.job = s, .step = sweep_step, .stop = sweep_stop,
+                                .status = on_status, .userdata = &ss};
+    enum cli_end end;
+    r = cli_run(&job, &out.w, &stopped, &end);
+    gone = end == CLI_END_GONE;
+    abandoned = end == CLI_END_ABANDONED;
     (void)icr_sweep_get_stats(s, &st);
     /* gone: write_errno is EPIPE already */
     cli_out_end(&out.w);

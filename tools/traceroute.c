@@ -68,7 +68,7 @@ struct tr_out {
     const struct tr_conf *c;
     struct cli_out w;
     const char *name; /* the one target's name as given, or NULL */
-    uint64_t ndone, nreached, blocks;
+    uint64_t ntargets, ndone, nreached, blocks;
     bool stopped;
 };
 
@@ -311,27 +311,23 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
 
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
     int r = icr_trace_new(t, to, ret);
-    if (r >= 0)
-        return 0;
-    if (r == ICR_ESOCKPERM)
-        cli_error("traceroute", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
-    else if (r == ICR_ESOCKADDR)
-        cli_error("traceroute", "-I %s: %s", to->source ? to->source : "", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error("traceroute", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
-    else
-        cli_error("traceroute", "cannot start: %s", icr_strerror(r));
-    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+    return r >= 0 ? 0 : cli_start_error("traceroute", r, "cannot start", "-I", to->source);
 }
+
+static void on_status(void *userdata, double elapsed, double dt) {
+    struct tr_out *o = userdata;
+    cli_status(&o->w, "%.0fs: %" PRIu64 "/%" PRIu64 " destinations done, %" PRIu64 " reached",
+               elapsed, o->ndone, o->ntargets, o->nreached);
+}
+
+static int trace_step(void *t, int64_t timeout_ns) { return icr_trace_step(t, timeout_ns); }
+static void trace_stop(void *t) { icr_trace_stop(t); }
 
 int cmd_traceroute(int argc, char **argv) {
     struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct tr_out out = {.c = &c};
     icr_targets *targets = NULL;
     icr_trace *t = NULL;
-    bool abandoned = false;
     int exit_code = EXIT_SYSTEM, r;
 
     c.opts.privilege = ICR_PRIV_AUTO;
@@ -345,7 +341,7 @@ int cmd_traceroute(int argc, char **argv) {
     }
     if ((exit_code = cli_targets_build(&c.ta, "no targets given (see --help)", &targets)) != 0)
         goto out;
-    const uint64_t ntargets = icr_targets_count(targets);
+    const uint64_t ntargets = out.ntargets = icr_targets_count(targets);
     if (ntargets == 1 && c.ta.n_targets == 1 && c.ta.n_files == 0)
         out.name = c.ta.targets[0];
 
@@ -366,53 +362,13 @@ int cmd_traceroute(int argc, char **argv) {
             print_header(&out, as, false);
     }
 
-    cli_catch_signals();
-    const int64_t t0 = cli_now_ns();
-    int64_t last_status = t0;
-    for (;;) {
-        r = icr_trace_step(t, 100 * 1000000);
-        if (r == -EINTR)
-            r = 1;
-        if (r != 1)
-            break;
-        if (out.w.write_errno == EPIPE) {
-            icr_trace_stop(t);
-            abandoned = true;
-            break;
-        }
-        if (cli_stop) {
-            cli_stop = 0;
-            if (out.stopped) {
-                abandoned = true;
-                break;
-            }
-            out.stopped = true;
-            icr_trace_stop(t);
-        }
-        if (out.w.status) {
-            const int64_t now = cli_now_ns();
-            if (now - last_status >= 1000000000) {
-                cli_status(&out.w, "%.0fs: %" PRIu64 "/%" PRIu64 " destinations done, %" PRIu64
-                           " reached", (double)(now - t0) / 1e9, out.ndone, ntargets, out.nreached);
-                last_status = now;
-            }
-        }
-    }
+    const struct cli_job job = {.job = t, .step = trace_step, .stop = trace_stop,
+                                .status = on_status, .userdata = &out};
+    enum cli_end end;
+    r = cli_run(&job, &out.w, &out.stopped, &end);
     cli_out_end(&out.w);
-
-    if (out.w.write_errno == EPIPE) {
-        exit_code = out.nreached == ntargets ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.w.write_errno) {
-        cli_error("traceroute", "cannot write the results: %s", strerror(out.w.write_errno));
-        exit_code = EXIT_SYSTEM;
-    } else if (r < 0 && r != ICR_ESTOPPED) {
-        cli_error("traceroute", "%s", icr_strerror(r));
-        exit_code = EXIT_SYSTEM;
-    } else if (out.stopped || abandoned || r == ICR_ESTOPPED) {
-        exit_code = EXIT_INTERRUPTED;
-    } else {
-        exit_code = out.nreached == ntargets ? EXIT_ALIVE : EXIT_DEAD;
-    }
+    exit_code = cli_run_exit("traceroute", &out.w, r, out.stopped || end != CLI_END_DONE,
+                             out.nreached == ntargets);
 
 out:
     t = icr_trace_free(t);
