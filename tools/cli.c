@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -298,6 +299,45 @@ int cli_start_error(const char *cmd, int r, const char *start, const char *sourc
     else
         cli_error(cmd, "%s: %s", start, icr_strerror(r));
     return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+}
+
+void cli_put_host(FILE *f, const struct icr_host *h, bool json) {
+    const char sep = json ? ',' : ';';
+    fputs(json ? ",\"min_rtt\":" : ",", f);
+    cli_put_ms(f, h->min_rtt);
+    fputs(json ? ",\"avg_rtt\":" : ",", f);
+    cli_put_ms(f, h->avg_rtt);
+    fputs(json ? ",\"max_rtt\":" : ",", f);
+    cli_put_ms(f, h->max_rtt);
+    fputs(json ? ",\"rtts\":[" : ",", f);
+    for (uint64_t k = 0; k < h->packets_received; k++) {
+        if (k)
+            fputc(sep, f);
+        cli_put_ms(f, h->rtts[k]);
+    }
+    if (json)
+        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
+                ",\"packet_loss\":", h->packets_sent, h->packets_received);
+    else
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
+    cli_put_ms(f, h->packet_loss);
+    fputs(json ? ",\"jitter\":" : ",", f);
+    cli_put_ms(f, h->jitter);
+    fprintf(f, json ? ",\"is_alive\":%s" : ",%s", h->is_alive ? "true" : "false");
+}
+
+const char *cli_addr_format(const struct icr_addr *a, char *buf, size_t len) {
+    if (!icr_addr_format(a, buf, len))
+        (void)snprintf(buf, len, "?");
+    return buf;
+}
+
+const char *cli_icmp_message(int family, int type, int code, char *buf, size_t len) {
+    const char *msg = icr_icmp_message(family, type, code);
+    if (msg)
+        return msg;
+    (void)snprintf(buf, len, "Error type: %d, code: %d", type, code);
+    return buf;
 }
 
 int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap) {

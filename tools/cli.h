@@ -84,6 +84,15 @@ void cli_csv_str(FILE *f, const char *s);
 /* A number of ms as Python prints a value rounded to 3 decimals:
  * "0.031", "1.5", "0.0" (%.3f without its trailing zeros). */
 void cli_put_ms(FILE *f, double v);
+/* icmplib's Host properties after the address: min_rtt, avg_rtt, max_rtt,
+ * rtts, packets_sent, packets_received, packet_loss, jitter, is_alive, each
+ * after its separator: ',"name":' in JSON, ',' in CSV (rtts joined by ';'). */
+void cli_put_host(FILE *f, const struct icr_host *h, bool json);
+/* An address into buf ("?" if it cannot be written); returns buf. */
+const char *cli_addr_format(const struct icr_addr *a, char *buf, size_t len);
+/* icmplib's message for an ICMP error, or its generic "Error type: T, code:
+ * C" (written into buf) for a type without one. */
+const char *cli_icmp_message(int family, int type, int code, char *buf, size_t len);
 
 /* Where sweep, multiping and traceroute write their results, and the
  * status line they keep on stderr while it is a terminal. */

@@ -214,16 +214,10 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
 /* ---- output ---------------------------------------------------------- */
 
 static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
-    char src[ICR_ADDRSTRLEN];
-    const char *msg = icr_icmp_message(h->address.family, h->error_type, h->error_code);
-    char generic[64];
-    if (!msg) {
-        (void)snprintf(generic, sizeof(generic), "Error type: %d, code: %d", h->error_type,
-                       h->error_code);
-        msg = generic;
-    }
-    if (!icr_addr_format(&h->error_source, src, sizeof(src)))
-        (void)snprintf(src, sizeof(src), "?");
+    char src[ICR_ADDRSTRLEN], generic[64];
+    const char *msg = cli_icmp_message(h->address.family, h->error_type, h->error_code, generic,
+                                       sizeof(generic));
+    cli_addr_format(&h->error_source, src, sizeof(src));
     if (json) {
         fputs(",\"error\":", f);
         cli_json_str(f, msg);
@@ -246,8 +240,7 @@ static void print_host(struct mp_out *o, size_t i) {
 
     if (o->w.write_errno)
         return;
-    if (!icr_addr_format(&h->address, addr, sizeof(addr)))
-        (void)snprintf(addr, sizeof(addr), "?");
+    cli_addr_format(&h->address, addr, sizeof(addr));
     cli_out_clear_status(&o->w);
     switch (c->format) {
     case CLI_FMT_TEXT:
@@ -277,23 +270,7 @@ static void print_host(struct mp_out *o, size_t i) {
         break;
     case CLI_FMT_CSV:
         cli_csv_str(f, addr);
-        fputc(',', f);
-        cli_put_ms(f, h->min_rtt);
-        fputc(',', f);
-        cli_put_ms(f, h->avg_rtt);
-        fputc(',', f);
-        cli_put_ms(f, h->max_rtt);
-        fputc(',', f);
-        for (uint64_t k = 0; k < h->packets_received; k++) {
-            if (k)
-                fputc(';', f);
-            cli_put_ms(f, h->rtts[k]);
-        }
-        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
-        cli_put_ms(f, h->packet_loss);
-        fputc(',', f);
-        cli_put_ms(f, h->jitter);
-        fprintf(f, ",%s", h->is_alive ? "true" : "false");
+        cli_put_host(f, h, false);
         if (h->error)
             put_error_fields(f, h, false);
         else
@@ -303,24 +280,7 @@ static void print_host(struct mp_out *o, size_t i) {
     case CLI_FMT_NDJSON:
         fputs("{\"address\":", f);
         cli_json_str(f, addr);
-        fputs(",\"min_rtt\":", f);
-        cli_put_ms(f, h->min_rtt);
-        fputs(",\"avg_rtt\":", f);
-        cli_put_ms(f, h->avg_rtt);
-        fputs(",\"max_rtt\":", f);
-        cli_put_ms(f, h->max_rtt);
-        fputs(",\"rtts\":[", f);
-        for (uint64_t k = 0; k < h->packets_received; k++) {
-            if (k)
-                fputc(',', f);
-            cli_put_ms(f, h->rtts[k]);
-        }
-        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
-                ",\"packet_loss\":", h->packets_sent, h->packets_received);
-        cli_put_ms(f, h->packet_loss);
-        fputs(",\"jitter\":", f);
-        cli_put_ms(f, h->jitter);
-        fprintf(f, ",\"is_alive\":%s", h->is_alive ? "true" : "false");
+        cli_put_host(f, h, true);
         if (h->error)
             put_error_fields(f, h, true);
         if (s->partial)

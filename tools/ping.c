@@ -74,11 +74,9 @@ static void add_rtt(struct ping_stats *st, double ms) {
  * (its generic "Error type: T, code: C" for types without a sentence). */
 static void print_error_line(const char *from, unsigned long long seq, int family, int type,
                              int code) {
-    const char *msg = icr_icmp_message(family, type, code);
-    if (msg)
-        printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
-    else
-        printf("From %s icmp_seq=%llu Error type: %d, code: %d\n", from, seq, type, code);
+    char buf[64];
+    printf("From %s icmp_seq=%llu %s\n", from, seq,
+           cli_icmp_message(family, type, code, buf, sizeof(buf)));
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {

@@ -251,10 +251,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
         return;
     if (o->w.write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
-    if (!icr_addr_format(&r->target, target, sizeof(target)))
-        (void)snprintf(target, sizeof(target), "?");
-    if (!icr_addr_format(&r->responder, responder, sizeof(responder)))
-        (void)snprintf(responder, sizeof(responder), "?");
+    cli_addr_format(&r->target, target, sizeof(target));
+    cli_addr_format(&r->responder, responder, sizeof(responder));
     cli_out_clear_status(&o->w);
 
     /* The 'duplicate' column exists only with --all-replies, so the default

@@ -183,14 +183,6 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
 
 /* ---- output ---------------------------------------------------------- */
 
-static const char *hop_message(const struct icr_host *h, char *buf, size_t len) {
-    const char *msg = icr_icmp_message(h->address.family, h->error_type, h->error_code);
-    if (msg)
-        return msg;
-    (void)snprintf(buf, len, "Error type: %d, code: %d", h->error_type, h->error_code);
-    return buf;
-}
-
 static void print_header(struct tr_out *o, const char *target, bool partial) {
     const struct tr_conf *c = o->c;
     if (o->blocks++ > 0)
@@ -216,9 +208,7 @@ static void print_text(struct tr_out *o, const struct icr_trace_result *res, con
         for (; next < hop->distance; next++)
             fprintf(f, "%2d  *\n", next);
         next = hop->distance + 1;
-        if (!icr_addr_format(&h->address, addr, sizeof(addr)))
-            (void)snprintf(addr, sizeof(addr), "?");
-        fprintf(f, "%2d  %s", hop->distance, addr);
+        fprintf(f, "%2d  %s", hop->distance, cli_addr_format(&h->address, addr, sizeof(addr)));
         for (uint64_t p = 0; p < h->packets_received; p++)
             fprintf(f, "  %.3f ms", h->rtts[p]);
         for (uint64_t p = h->packets_received; p < h->packets_sent; p++)
@@ -238,43 +228,22 @@ static void print_record(struct tr_out *o, const struct icr_trace_result *res, c
     const struct icr_host *h = &hop->host;
     const bool json = o->c->format == CLI_FMT_NDJSON;
     char addr[ICR_ADDRSTRLEN], buf[64];
-    if (!icr_addr_format(&h->address, addr, sizeof(addr)))
-        (void)snprintf(addr, sizeof(addr), "?");
-    const char *msg = h->error ? hop_message(h, buf, sizeof(buf)) : NULL;
+    cli_addr_format(&h->address, addr, sizeof(addr));
+    const char *msg = h->error ? cli_icmp_message(h->address.family, h->error_type,
+                                                  h->error_code, buf, sizeof(buf))
+                               : NULL;
     if (json) {
         fputs("{\"target\":", f);
         cli_json_str(f, target);
         fprintf(f, ",\"distance\":%d,\"address\":", hop->distance);
         cli_json_str(f, addr);
-        fputs(",\"min_rtt\":", f);
     } else {
         cli_csv_str(f, target);
         fprintf(f, ",%d,", hop->distance);
         cli_csv_str(f, addr);
-        fputc(',', f);
     }
-    const char *sep = json ? "," : ",";
-    cli_put_ms(f, h->min_rtt);
-    fputs(json ? ",\"avg_rtt\":" : sep, f);
-    cli_put_ms(f, h->avg_rtt);
-    fputs(json ? ",\"max_rtt\":" : sep, f);
-    cli_put_ms(f, h->max_rtt);
-    fputs(json ? ",\"rtts\":[" : sep, f);
-    for (uint64_t p = 0; p < h->packets_received; p++) {
-        if (p)
-            fputc(json ? ',' : ';', f);
-        cli_put_ms(f, h->rtts[p]);
-    }
-    if (json)
-        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
-                ",\"packet_loss\":", h->packets_sent, h->packets_received);
-    else
-        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
-    cli_put_ms(f, h->packet_loss);
-    fputs(json ? ",\"jitter\":" : sep, f);
-    cli_put_ms(f, h->jitter);
+    cli_put_host(f, h, json);
     if (json) {
-        fprintf(f, ",\"is_alive\":%s", h->is_alive ? "true" : "false");
         if (msg) {
             fputs(",\"error\":", f);
             cli_json_str(f, msg);
@@ -283,7 +252,7 @@ static void print_record(struct tr_out *o, const struct icr_trace_result *res, c
             fputs(",\"partial\":true", f);
         fputs("}\n", f);
     } else {
-        fprintf(f, ",%s,", h->is_alive ? "true" : "false");
+        fputc(',', f);
         if (msg)
             cli_csv_str(f, msg);
         fprintf(f, ",%s\n", res->complete ? "false" : "true");
@@ -293,8 +262,7 @@ static void print_record(struct tr_out *o, const struct icr_trace_result *res, c
 static void on_trace(const struct icr_trace_result *res, void *userdata) {
     struct tr_out *o = userdata;
     char target[ICR_ADDRSTRLEN];
-    if (!icr_addr_format(&res->target, target, sizeof(target)))
-        (void)snprintf(target, sizeof(target), "?");
+    cli_addr_format(&res->target, target, sizeof(target));
     if (!o->w.write_errno) {
         cli_out_clear_status(&o->w);
         if (o->c->format == CLI_FMT_TEXT)
