@@ -2,12 +2,15 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "icmpring.h"
 
@@ -91,6 +94,43 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
     return 0;
 }
 
+int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *range) {
+    cli_error(cmd, "invalid value '%s' for %s (expected %s)", val, opt, range);
+    return -1;
+}
+
+int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
+    if (!strcmp(s, "text"))
+        *ret = CLI_FMT_TEXT;
+    else if (!strcmp(s, "csv"))
+        *ret = CLI_FMT_CSV;
+    else if (!strcmp(s, "ndjson"))
+        *ret = CLI_FMT_NDJSON;
+    else
+        return cli_bad_value(cmd, "--format", s, "text, csv or ndjson");
+    return 0;
+}
+
+int cli_help(const char *text) {
+    fputs(text, stdout);
+    return 1;
+}
+
+int cli_version(const char *cmd) {
+    printf("icmpring %s %s\n", cmd, icr_version());
+    return 1;
+}
+
+int cli_getopt_error(const char *cmd, int opt, char *const *argv) {
+    if (opt == ':')
+        cli_error(cmd, "option '%s' needs a value (see --help)", argv[optind - 1]);
+    else if (optopt)
+        cli_error(cmd, "unknown option -%c (see --help)", optopt);
+    else
+        cli_error(cmd, "unknown option '%s' (see --help)", argv[optind - 1]);
+    return -1;
+}
+
 int64_t cli_now_ns(void) {
     struct timespec ts;
     (void)clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -139,6 +179,165 @@ void cli_put_ms(FILE *f, double v) {
     while (len > 0 && buf[len - 1] == '0' && len >= 2 && buf[len - 2] != '.')
         buf[--len] = '\0';
     fputs(buf, f);
+}
+
+void cli_out_start(struct cli_out *o, FILE *f, bool quiet) {
+    o->f = f;
+    (void)setvbuf(f, NULL, _IOLBF, 0);
+    o->status = !quiet && isatty(STDERR_FILENO);
+    o->clear_status = o->status && isatty(fileno(f));
+}
+
+void cli_out_clear_status(struct cli_out *o) {
+    if (o->clear_status && o->status_shown) {
+        fputs("\r\033[K", stderr);
+        o->status_shown = false;
+    }
+}
+
+bool cli_out_failed(struct cli_out *o) {
+    /* Line buffered: the line went out (or failed) with its '\n'. */
+    if (!ferror(o->f))
+        return false;
+    o->write_errno = errno ? errno : EIO;
+    return true;
+}
+
+void cli_status(struct cli_out *o, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* One fprintf: stderr is unbuffered, so the line goes out in one write. */
+    fprintf(stderr, "\r%s\033[K", line);
+    fflush(stderr);
+    o->status_shown = true;
+}
+
+void cli_out_end(struct cli_out *o) {
+    if (o->status_shown)
+        fputs("\r\033[K", stderr);
+    if (!o->write_errno && fflush(o->f) != 0)
+        o->write_errno = errno ? errno : EIO;
+}
+
+int cli_run(const struct cli_job *j, struct cli_out *out, bool *stopped, enum cli_end *end) {
+    int r;
+
+    cli_catch_signals();
+    const int64_t t0 = cli_now_ns();
+    int64_t last_status = t0;
+    *end = CLI_END_DONE;
+    /* 100 ms: short enough for a prompt reaction to Ctrl-C and a status
+     * line on the second, long enough not to spin; the engine wakes earlier
+     * whenever it has completions or a rate token. */
+    for (;;) {
+        r = j->step(j->job, 100 * 1000000);
+        if (r == -EINTR)
+            r = 1; /* a signal woke the wait: cli_stop says whether to stop */
+        if (j->after_step)
+            j->after_step(j->userdata);
+        if (r != 1)
+            break;
+        if (out->write_errno == EPIPE) {
+            /* The reader went away (`| head -1`): nobody will read the
+             * rest, so stop sending and skip the wait for replies. */
+            j->stop(j->job);
+            *end = CLI_END_GONE;
+            break;
+        }
+        if (cli_stop) {
+            cli_stop = 0;
+            if (*stopped) {
+                /* Second signal: give up the wait.  Every result the
+                 * engine handed over is already written. */
+                *end = CLI_END_ABANDONED;
+                break;
+            }
+            *stopped = true;
+            j->stop(j->job);
+        }
+        if (out->status) {
+            const int64_t now = cli_now_ns();
+            if (now - last_status >= 1000000000) {
+                j->status(j->userdata, (double)(now - t0) / 1e9,
+                          (double)(now - last_status) / 1e9);
+                last_status = now;
+            }
+        }
+    }
+    return r;
+}
+
+int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interrupted, bool all) {
+    if (out->write_errno == EPIPE)
+        return all ? EXIT_ALIVE : EXIT_DEAD;
+    if (out->write_errno) {
+        cli_error(cmd, "cannot write the results: %s", strerror(out->write_errno));
+        return EXIT_SYSTEM;
+    }
+    if (r < 0 && r != ICR_ESTOPPED) {
+        cli_error(cmd, "%s", icr_strerror(r));
+        return EXIT_SYSTEM;
+    }
+    if (interrupted || r == ICR_ESTOPPED)
+        return EXIT_INTERRUPTED;
+    return all ? EXIT_ALIVE : EXIT_DEAD;
+}
+
+int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
+                    const char *source) {
+    if (r == ICR_ESOCKPERM)
+        cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
+                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
+    else if (r == ICR_ESOCKADDR && source_opt)
+        cli_error(cmd, "%s %s: %s", source_opt, source ? source : "", icr_strerror(r));
+    else if (r == -ENOSYS || r == -EPERM)
+        cli_error(cmd, "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
+                  icr_strerror(r));
+    else
+        cli_error(cmd, "%s: %s", start, icr_strerror(r));
+    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+}
+
+void cli_put_host(FILE *f, const struct icr_host *h, bool json) {
+    const char sep = json ? ',' : ';';
+    fputs(json ? ",\"min_rtt\":" : ",", f);
+    cli_put_ms(f, h->min_rtt);
+    fputs(json ? ",\"avg_rtt\":" : ",", f);
+    cli_put_ms(f, h->avg_rtt);
+    fputs(json ? ",\"max_rtt\":" : ",", f);
+    cli_put_ms(f, h->max_rtt);
+    fputs(json ? ",\"rtts\":[" : ",", f);
+    for (uint64_t k = 0; k < h->packets_received; k++) {
+        if (k)
+            fputc(sep, f);
+        cli_put_ms(f, h->rtts[k]);
+    }
+    if (json)
+        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
+                ",\"packet_loss\":", h->packets_sent, h->packets_received);
+    else
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
+    cli_put_ms(f, h->packet_loss);
+    fputs(json ? ",\"jitter\":" : ",", f);
+    cli_put_ms(f, h->jitter);
+    fprintf(f, json ? ",\"is_alive\":%s" : ",%s", h->is_alive ? "true" : "false");
+}
+
+const char *cli_addr_format(const struct icr_addr *a, char *buf, size_t len) {
+    if (!icr_addr_format(a, buf, len))
+        (void)snprintf(buf, len, "?");
+    return buf;
+}
+
+const char *cli_icmp_message(int family, int type, int code, char *buf, size_t len) {
+    const char *msg = icr_icmp_message(family, type, code);
+    if (msg)
+        return msg;
+    (void)snprintf(buf, len, "Error type: %d, code: %d", type, code);
+    return buf;
 }
 
 int cli_read_hosts(const char *cmd, const char *path, char ***list, size_t *n, size_t *cap) {

@@ -53,11 +53,9 @@ static const char multiping_help[] =
     "            3 bad arguments, 4 system error (permission, socket, io_uring,\n"
     "            interface down), 130 interrupted\n";
 
-enum mp_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
-
 struct mp_conf {
     struct icr_multiping_opts opts;
-    enum mp_format format;
+    enum cli_format format;
     bool all_rtts, quiet;
     char **names; /* the hosts, in input order (strdup'ed) */
     size_t n, cap;
@@ -70,20 +68,17 @@ struct mp_slot {
 
 struct mp_out {
     const struct mp_conf *c;
-    FILE *f;
+    struct cli_out w;
     struct mp_slot *slots;
     double *probe_ms; /* n x count: RTT of each probe, NAN if none */
     size_t next;      /* the first host not printed */
     size_t width;     /* of the widest name (text) */
     size_t ndone, nalive;
     bool stopped;
-    bool status_shown, clear_status;
-    int write_errno;
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
-    cli_error("multiping", "invalid value '%s' for %s (expected %s)", val, opt, range);
-    return -1;
+    return cli_bad_value("multiping", opt, val, range);
 }
 
 static int add_name(struct mp_conf *c, const char *name) {
@@ -186,28 +181,11 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                c->format = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                c->format = FMT_CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                c->format = FMT_NDJSON;
-            else
-                r = bad_value("--format", optarg, "text, csv or ndjson");
+            r = cli_parse_format("multiping", optarg, &c->format);
             break;
-        case 'h': fputs(multiping_help, stdout); r = 1; break;
-        case 'V': printf("icmpring multiping %s\n", icr_version()); r = 1; break;
-        case ':':
-            cli_error("multiping", "option '%s' needs a value (see --help)", argv[optind - 1]);
-            r = -1;
-            break;
-        default:
-            if (optopt)
-                cli_error("multiping", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("multiping", "unknown option '%s' (see --help)", argv[optind - 1]);
-            r = -1;
-            break;
+        case 'h': r = cli_help(multiping_help); break;
+        case 'V': r = cli_version("multiping"); break;
+        default: r = cli_getopt_error("multiping", opt, argv); break;
         }
     }
     if (r) {
@@ -235,24 +213,11 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
 
 /* ---- output ---------------------------------------------------------- */
 
-static void clear_status(struct mp_out *o) {
-    if (o->clear_status && o->status_shown) {
-        fputs("\r\033[K", stderr);
-        o->status_shown = false;
-    }
-}
-
 static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
-    char src[ICR_ADDRSTRLEN];
-    const char *msg = icr_icmp_message(h->address.family, h->error_type, h->error_code);
-    char generic[64];
-    if (!msg) {
-        (void)snprintf(generic, sizeof(generic), "Error type: %d, code: %d", h->error_type,
-                       h->error_code);
-        msg = generic;
-    }
-    if (!icr_addr_format(&h->error_source, src, sizeof(src)))
-        (void)snprintf(src, sizeof(src), "?");
+    char src[ICR_ADDRSTRLEN], generic[64];
+    const char *msg = cli_icmp_message(h->address.family, h->error_type, h->error_code, generic,
+                                       sizeof(generic));
+    cli_addr_format(&h->error_source, src, sizeof(src));
     if (json) {
         fputs(",\"error\":", f);
         cli_json_str(f, msg);
@@ -270,16 +235,15 @@ static void print_host(struct mp_out *o, size_t i) {
     const struct mp_conf *c = o->c;
     const struct mp_slot *s = &o->slots[i];
     const struct icr_host *h = &s->h;
-    FILE *f = o->f;
+    FILE *f = o->w.f;
     char addr[ICR_ADDRSTRLEN];
 
-    if (o->write_errno)
+    if (o->w.write_errno)
         return;
-    if (!icr_addr_format(&h->address, addr, sizeof(addr)))
-        (void)snprintf(addr, sizeof(addr), "?");
-    clear_status(o);
+    cli_addr_format(&h->address, addr, sizeof(addr));
+    cli_out_clear_status(&o->w);
     switch (c->format) {
-    case FMT_TEXT:
+    case CLI_FMT_TEXT:
         fprintf(f, "%-*s :", (int)o->width, c->names[i]);
         if (c->all_rtts) {
             /* Every probe of a finished host; only the probes sent when a
@@ -304,52 +268,19 @@ static void print_host(struct mp_out *o, size_t i) {
         }
         fputs(s->partial ? " (partial)\n" : "\n", f);
         break;
-    case FMT_CSV:
+    case CLI_FMT_CSV:
         cli_csv_str(f, addr);
-        fputc(',', f);
-        cli_put_ms(f, h->min_rtt);
-        fputc(',', f);
-        cli_put_ms(f, h->avg_rtt);
-        fputc(',', f);
-        cli_put_ms(f, h->max_rtt);
-        fputc(',', f);
-        for (uint64_t k = 0; k < h->packets_received; k++) {
-            if (k)
-                fputc(';', f);
-            cli_put_ms(f, h->rtts[k]);
-        }
-        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", h->packets_sent, h->packets_received);
-        cli_put_ms(f, h->packet_loss);
-        fputc(',', f);
-        cli_put_ms(f, h->jitter);
-        fprintf(f, ",%s", h->is_alive ? "true" : "false");
+        cli_put_host(f, h, false);
         if (h->error)
             put_error_fields(f, h, false);
         else
             fputs(",,", f);
         fprintf(f, ",%s\n", s->partial ? "true" : "false");
         break;
-    case FMT_NDJSON:
+    case CLI_FMT_NDJSON:
         fputs("{\"address\":", f);
         cli_json_str(f, addr);
-        fputs(",\"min_rtt\":", f);
-        cli_put_ms(f, h->min_rtt);
-        fputs(",\"avg_rtt\":", f);
-        cli_put_ms(f, h->avg_rtt);
-        fputs(",\"max_rtt\":", f);
-        cli_put_ms(f, h->max_rtt);
-        fputs(",\"rtts\":[", f);
-        for (uint64_t k = 0; k < h->packets_received; k++) {
-            if (k)
-                fputc(',', f);
-            cli_put_ms(f, h->rtts[k]);
-        }
-        fprintf(f, "],\"packets_sent\":%" PRIu64 ",\"packets_received\":%" PRIu64
-                ",\"packet_loss\":", h->packets_sent, h->packets_received);
-        cli_put_ms(f, h->packet_loss);
-        fputs(",\"jitter\":", f);
-        cli_put_ms(f, h->jitter);
-        fprintf(f, ",\"is_alive\":%s", h->is_alive ? "true" : "false");
+        cli_put_host(f, h, true);
         if (h->error)
             put_error_fields(f, h, true);
         if (s->partial)
@@ -357,8 +288,7 @@ static void print_host(struct mp_out *o, size_t i) {
         fputs("}\n", f);
         break;
     }
-    if (ferror(f))
-        o->write_errno = errno ? errno : EIO;
+    (void)cli_out_failed(&o->w);
 }
 
 /* Print every finished host whose predecessors are all printed. */
@@ -403,37 +333,28 @@ static void on_result(const struct icr_result *r, void *userdata) {
     o->probe_ms[r->index * count + r->probe] = r->rtt_ns >= 0 ? (double)r->rtt_ns / 1e6 : 0.0;
 }
 
-static void print_status(struct mp_out *o, double elapsed) {
-    fprintf(stderr, "\r%.0fs: %zu/%zu hosts done, %zu alive\033[K", elapsed, o->ndone, o->c->n,
-            o->nalive);
-    fflush(stderr);
-    o->status_shown = true;
+static void on_status(void *userdata, double elapsed, double dt) {
+    struct mp_out *o = userdata;
+    cli_status(&o->w, "%.0fs: %zu/%zu hosts done, %zu alive", elapsed, o->ndone, o->c->n,
+               o->nalive);
 }
+
+static void after_step(void *userdata) { flush_ready(userdata); }
 
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
-    if (r >= 0)
-        return 0;
-    if (r == ICR_ESOCKPERM)
-        cli_error("multiping", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
-    else if (r == ICR_ESOCKADDR)
-        cli_error("multiping", "-I %s: %s", mo->source ? mo->source : "", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error("multiping", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
-    else
-        cli_error("multiping", "cannot start: %s", icr_strerror(r));
-    return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+    return r >= 0 ? 0 : cli_start_error("multiping", r, "cannot start", "-I", mo->source);
 }
 
+static int mp_step(void *m, int64_t timeout_ns) { return icr_multiping_step(m, timeout_ns); }
+static void mp_stop(void *m) { icr_multiping_stop(m); }
+
 int cmd_multiping(int argc, char **argv) {
-    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = FMT_TEXT};
-    struct mp_out out = {.c = &c, .f = stdout};
+    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT};
+    struct mp_out out = {.c = &c};
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
-    bool abandoned = false;
     int exit_code = EXIT_SYSTEM, r;
 
     c.opts.privilege = ICR_PRIV_AUTO;
@@ -467,52 +388,24 @@ int cmd_multiping(int argc, char **argv) {
         }
     }
 
-    (void)setvbuf(out.f, NULL, _IOLBF, 0);
-    const bool status = !c.quiet && isatty(STDERR_FILENO);
-    out.clear_status = status && isatty(fileno(out.f));
+    cli_out_start(&out.w, stdout, c.quiet);
     c.opts.on_host = on_host;
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
     if ((exit_code = open_job(addrs, c.n, &c.opts, &m)) != 0)
         goto out;
 
-    if (c.format == FMT_CSV)
+    if (c.format == CLI_FMT_CSV)
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
-              "packet_loss,jitter,is_alive,error,error_source,partial\n", out.f);
+              "packet_loss,jitter,is_alive,error,error_source,partial\n", out.w.f);
 
-    cli_catch_signals();
-    const int64_t t0 = cli_now_ns();
-    int64_t last_status = t0;
-    for (;;) {
-        r = icr_multiping_step(m, 100 * 1000000);
-        if (r == -EINTR)
-            r = 1;
-        flush_ready(&out);
-        if (r != 1)
-            break;
-        if (out.write_errno == EPIPE) {
-            /* Nobody reads the rest: stop as on Ctrl-C, without waiting. */
-            icr_multiping_stop(m);
-            abandoned = true;
-            break;
-        }
-        if (cli_stop) {
-            cli_stop = 0;
-            if (out.stopped) {
-                abandoned = true; /* second signal: skip the rest of the wait */
-                break;
-            }
-            out.stopped = true;
-            icr_multiping_stop(m);
-        }
-        if (status) {
-            const int64_t now = cli_now_ns();
-            if (now - last_status >= 1000000000) {
-                print_status(&out, (double)(now - t0) / 1e9);
-                last_status = now;
-            }
-        }
-    }
+    /* Each step prints the hosts that are ready (after_step). */
+    const struct cli_job job = {.job = m, .step = mp_step, .stop = mp_stop,
+                                .after_step = after_step, .status = on_status, .userdata = &out};
+    enum cli_end end;
+    r = cli_run(&job, &out.w, &out.stopped, &end);
+    /* EPIPE or a second signal: nobody reads the rest, or the wait is cut. */
+    const bool abandoned = end != CLI_END_DONE;
     if (abandoned) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
@@ -524,24 +417,8 @@ int cmd_multiping(int argc, char **argv) {
         }
         flush_ready(&out);
     }
-    if (out.status_shown)
-        fputs("\r\033[K", stderr);
-    if (!out.write_errno && fflush(out.f) != 0)
-        out.write_errno = errno ? errno : EIO;
-
-    if (out.write_errno == EPIPE) {
-        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.write_errno) {
-        cli_error("multiping", "cannot write the results: %s", strerror(out.write_errno));
-        exit_code = EXIT_SYSTEM;
-    } else if (r < 0 && r != ICR_ESTOPPED) {
-        cli_error("multiping", "%s", icr_strerror(r));
-        exit_code = EXIT_SYSTEM;
-    } else if (out.stopped || abandoned || r == ICR_ESTOPPED) {
-        exit_code = EXIT_INTERRUPTED;
-    } else {
-        exit_code = out.nalive == c.n ? EXIT_ALIVE : EXIT_DEAD;
-    }
+    cli_out_end(&out.w);
+    exit_code = cli_run_exit("multiping", &out.w, r, out.stopped || abandoned, out.nalive == c.n);
 
 out:
     m = icr_multiping_free(m);

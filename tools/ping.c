@@ -74,11 +74,9 @@ static void add_rtt(struct ping_stats *st, double ms) {
  * (its generic "Error type: T, code: C" for types without a sentence). */
 static void print_error_line(const char *from, unsigned long long seq, int family, int type,
                              int code) {
-    const char *msg = icr_icmp_message(family, type, code);
-    if (msg)
-        printf("From %s icmp_seq=%llu %s\n", from, seq, msg);
-    else
-        printf("From %s icmp_seq=%llu Error type: %d, code: %d\n", from, seq, type, code);
+    char buf[64];
+    printf("From %s icmp_seq=%llu %s\n", from, seq,
+           cli_icmp_message(family, type, code, buf, sizeof(buf)));
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
@@ -132,17 +130,12 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         case 'b': c->broadcast = true; break;
         case OPT_PRIV: c->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: c->privilege = ICR_UNPRIVILEGED; break;
-        case 'h': fputs(ping_help, stdout); return 1;
-        case 'V': printf("icmpring ping %s\n", icr_version()); return 1;
+        case 'h': return cli_help(ping_help);
+        case 'V': return cli_version("ping");
         case ':':
             cli_error("ping", "option -%c needs a value (see --help)", optopt);
             return -1;
-        default:
-            if (optopt)
-                cli_error("ping", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("ping", "unknown option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+        default: return cli_getopt_error("ping", o, argv);
         }
     }
     if (optind != argc - 1) {

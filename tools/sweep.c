@@ -68,38 +68,30 @@ static const char sweep_help[] =
     "            a file cannot be opened or written, the interface went down),\n"
     "            130 interrupted\n";
 
-enum sweep_format { FMT_TEXT, FMT_CSV, FMT_NDJSON };
-
 struct sweep_conf {
     struct icr_sweep_opts opts;
-    unsigned target_flags;
+    struct cli_targets ta;
     bool seed_set, shard_set, shards_set, quiet;
-    enum sweep_format format;
+    enum cli_format format;
     const char *output;
-    /* The entries, in argv order; they point into argv. */
-    const char **targets, **files, **excludes, **exclude_files;
-    size_t n_targets, n_files, n_excludes, n_exclude_files;
 };
 
 /* What the result callback writes to; also remembers whether the status
  * line is on screen, so a result printed to the same terminal erases it. */
 struct sweep_out {
-    FILE *f;
-    enum sweep_format format;
+    struct cli_out w;
+    enum cli_format format;
     bool all_replies;
-    bool status_shown, clear_status;
     uint64_t lines;
-    int write_errno; /* the first write error (EPIPE: the reader went away) */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
-    cli_error("sweep", "invalid value '%s' for %s (expected %s)", val, opt, range);
-    return -1;
+    return cli_bad_value("sweep", opt, val, range);
 }
 
 static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     enum {
-        OPT_EXCLUDE = 256, OPT_EXCLUDE_FILE, OPT_KEEP_NETBCAST, OPT_INTERVAL, OPT_COOLDOWN,
+        OPT_INTERVAL = 256, OPT_COOLDOWN,
         OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_SENDERS, OPT_PRIV,
         OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT,
     };
@@ -108,9 +100,9 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"version", no_argument, NULL, 'V'},
         {"rate", required_argument, NULL, 'r'},
         {"count", required_argument, NULL, 'c'},
-        {"exclude", required_argument, NULL, OPT_EXCLUDE},
-        {"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
-        {"keep-netbcast", no_argument, NULL, OPT_KEEP_NETBCAST},
+        {"exclude", required_argument, NULL, CLI_OPT_EXCLUDE},
+        {"exclude-file", required_argument, NULL, CLI_OPT_EXCLUDE_FILE},
+        {"keep-netbcast", no_argument, NULL, CLI_OPT_KEEP_NETBCAST},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"cooldown", required_argument, NULL, OPT_COOLDOWN},
         {"seed", required_argument, NULL, OPT_SEED},
@@ -139,17 +131,9 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     /* Leading ':' so a missing value is told apart from an unknown option;
      * no '+': options may follow the targets (`sweep 198.18.0.0/24 -q`). */
     while ((o = getopt_long(argc, argv, ":f:r:c:o:I:46qhV", longopts, NULL)) != -1) {
+        if (cli_targets_option(&c->ta, o, optarg))
+            continue; /* -f, -4, -6, --exclude, --exclude-file, --keep-netbcast */
         switch (o) {
-        case 'f': c->files[c->n_files++] = optarg; break;
-        case OPT_EXCLUDE: c->excludes[c->n_excludes++] = optarg; break;
-        case OPT_EXCLUDE_FILE: c->exclude_files[c->n_exclude_files++] = optarg; break;
-        case OPT_KEEP_NETBCAST: c->target_flags |= ICR_TARGETS_KEEP_NETBCAST; break;
-        case '4':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V6) | ICR_TARGETS_ONLY_V4;
-            break;
-        case '6':
-            c->target_flags = (c->target_flags & ~ICR_TARGETS_ONLY_V4) | ICR_TARGETS_ONLY_V6;
-            break;
         case 'r':
             /* 0 is the engine's "unlimited"; the cap only catches typos. */
             if (cli_parse_u64(optarg, 0, 100000000, &so->rate) < 0)
@@ -217,14 +201,8 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             break;
         case OPT_ALL_REPLIES: so->flags |= ICR_SWEEP_ALL_REPLIES; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                c->format = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                c->format = FMT_CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                c->format = FMT_NDJSON;
-            else
-                return bad_value("--format", optarg, "text, csv or ndjson");
+            if (cli_parse_format("sweep", optarg, &c->format) < 0)
+                return -1;
             break;
         case 'o': c->output = optarg; break;
         case 'q': c->quiet = true; break;
@@ -238,21 +216,12 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
                 so->source6 = a;
             break;
         }
-        case 'h': fputs(sweep_help, stdout); return 1;
-        case 'V': printf("icmpring sweep %s\n", icr_version()); return 1;
-        case ':':
-            cli_error("sweep", "option '%s' needs a value (see --help)", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt)
-                cli_error("sweep", "unknown option -%c (see --help)", optopt);
-            else
-                cli_error("sweep", "unknown option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+        case 'h': return cli_help(sweep_help);
+        case 'V': return cli_version("sweep");
+        default: return cli_getopt_error("sweep", o, argv);
         }
     }
-    for (int i = optind; i < argc; i++)
-        c->targets[c->n_targets++] = argv[i];
+    cli_targets_operands(&c->ta, argc, argv);
 
     if (c->shard_set && !c->shards_set) {
         cli_error("sweep", "--shard needs --shards (see --help)");
@@ -270,109 +239,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
                   "every shard", so->shards);
         return -1;
     }
-    if (c->n_targets == 0 && c->n_files == 0) {
-        cli_error("sweep", "no targets given (see --help)");
-        return -1;
-    }
-    return 0;
-}
-
-/* Report a failed target entry; returns the exit code. */
-static int target_error(const char *where, const char *entry, int r) {
-    if (r == ICR_ENAMELOOKUP)
-        cli_error("sweep", "%scannot resolve '%s': %s", where, entry, icr_strerror(r));
-    else if (r == ICR_EINVAL)
-        cli_error("sweep", "%sinvalid target '%s': not an address, CIDR (host bits zero), "
-                  "range FIRST-LAST or host name, or too many addresses", where, entry);
-    else
-        cli_error("sweep", "%s'%s': %s", where, entry, icr_strerror(r));
-    return cli_exit_for(r);
-}
-
-/* Add (or exclude) the entries of one file; "-" is stdin. */
-static int add_file(icr_targets *t, const char *path, bool exclude, unsigned flags) {
-    const bool is_stdin = !strcmp(path, "-");
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    size_t line = 0;
-    int r;
-
-    if (!f) {
-        /* A file the system will not give us is a system error (4), like an
-         * output that cannot be created; a bad line in it is a usage one. */
-        cli_error("sweep", "cannot open '%s': %s", path, strerror(errno));
-        return EXIT_SYSTEM;
-    }
-    r = icr_targets_add_file(t, f, exclude, flags, &line);
-    if (!is_stdin)
-        (void)fclose(f);
-    if (r >= 0)
-        return 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    if (icr_error_is(r, ICR_ESYSTEM)) {
-        cli_error("sweep", "%s: %s", name, icr_strerror(r));
-        return EXIT_SYSTEM;
-    }
-    cli_error("sweep", "%s:%zu: %s", name, line,
-              r == ICR_EINVAL ? "invalid target: not an address, CIDR (host bits zero), "
-                                "range FIRST-LAST or host name"
-              : r == ICR_ENAMELOOKUP ? "cannot resolve the host name"
-                                     : icr_strerror(r));
-    return cli_exit_for(r);
-}
-
-/* Build the set from the entries; 0 or an exit code. */
-static int build_targets(const struct sweep_conf *c, icr_targets *t) {
-    int r;
-
-    for (size_t i = 0; i < c->n_targets; i++)
-        if ((r = icr_targets_add(t, c->targets[i], c->target_flags)) < 0)
-            return target_error("", c->targets[i], r);
-    for (size_t i = 0; i < c->n_files; i++)
-        if ((r = add_file(t, c->files[i], false, c->target_flags)) != 0)
-            return r;
-    /* Exclusions hold whatever the order, so they may come last. */
-    for (size_t i = 0; i < c->n_excludes; i++)
-        if ((r = icr_targets_exclude(t, c->excludes[i], c->target_flags)) < 0)
-            return target_error("--exclude: ", c->excludes[i], r);
-    for (size_t i = 0; i < c->n_exclude_files; i++)
-        if ((r = add_file(t, c->exclude_files[i], true, c->target_flags)) != 0)
-            return r;
-    if (icr_targets_count(t) == 0) {
-        cli_error("sweep", "no targets left to sweep (every address was excluded)");
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-/* A JSON string.  Addresses are plain ASCII, but a zone is an interface
- * name, which may hold almost any byte: escape what JSON requires. */
-static void put_json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
-/* A CSV field, quoted (RFC 4180) only when it must be. */
-static void put_csv_str(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    return cli_targets_given(&c->ta);
 }
 
 static void on_result(const struct icr_result *r, void *userdata) {
@@ -380,67 +247,59 @@ static void on_result(const struct icr_result *r, void *userdata) {
     char target[ICR_ADDRSTRLEN], responder[ICR_ADDRSTRLEN];
 
     /* text lists live hosts, once each: no error replies, no repeats. */
-    if (o->format == FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
+    if (o->format == CLI_FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
-    if (o->write_errno)
+    if (o->w.write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
-    if (!icr_addr_format(&r->target, target, sizeof(target)))
-        (void)snprintf(target, sizeof(target), "?");
-    if (!icr_addr_format(&r->responder, responder, sizeof(responder)))
-        (void)snprintf(responder, sizeof(responder), "?");
-    if (o->clear_status && o->status_shown) {
-        fputs("\r\033[K", stderr);
-        o->status_shown = false;
-    }
+    cli_addr_format(&r->target, target, sizeof(target));
+    cli_addr_format(&r->responder, responder, sizeof(responder));
+    cli_out_clear_status(&o->w);
 
     /* The 'duplicate' column exists only with --all-replies, so the default
      * header stays the fixed one that scripts match on. */
     const char *kind = r->kind == ICR_RESULT_ECHO ? "echo" : "error";
     switch (o->format) {
-    case FMT_TEXT:
-        fprintf(o->f, "%s\n", target);
+    case CLI_FMT_TEXT:
+        fprintf(o->w.f, "%s\n", target);
         break;
-    case FMT_CSV:
-        put_csv_str(o->f, target);
-        fputc(',', o->f);
-        put_csv_str(o->f, responder);
-        fprintf(o->f, ",%s,%d,%d,", kind, r->type, r->code);
+    case CLI_FMT_CSV:
+        cli_csv_str(o->w.f, target);
+        fputc(',', o->w.f);
+        cli_csv_str(o->w.f, responder);
+        fprintf(o->w.f, ",%s,%d,%d,", kind, r->type, r->code);
         if (r->rtt_ns >= 0)
-            fprintf(o->f, "%.3f", (double)r->rtt_ns / 1e6);
-        fputc(',', o->f);
+            fprintf(o->w.f, "%.3f", (double)r->rtt_ns / 1e6);
+        fputc(',', o->w.f);
         if (r->ttl >= 0)
-            fprintf(o->f, "%d", r->ttl);
-        fprintf(o->f, ",%" PRId64 ",%" PRIu32, r->sent_ns, r->probe);
+            fprintf(o->w.f, "%d", r->ttl);
+        fprintf(o->w.f, ",%" PRId64 ",%" PRIu32, r->sent_ns, r->probe);
         if (o->all_replies)
-            fprintf(o->f, ",%d", r->duplicate ? 1 : 0);
-        fputc('\n', o->f);
+            fprintf(o->w.f, ",%d", r->duplicate ? 1 : 0);
+        fputc('\n', o->w.f);
         break;
-    case FMT_NDJSON:
-        fputs("{\"target\":", o->f);
-        put_json_str(o->f, target);
-        fputs(",\"responder\":", o->f);
-        put_json_str(o->f, responder);
-        fprintf(o->f, ",\"kind\":\"%s\",\"type\":%d,\"code\":%d,\"rtt_ms\":", kind, r->type,
+    case CLI_FMT_NDJSON:
+        fputs("{\"target\":", o->w.f);
+        cli_json_str(o->w.f, target);
+        fputs(",\"responder\":", o->w.f);
+        cli_json_str(o->w.f, responder);
+        fprintf(o->w.f, ",\"kind\":\"%s\",\"type\":%d,\"code\":%d,\"rtt_ms\":", kind, r->type,
                 r->code);
         if (r->rtt_ns >= 0)
-            fprintf(o->f, "%.3f", (double)r->rtt_ns / 1e6);
+            fprintf(o->w.f, "%.3f", (double)r->rtt_ns / 1e6);
         else
-            fputs("null", o->f);
+            fputs("null", o->w.f);
         if (r->ttl >= 0)
-            fprintf(o->f, ",\"ttl\":%d", r->ttl);
+            fprintf(o->w.f, ",\"ttl\":%d", r->ttl);
         else
-            fputs(",\"ttl\":null", o->f);
-        fprintf(o->f, ",\"sent_ns\":%" PRId64 ",\"probe\":%" PRIu32, r->sent_ns, r->probe);
+            fputs(",\"ttl\":null", o->w.f);
+        fprintf(o->w.f, ",\"sent_ns\":%" PRId64 ",\"probe\":%" PRIu32, r->sent_ns, r->probe);
         if (o->all_replies)
-            fprintf(o->f, ",\"duplicate\":%s", r->duplicate ? "true" : "false");
-        fputs("}\n", o->f);
+            fprintf(o->w.f, ",\"duplicate\":%s", r->duplicate ? "true" : "false");
+        fputs("}\n", o->w.f);
         break;
     }
-    /* Line buffered: the line went out (or failed) with its '\n'. */
-    if (ferror(o->f)) {
-        o->write_errno = errno ? errno : EIO;
+    if (cli_out_failed(&o->w))
         return;
-    }
     /* Counted so a test (or a reader of the summary) can check that every
      * hit became a line, interrupted or not. */
     o->lines++;
@@ -492,14 +351,12 @@ static void print_status(const struct icr_sweep_opts *so, const struct icr_sweep
     } else {
         (void)snprintf(eta, sizeof(eta), "starting");
     }
-    fprintf(stderr,
-            "\r%s %3.0f%% (%s); send: %" PRIu64 " %s; recv: %" PRIu64 " %s; drops: %" PRIu64
-            "; hitrate: %.2f%%\033[K",
-            fmt_duration(el, sizeof(el), elapsed), pct, eta, st->sent,
-            fmt_rate(sr, sizeof(sr), send_pps), recv, fmt_rate(rr, sizeof(rr), recv_pps),
-            st->kernel_drops + st->send_errors, hitrate);
-    fflush(stderr);
-    o->status_shown = true;
+    cli_status(&o->w,
+               "%s %3.0f%% (%s); send: %" PRIu64 " %s; recv: %" PRIu64 " %s; drops: %" PRIu64
+               "; hitrate: %.2f%%",
+               fmt_duration(el, sizeof(el), elapsed), pct, eta, st->sent,
+               fmt_rate(sr, sizeof(sr), send_pps), recv, fmt_rate(rr, sizeof(rr), recv_pps),
+               st->kernel_drops + st->send_errors, hitrate);
 }
 
 static void print_summary(const struct sweep_conf *c, const struct icr_sweep_stats *st,
@@ -539,38 +396,39 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
 /* Open the sweep, with a hint for the usual system failures. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
-    if (r >= 0)
-        return 0;
-    if (r == ICR_ESOCKPERM)
-        cli_error("sweep", "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error("sweep", "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
-    else
-        cli_error("sweep", "cannot start the sweep: %s", icr_strerror(r));
-    return r == ICR_EINVAL ? EXIT_USAGE : r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL);
 }
 
+/* The status line's state: the stats of the last one give the rates. */
+struct sweep_status {
+    icr_sweep *s;
+    const struct icr_sweep_opts *so;
+    struct sweep_out *out;
+    struct icr_sweep_stats prev;
+};
+
+static void on_status(void *userdata, double elapsed, double dt) {
+    struct sweep_status *x = userdata;
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    (void)icr_sweep_get_stats(x->s, &st);
+    print_status(x->so, &st, &x->prev, dt, x->out);
+    x->prev = st;
+}
+
+static int sweep_step(void *s, int64_t timeout_ns) { return icr_sweep_step(s, timeout_ns); }
+static void sweep_stop(void *s) { icr_sweep_stop(s); }
+
 int cmd_sweep(int argc, char **argv) {
-    struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = FMT_TEXT};
+    struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
     struct sweep_out out = {0};
-    struct icr_sweep_stats st = {.size = sizeof(st)}, prev = {.size = sizeof(prev)};
+    struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_targets *targets = NULL;
     icr_sweep *s = NULL;
     bool stopped = false, abandoned = false, gone = false;
     int exit_code = EXIT_SYSTEM, r;
 
-    /* Each list can hold at most every argument. */
-    const size_t n = (size_t)argc + 1;
-    c.targets = calloc(n, sizeof(char *));
-    c.files = calloc(n, sizeof(char *));
-    c.excludes = calloc(n, sizeof(char *));
-    c.exclude_files = calloc(n, sizeof(char *));
-    if (!c.targets || !c.files || !c.excludes || !c.exclude_files) {
-        cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+    if (cli_targets_init(&c.ta, "sweep", argc) < 0)
         goto out;
-    }
 
     r = parse_args(argc, argv, &c);
     if (r) {
@@ -586,100 +444,55 @@ int cmd_sweep(int argc, char **argv) {
         c.opts.seed = seed ? seed : 1;
     }
 
-    if ((r = icr_targets_new(&targets)) < 0) {
-        cli_error("sweep", "%s", icr_strerror(r));
-        goto out;
-    }
-    if ((exit_code = build_targets(&c, targets)) != 0)
+    exit_code = cli_targets_build(&c.ta, "no targets left to sweep (every address was excluded)",
+                                  &targets);
+    if (exit_code != 0)
         goto out;
 
-    if (c.output && strcmp(c.output, "-") != 0) {
-        out.f = fopen(c.output, "w");
-        if (!out.f) {
-            cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
-            exit_code = EXIT_SYSTEM;
-            goto out;
-        }
-    } else {
-        out.f = stdout;
+    FILE *f = stdout;
+    if (c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
+        cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
     }
-    /* Line buffered: a consumer (a pipe, tail -f) sees each host as found. */
-    (void)setvbuf(out.f, NULL, _IOLBF, 0);
+    cli_out_start(&out.w, f, c.quiet);
     out.format = c.format;
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
-
-    /* A status line only makes sense on a terminal; in a log it would be a
-     * stream of \r-joined lines.  When the results go to that terminal too,
-     * each result first erases the status line so the two do not mix. */
-    const bool status = !c.quiet && isatty(STDERR_FILENO);
-    out.clear_status = status && isatty(fileno(out.f));
 
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
     if ((exit_code = open_sweep(targets, &c.opts, &s)) != 0)
         goto out;
 
-    if (c.format == FMT_CSV)
-        fprintf(out.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
+    if (c.format == CLI_FMT_CSV)
+        fprintf(out.w.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
                 out.all_replies ? ",duplicate" : "");
 
-    cli_catch_signals();
-    int64_t last_status = cli_now_ns();
-    /* 100 ms: short enough for a prompt reaction to Ctrl-C and a status
-     * line on the second, long enough not to spin; the engine wakes earlier
-     * whenever it has completions or a rate token. */
-    for (;;) {
-        r = icr_sweep_step(s, 100 * 1000000);
-        if (r == -EINTR)
-            r = 1; /* a signal woke the wait: cli_stop says whether to stop */
-        if (r != 1)
-            break;
-        if (out.write_errno == EPIPE) {
-            /* The reader went away (`| head -1`): nobody will read the
-             * rest, so stop sending and skip the cooldown. */
-            icr_sweep_stop(s);
-            gone = true;
-            break;
-        }
-        if (cli_stop) {
-            cli_stop = 0;
-            if (stopped) {
-                /* Second signal: give up the cooldown.  Every result the
-                 * engine handed over is already written. */
-                abandoned = true;
-                break;
-            }
-            icr_sweep_stop(s);
-            stopped = true;
-        }
-        if (status) {
-            const int64_t now = cli_now_ns();
-            if (now - last_status >= 1000000000) {
-                (void)icr_sweep_get_stats(s, &st);
-                print_status(&c.opts, &st, &prev, (double)(now - last_status) / 1e9, &out);
-                prev = st;
-                last_status = now;
-            }
-        }
-    }
+    /* EPIPE stops the sending and skips the cooldown (gone); a second
+     * signal gives up the cooldown (abandoned). */
+    struct sweep_status ss = {.s = s, .so = &c.opts, .out = &out,
+                              .prev = {.size = sizeof(struct icr_sweep_stats)}};
+    const struct cli_job job = {.job = s, .step = sweep_step, .stop = sweep_stop,
+                                .status = on_status, .userdata = &ss};
+    enum cli_end end;
+    r = cli_run(&job, &out.w, &stopped, &end);
+    gone = end == CLI_END_GONE;
+    abandoned = end == CLI_END_ABANDONED;
     (void)icr_sweep_get_stats(s, &st);
-    if (out.status_shown)
-        fputs("\r\033[K", stderr);
-
-    if (!gone && !out.write_errno && fflush(out.f) != 0)
-        out.write_errno = errno ? errno : EIO;
-    if (out.write_errno == EPIPE)
+    /* gone: write_errno is EPIPE already */
+    cli_out_end(&out.w);
+    if (out.w.write_errno == EPIPE)
         gone = true;
     if (gone) {
         /* The reader went away: not an error of ours.  What it read is all
          * it wanted; the exit code says whether every target answered
          * before the stop (fping's 0/1), the summary says how far we got. */
         exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
-    } else if (out.write_errno) {
+    } else if (out.w.write_errno) {
         /* A full disk must not pass for "these are all the live hosts":
          * a lost line is a system error. */
         cli_error("sweep", "cannot write the results to '%s': %s",
-                  out.f == stdout ? "<stdout>" : c.output, strerror(out.write_errno));
+                  out.w.f == stdout ? "<stdout>" : c.output, strerror(out.w.write_errno));
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("sweep", "the sweep failed: %s", icr_strerror(r));
@@ -696,13 +509,10 @@ int cmd_sweep(int argc, char **argv) {
 out:
     s = icr_sweep_free(s);
     targets = icr_targets_free(targets);
-    if (out.f && out.f != stdout && fclose(out.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
+    if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }
-    free(c.targets);
-    free(c.files);
-    free(c.excludes);
-    free(c.exclude_files);
+    cli_targets_free(&c.ta);
     return exit_code;
 }
