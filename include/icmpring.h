@@ -569,7 +569,9 @@ ICR_EXPORT int icr_sweep_get_fd(const icr_sweep *s);
 ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s);
 
 /* Stop sending; the cooldown still runs, then run()/step() end with
- * ICR_ESTOPPED.  Async-signal-safe and callable from any thread. */
+ * ICR_ESTOPPED.  A second call also cuts the cooldown short (Ctrl-C twice):
+ * what has arrived is reported, nothing more is waited for.
+ * Async-signal-safe and callable from any thread. */
 ICR_EXPORT void icr_sweep_stop(icr_sweep *s);
 
 /* Copy the counters.  Callable from any thread while the sweep runs.
@@ -675,8 +677,9 @@ ICR_EXPORT int icr_multiping_get_fd(const icr_multiping_job *m);
 /* ns until step() is needed again at the latest; 0 = now. */
 ICR_EXPORT int64_t icr_multiping_get_timeout_ns(const icr_multiping_job *m);
 
-/* Stop sending; hosts are finished with what arrives in the timeout.
- * Async-signal-safe and callable from any thread. */
+/* Stop sending; hosts are finished with what arrives in the timeout.  A
+ * second call also cuts the timeout short: every host is finished at once
+ * with what it has.  Async-signal-safe and callable from any thread. */
 ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m);
 
 /* Copy host i (0 <= i < n) as it stands: finished or not.  *ret_host gets
@@ -772,7 +775,8 @@ struct icr_trace_opts {
 ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *opts,
                              icr_trace **ret_trace);
 ICR_EXPORT icr_trace *icr_trace_free(icr_trace *t);
-/* run/step/get_fd/get_timeout_ns/stop: as for a multiping. */
+/* run/step/get_fd/get_timeout_ns/stop: as for a multiping (stop twice: every
+ * destination is handed to on_trace at once, complete = false). */
 ICR_EXPORT int icr_trace_run(icr_trace *t);
 ICR_EXPORT int icr_trace_step(icr_trace *t, int64_t timeout_ns);
 ICR_EXPORT int icr_trace_get_fd(const icr_trace *t);

@@ -1062,9 +1062,11 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
     if (atomic_load(&e->state) == SENDING)
         wait = fill(e, now);
     if (atomic_load(&e->state) == COOLDOWN) {
-        if (atomic_load_explicit(&e->stop, memory_order_relaxed))
+        int stops = atomic_load_explicit(&e->stop, memory_order_relaxed);
+        if (stops)
             e->stopped = true;
-        if (finished(e))
+        /* A second stop (Ctrl-C twice) cuts the wait for replies too. */
+        if (finished(e) || stops >= 2)
             e->cooldown_end_ns = now;
         wait = e->cooldown_end_ns - now;
     }
@@ -1128,9 +1130,11 @@ int64_t icr__engine_get_timeout_ns(const struct icr__engine *e) {
     return time_to_wait(e, mono_ns());
 }
 
+/* The first call stops sending; the second also ends the wait for
+ * replies.  A lock-free atomic add: async-signal-safe. */
 void icr__engine_stop(struct icr__engine *e) {
     if (e)
-        atomic_store_explicit(&e->stop, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&e->stop, 1, memory_order_relaxed);
 }
 
 uint32_t icr__engine_pass(const struct icr__engine *e) {

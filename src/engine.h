@@ -84,6 +84,8 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns);
 int icr__engine_run(struct icr__engine *e);
 int icr__engine_get_fd(struct icr__engine *e);
 int64_t icr__engine_get_timeout_ns(const struct icr__engine *e);
+/* First call: stop sending (the wait for replies still runs); second call:
+ * end that wait too.  Async-signal-safe, any thread. */
 void icr__engine_stop(struct icr__engine *e);
 /* Counters; any thread.  hits/duplicates/targets are the engine's counts
  * of what the job's on_result said. */

@@ -547,6 +547,42 @@ static void test_stop_from_thread(void **state) {
     icr_targets_free(t);
 }
 
+static void *double_stopper(void *arg) {
+    usleep(200000);
+    icr_sweep_stop(arg);
+    usleep(100000);
+    icr_sweep_stop(arg); /* Ctrl-C twice: no cooldown either */
+    return NULL;
+}
+
+static void test_stop_twice(void **state) {
+    (void)state;
+    /* A silent prefix and a 10 s cooldown: one stop would wait it out; a
+     * second ends it at once. */
+    icr_targets *t = targets("203.0.113.128/26", NULL);
+    struct icr_sweep_opts o = quick_opts();
+    struct icr_sweep_stats st = {0};
+    icr_sweep *s = NULL;
+    pthread_t th;
+    o.rate = 100;
+    o.cooldown = 10;
+    assert_int_equal(icr_sweep_new(t, &o, &s), 0);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(pthread_create(&th, NULL, double_stopper, s), 0);
+    assert_int_equal(icr_sweep_run(s), ICR_ESTOPPED);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    pthread_join(th, NULL);
+    double dt = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    assert_int_equal(icr_sweep_get_stats(s, &st), 0);
+    print_message("# stopped twice: run ended after %.3f s (cooldown 10 s), %llu sent\n", dt,
+                  (unsigned long long)st.sent);
+    assert_true(st.done);
+    assert_true(dt < 2.0);
+    icr_sweep_free(s);
+    icr_targets_free(t);
+}
+
 static void test_embedded_loop(void **state) {
     (void)state;
     /* A caller's own loop: poll the fd with the engine's timeout, then
@@ -1254,6 +1290,7 @@ int main(void) {
         cmocka_unit_test(test_loss),
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_stop_from_thread),
+        cmocka_unit_test(test_stop_twice),
         cmocka_unit_test(test_embedded_loop),
         cmocka_unit_test(test_size_v4),
         cmocka_unit_test(test_size_v6),

@@ -249,12 +249,12 @@ int cli_run(const struct cli_job *j, struct cli_out *out, bool *stopped, enum cl
         }
         if (cli_stop) {
             cli_stop = 0;
-            if (*stopped) {
-                /* Second signal: give up the wait.  Every result the
-                 * engine handed over is already written. */
+            /* First signal: stop sending, wait for replies on their way.
+             * Second: stop again, which ends that wait at once; the job
+             * still hands over everything it has (hosts, routes) before
+             * step() returns. */
+            if (*stopped)
                 *end = CLI_END_ABANDONED;
-                break;
-            }
             *stopped = true;
             j->stop(j->job);
         }

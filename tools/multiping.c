@@ -61,16 +61,18 @@ struct mp_conf {
     size_t n, cap;
 };
 
+/* A finished host until it is printed (then freed): hosts are printed in
+ * input order as soon as their predecessors are, so few wait at a time. */
 struct mp_slot {
     struct icr_host h; /* rtts owned */
-    bool done, partial;
+    bool partial;
 };
 
 struct mp_out {
     const struct mp_conf *c;
     struct cli_out w;
-    struct mp_slot *slots;
-    double *probe_ms; /* n x count: RTT of each probe, NAN if none */
+    struct mp_slot **slots; /* per host: finished and not yet printed, else NULL */
+    double *probe_ms; /* -C only: n x count RTTs of each probe, NAN if none */
     size_t next;      /* the first host not printed */
     size_t width;     /* of the widest name (text) */
     size_t ndone, nalive;
@@ -233,7 +235,7 @@ static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
 
 static void print_host(struct mp_out *o, size_t i) {
     const struct mp_conf *c = o->c;
-    const struct mp_slot *s = &o->slots[i];
+    const struct mp_slot *s = o->slots[i];
     const struct icr_host *h = &s->h;
     FILE *f = o->w.f;
     char addr[ICR_ADDRSTRLEN];
@@ -293,14 +295,21 @@ static void print_host(struct mp_out *o, size_t i) {
 
 /* Print every finished host whose predecessors are all printed. */
 static void flush_ready(struct mp_out *o) {
-    while (o->next < o->c->n && o->slots[o->next].done)
-        print_host(o, o->next++);
+    while (o->next < o->c->n && o->slots[o->next]) {
+        print_host(o, o->next);
+        free(o->slots[o->next]->h.rtts);
+        free(o->slots[o->next]);
+        o->slots[o->next++] = NULL;
+    }
 }
 
 static void keep_host(struct mp_out *o, size_t index, const struct icr_host *h, bool partial) {
-    struct mp_slot *s = &o->slots[index];
-    if (s->done)
-        return;
+    if (index < o->next || o->slots[index])
+        return; /* printed already, or kept */
+    struct mp_slot *s = malloc(sizeof(*s));
+    if (!s)
+        return; /* out of memory (150 bytes): output stops before this host */
+    o->slots[index] = s;
     s->h = *h;
     s->h.rtts = NULL;
     if (h->packets_received && h->rtts) {
@@ -311,7 +320,6 @@ static void keep_host(struct mp_out *o, size_t index, const struct icr_host *h, 
             s->h.packets_received = 0; /* out of memory: the counts stay, the list goes */
     }
     s->partial = partial;
-    s->done = true;
     o->ndone++;
     if (h->is_alive)
         o->nalive++;
@@ -321,14 +329,14 @@ static void on_host(size_t index, const struct icr_host *h, void *userdata) {
     struct mp_out *o = userdata;
     /* Cut short: the stop came before all of its probes had left. */
     keep_host(o, index, h, o->stopped && h->packets_sent < o->c->opts.count);
-    /* Printed by the loop after this step: the library calls on_result for
-     * a host's last reply after on_host, and -C needs that reply. */
+    /* Printed by the loop after this step (in input order). */
 }
 
 static void on_result(const struct icr_result *r, void *userdata) {
     struct mp_out *o = userdata;
     const uint32_t count = o->c->opts.count;
-    if (r->kind != ICR_RESULT_ECHO || r->duplicate || r->index >= o->c->n || r->probe >= count)
+    if (!o->probe_ms || r->kind != ICR_RESULT_ECHO || r->duplicate || r->index >= o->c->n ||
+        r->probe >= count)
         return;
     o->probe_ms[r->index * count + r->probe] = r->rtt_ns >= 0 ? (double)r->rtt_ns / 1e6 : 0.0;
 }
@@ -366,12 +374,13 @@ int cmd_multiping(int argc, char **argv) {
 
     addrs = calloc(c.n, sizeof(*addrs));
     out.slots = calloc(c.n, sizeof(*out.slots));
-    if (!addrs || !out.slots || c.n > SIZE_MAX / sizeof(double) / c.opts.count ||
-        !(out.probe_ms = malloc(c.n * c.opts.count * sizeof(double)))) {
+    if (!addrs || !out.slots ||
+        (c.all_rtts && (c.n > SIZE_MAX / sizeof(double) / c.opts.count ||
+                        !(out.probe_ms = malloc(c.n * c.opts.count * sizeof(double)))))) {
         cli_error("multiping", "%s", icr_strerror(ICR_ENOMEM));
         goto out;
     }
-    for (size_t k = 0; k < c.n * c.opts.count; k++)
+    for (size_t k = 0; out.probe_ms && k < c.n * c.opts.count; k++)
         out.probe_ms[k] = NAN;
     for (size_t i = 0; i < c.n; i++) {
         size_t w = strlen(c.names[i]);
@@ -394,6 +403,8 @@ int cmd_multiping(int argc, char **argv) {
     c.opts.userdata = &out;
     if ((exit_code = open_job(addrs, c.n, &c.opts, &m)) != 0)
         goto out;
+    free(addrs); /* the job keeps its own copy */
+    addrs = NULL;
 
     if (c.format == CLI_FMT_CSV)
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
@@ -410,7 +421,7 @@ int cmd_multiping(int argc, char **argv) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
             struct icr_host h;
-            if (out.slots[i].done || icr_multiping_get_host(m, i, &h) < 0)
+            if (i < out.next || out.slots[i] || icr_multiping_get_host(m, i, &h) < 0)
                 continue;
             keep_host(&out, i, &h, true);
             free(h.rtts);
@@ -424,7 +435,10 @@ out:
     m = icr_multiping_free(m);
     if (out.slots)
         for (size_t i = 0; i < c.n; i++)
-            free(out.slots[i].h.rtts);
+            if (out.slots[i]) {
+                free(out.slots[i]->h.rtts);
+                free(out.slots[i]);
+            }
     free(out.slots);
     free(out.probe_ms);
     free(addrs);

@@ -52,7 +52,7 @@ static const char traceroute_help[] =
     "ended the route with Destination Unreachable.  RTTs are in ms.\n"
     "Ctrl-C (or SIGTERM) stops sending, waits -W for replies on their way, writes\n"
     "every destination (those cut short marked '(partial)', or \"partial\": true)\n"
-    "and exits 130; a second Ctrl-C skips the wait (unfinished routes are lost).\n\n"
+    "and exits 130; a second Ctrl-C skips the wait (unfinished routes still written).\n\n"
     "Exit codes: 0 every destination was reached, 1 some was not, 2 name lookup\n"
     "            failed, 3 bad arguments, 4 system error (permission, socket,\n"
     "            io_uring, interface down), 130 interrupted\n";

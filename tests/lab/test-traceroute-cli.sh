@@ -9,7 +9,7 @@ set -u
 R=${ICR_LAB_ROUTERS:-5}
 hops=$((R + 1))
 
-echo "1..14"
+echo "1..15"
 
 # hop_re N ADDR: one traceroute(8) line with 2 RTTs.
 hop_re() { printf '^ ?%d  %s  [0-9]+\\.[0-9]{3} ms  [0-9]+\\.[0-9]{3} ms$' "$1" "$(echo "$2" | sed 's/\./\\./g')"; }
@@ -103,7 +103,24 @@ ok "$(test $rc = 130 && grep -qxF "traceroute to 198.19.0.1 (198.19.0.1), 30 hop
       grep -qE "^traceroute to $sil .*\(partial\)" "$tmp/int.out"; echo $?)" \
     "SIGINT: exit 130 (got $rc), the finished route whole, the cut one marked partial" || diag int
 
-# 14: --help and --version.
+# 14: Ctrl-C twice: the 10 s wait for replies is cut, and the route cut
+# short is still written, marked.  (The tool itself, not timeout(1), gets
+# the signals; -c/-i bound it to 10 s of probes.)
+start=$(date +%s%N)
+"$bin" traceroute --fast -c 100 -i 0.1 -W 10 198.19.0.1 "$sil" >"$tmp/int2.out" 2>"$tmp/int2.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+sleep 0.2
+kill -INT $pid
+wait $pid
+rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ok "$(test $rc = 130 && test $took -lt 3000 && grep -qE "^ $hops  198\.19\.0\.1  " "$tmp/int2.out" &&
+      grep -qE "^traceroute to $sil .*\(partial\)" "$tmp/int2.out"; echo $?)" \
+    "Ctrl-C twice: exit 130 (got $rc) in $took ms, the cut route still written and marked" || diag int2
+
+# 15: --help and --version.
 run help traceroute --help
 run ver traceroute --version
 ok "$(test "$(rc help)" = 0 && grep -q 'max_hops' "$tmp/help.out" && grep -q 'Exit codes' "$tmp/help.out" &&
