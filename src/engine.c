@@ -459,8 +459,7 @@ static int64_t sent_get(const struct icr__engine *e, uint64_t k) {
 
 /* ---- sending -------------------------------------------------------------- */
 
-static void put_cmsg(struct msghdr *mh, struct cmsghdr *cm, int level, int type, int v) {
-    (void)mh;
+static void put_cmsg(struct cmsghdr *cm, int level, int type, int v) {
     cm->cmsg_level = level;
     cm->cmsg_type = type;
     cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -528,11 +527,11 @@ static int queue_probe(struct tx *t, const struct icr__probe *p) {
         sl->mh.msg_controllen = sizeof(sl->ctrl.buf);
         struct cmsghdr *cm = CMSG_FIRSTHDR(&sl->mh);
         if (v4) {
-            put_cmsg(&sl->mh, cm, IPPROTO_IP, IP_TTL, p->hop);
-            put_cmsg(&sl->mh, CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IP, IP_TOS, e->cfg.traffic_class);
+            put_cmsg(cm, IPPROTO_IP, IP_TTL, p->hop);
+            put_cmsg(CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IP, IP_TOS, e->cfg.traffic_class);
         } else {
-            put_cmsg(&sl->mh, cm, IPPROTO_IPV6, IPV6_HOPLIMIT, p->hop);
-            put_cmsg(&sl->mh, CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IPV6, IPV6_TCLASS,
+            put_cmsg(cm, IPPROTO_IPV6, IPV6_HOPLIMIT, p->hop);
+            put_cmsg(CMSG_NXTHDR(&sl->mh, cm), IPPROTO_IPV6, IPV6_TCLASS,
                      e->cfg.traffic_class);
         }
     }
