@@ -2,7 +2,9 @@
  * rate, flow control, probe stamping, stateless validation and dispatch to
  * the job.  Jobs (sweep.c, multiping.c, trace.c) hold only their own logic.
  *
- * One thread drives one ring (ring.c): it stamps probes into preallocated
+ * One thread drives one ring (ring.h: io_uring, or sendmmsg/recvmmsg batches
+ * where io_uring is refused; the engine cannot tell them apart but for
+ * stats.backend): it stamps probes into preallocated
  * slots, queues them as SENDMSG in batches, and handles replies as their
  * completions arrive.  Why one thread for both: on this kind of machine
  * (2 vCPUs, veth) the kernel's work for a probe - routing, the veth hop and
