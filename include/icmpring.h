@@ -470,6 +470,18 @@ typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
 
 #define ICR_SWEEP_SINGLE_RECV (1u << 0) /* use one-shot recvmsg, not multishot */
 #define ICR_SWEEP_ALL_REPLIES (1u << 1) /* report duplicates and every probe's reply */
+/* Do not try io_uring: send with sendmmsg and receive with recvmmsg (epoll),
+ * as is done anyway when io_uring_setup is refused (seccomp, gVisor,
+ * kernel.io_uring_disabled, old kernels).  Accepted by sweeps, multipings
+ * and traceroutes. */
+#define ICR_SWEEP_NO_URING (1u << 2)
+
+/* The I/O backend a job runs on (struct icr_sweep_stats.backend). */
+enum icr_backend {
+    ICR_BACKEND_URING = 0, /* io_uring: batched SENDMSG, multishot or one-shot RECVMSG */
+    ICR_BACKEND_MMSG = 1,  /* sendmmsg/recvmmsg batches with epoll: io_uring was
+                              refused, or ICR_SWEEP_NO_URING */
+};
 
 struct icr_sweep_opts {
     size_t size;           /* sizeof(struct icr_sweep_opts) */
@@ -521,20 +533,23 @@ struct icr_sweep_stats {
     int64_t send_ns;        /* time spent in the send phase */
     bool sending_done;      /* all probes sent (or stopped) */
     bool done;              /* cooldown over: nothing more will be reported */
-    bool multishot;         /* the multishot receive path runs */
+    bool multishot;         /* the multishot receive path runs (io_uring only) */
     int last_send_error;    /* errno of the latest refused probe, 0 if none
                                (EACCES: a broadcast address) */
     uint32_t senders;       /* sending threads in use */
     uint64_t seed;          /* the seed in use (the library's choice when opts.seed was 0) */
+    int backend;            /* enum icr_backend: which I/O backend runs */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
  * unchanged).  Opens the sockets (raw IPv4 with IP_HDRINCL and raw ICMP(v6),
- * or ICMP datagram sockets without privilege) and the io_uring.
+ * or ICMP datagram sockets without privilege) and the io_uring.  Where
+ * io_uring_setup is refused (ENOSYS, EPERM, EACCES: seccomp profiles,
+ * gVisor, kernel.io_uring_disabled) the sweep runs on sendmmsg/recvmmsg
+ * instead (stats.backend says which); ICR_SWEEP_NO_URING asks for that.
  * opts NULL means ICR_SWEEP_OPTS_INIT.
  * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKADDR (a source address
- * that is not this host's), ICR_ESOCKPERM, ICR_ENOMEM,
- * or a negative errno (e.g. io_uring disabled: -ENOSYS / -EPERM).
+ * that is not this host's), ICR_ESOCKPERM, ICR_ENOMEM, or a negative errno.
  * step()/run() must be called from the thread that called new(): the ring
  * is bound to it (IORING_SETUP_SINGLE_ISSUER). */
 ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
@@ -625,7 +640,8 @@ struct icr_multiping_opts {
                                of origin; icr_socket_send() takes any payload. */
     int ttl;                /* 1-255 (64) */
     int traffic_class;      /* 0-255 (0) */
-    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_ALL_REPLIES */
+    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_ALL_REPLIES,
+                               ICR_SWEEP_NO_URING */
     icr_host_cb on_host;    /* each host as it is finished; may be NULL */
     icr_result_cb on_result; /* each reply as it arrives; may be NULL */
     void *userdata;
@@ -653,7 +669,8 @@ struct icr_multiping_opts {
  * separate hosts, as icmplib does).  Opens the sockets and the ring.
  * opts NULL means ICR_MULTIPING_OPTS_INIT.
  * Errors: ICR_EINVAL (n 0, bad option), ICR_ESOCKPERM, ICR_ESOCKADDR,
- * ICR_ENOMEM, or a negative errno (io_uring unavailable).
+ * ICR_ENOMEM, or a negative errno.  io_uring being refused is not an error:
+ * the job then runs on sendmmsg/recvmmsg, as a sweep does.
  * step()/run() must be called from the thread that called new(). */
 ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
                                  const struct icr_multiping_opts *opts,
@@ -671,7 +688,8 @@ ICR_EXPORT int icr_multiping_run(icr_multiping_job *m);
 ICR_EXPORT int icr_multiping_step(icr_multiping_job *m, int64_t timeout_ns);
 
 /* A descriptor that becomes readable (POLLIN) when step() has work: an
- * eventfd signalled by the ring's completions.  Errors: ICR_EINVAL. */
+ * eventfd signalled by the ring's completions (on the sendmmsg/recvmmsg
+ * backend, an epoll fd over the sockets).  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_multiping_get_fd(const icr_multiping_job *m);
 
 /* ns until step() is needed again at the latest; 0 = now. */
@@ -755,7 +773,7 @@ struct icr_trace_opts {
     size_t payload_size;    /* 34-1400 (56) */
     int traffic_class;      /* 0-255 (0) */
     uint64_t seed;          /* order of the (destination, TTL) pairs; 0 = random */
-    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV */
+    unsigned flags;         /* ICR_SWEEP_SINGLE_RECV, ICR_SWEEP_NO_URING */
     icr_trace_cb on_trace;  /* each destination as it is finished; may be NULL */
     icr_result_cb on_result; /* each validated reply (r->hop: the distance) */
     void *userdata;

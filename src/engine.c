@@ -2,7 +2,9 @@
  * rate, flow control, probe stamping, stateless validation and dispatch to
  * the job.  Jobs (sweep.c, multiping.c, trace.c) hold only their own logic.
  *
- * One thread drives one ring (ring.c): it stamps probes into preallocated
+ * One thread drives one ring (ring.h: io_uring, or sendmmsg/recvmmsg batches
+ * where io_uring is refused; the engine cannot tell them apart but for
+ * stats.backend): it stamps probes into preallocated
  * slots, queues them as SENDMSG in batches, and handles replies as their
  * completions arrive.  Why one thread for both: on this kind of machine
  * (2 vCPUs, veth) the kernel's work for a probe - routing, the veth hop and
@@ -138,6 +140,7 @@ struct icr__engine {
     _Atomic int state;        /* enum state; read by get_stats from any thread */
     _Atomic bool started;
     _Atomic bool multishot;
+    int backend;              /* ICR_BACKEND_*: set in new, then immutable */
     _Atomic int64_t start_ns, send_end_ns;
     int64_t cooldown_end_ns;
     uint32_t last_ovfl4, last_ovfl6;
@@ -389,8 +392,12 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
     e->icmp_len = ICR__ICMP_HDR_LEN + cfg->payload_size;
     e->base_sum = icr__probe_template(e->tmpl, sizeof(e->tmpl), cfg->payload_size);
 
-    if ((r = icr__ring_new(NSLOTS, cfg->single_recv, &e->ring)) < 0)
+    if ((r = icr__ring_new(NSLOTS,
+                           (cfg->single_recv ? ICR__RING_SINGLE_RECV : 0) |
+                               (cfg->no_uring ? ICR__RING_NO_URING : 0),
+                           &e->ring)) < 0)
         goto fail;
+    e->backend = icr__ring_backend(e->ring);
     e->tx[0].ring = e->ring;
     if (e->fd4_recv >= 0 && (r = e->src4 = icr__ring_add_recv(e->ring, e->fd4_recv)) < 0)
         goto fail;
@@ -912,7 +919,12 @@ static bool rx_backlogged(const struct icr__engine *e) {
 static void *helper_main(void *arg) {
     struct tx *t = arg;
     struct icr__engine *e = t->e;
-    if (icr__ring_new(NSLOTS, true, &t->ring) < 0)
+    /* The helper's ring runs on the stepping ring's backend: where that one
+     * fell back from io_uring, this one would be refused too. */
+    unsigned flags = ICR__RING_SINGLE_RECV;
+    if (e->backend == ICR_BACKEND_MMSG)
+        flags |= ICR__RING_NO_URING;
+    if (icr__ring_new(NSLOTS, flags, &t->ring) < 0)
         return NULL; /* the stepping thread sends everything alone */
     for (;;) {
         if (atomic_load_explicit(&e->stop, memory_order_relaxed) ||
@@ -1052,10 +1064,8 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
     int64_t now = mono_ns();
     if (!atomic_load(&e->started))
         start(e, now);
-    if (e->evfd >= 0) {
-        uint64_t v;
-        (void)!read(e->evfd, &v, sizeof(v)); /* re-arm the caller's wake-up */
-    }
+    if (e->evfd >= 0)
+        icr__ring_eventfd_ack(e->ring); /* re-arm the caller's wake-up */
 
     int64_t wait = 0;
     if (atomic_load(&e->state) == SENDING)
@@ -1110,7 +1120,8 @@ int icr__engine_run(struct icr__engine *e) {
  * as deferred task work (IORING_SETUP_DEFER_TASKRUN runs them only inside
  * io_uring_enter), so callers with their own loop get an eventfd that the
  * ring signals on every completion (io_req_local_work_add signals a
- * registered eventfd, 6.1+), made on first request so run() pays nothing. */
+ * registered eventfd, 6.1+), made on first request so run() pays nothing.
+ * On the sendmmsg/recvmmsg backend it is the epoll fd over the sockets. */
 int icr__engine_get_fd(struct icr__engine *e) {
     if (!e)
         return ICR_EINVAL;
@@ -1172,6 +1183,7 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .last_send_error = atomic_load_explicit(&e->last_send_error, memory_order_relaxed),
         .senders = e->nsenders,
         .seed = e->cfg.seed,
+        .backend = e->backend,
     };
 }
 

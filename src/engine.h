@@ -67,6 +67,7 @@ struct icr__engine_cfg {
     size_t payload_size;    /* ICR__PROBE_HDR .. ICR__ENGINE_MAX_PAYLOAD */
     int privilege;
     bool single_recv;
+    bool no_uring;          /* sendmmsg/recvmmsg even where io_uring works */
     bool ttl_in_tag;        /* the tag carries the hop (traceroute) */
     uint32_t batch;         /* 1-1024 */
     uint32_t senders;       /* 0 = choose, 1, 2 */

@@ -1,10 +1,13 @@
-/* ring.c - owns io_uring: ring setup with kernel-version fallbacks, the
- * provided-buffer ring, multishot/one-shot recvmsg, batched sendmsg, and the
- * decoding of completions for the jobs.  The only file that includes
- * <liburing.h> (liburing 2.3: no io_uring_setup_buf_ring, so the buffer
- * ring is mmap'ed and registered here by hand).
+/* ring.c - owns io_uring: ring setup with kernel-version fallbacks and
+ * restrictions, the provided-buffer ring, multishot/one-shot recvmsg,
+ * batched sendmsg, and the decoding of completions for the jobs.  Also the
+ * dispatch of ring.h to the chosen backend (this one, or ring-mmsg.c where
+ * io_uring is blocked).  The only file that includes <liburing.h>
+ * (liburing 2.3: no io_uring_setup_buf_ring, so the buffer ring is mmap'ed
+ * and registered here by hand).
  */
 #include "ring.h"
+#include "ring-backend.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -27,15 +30,12 @@
 #define BGID 7
 /* One-shot fallback: receives kept in flight per socket. */
 #define NSINGLE 64u
-#define MAX_RECV 4u
+#define MAX_RECV ICR__RING_MAX_RECV
 
 #define KIND_SHIFT 56
 #define UD(kind, v) (((uint64_t)(kind) << KIND_SHIFT) | (uint64_t)(v))
 
-/* Room for SO_TIMESTAMPNS, IP_TTL/IPV6_HOPLIMIT and SO_RXQ_OVFL. */
-#define CTRL_LEN                                                                             \
-    (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +                       \
-     CMSG_SPACE(sizeof(uint32_t)) + 32)
+#define CTRL_LEN ICR__RING_CTRL_LEN
 
 struct single_slot {
     struct msghdr mh;
@@ -53,9 +53,11 @@ struct recv_src {
     struct single_slot *slots; /* one-shot path only */
 };
 
-struct icr__ring {
+struct uring {
+    struct icr__ring base;    /* first: the handle ring.h hands out */
     struct io_uring ring;
     bool ring_ok;             /* io_uring_queue_init succeeded */
+    bool restricted;          /* IORING_REGISTER_RESTRICTIONS took */
     bool multishot;
     bool buf_ring_registered;
     struct io_uring_buf_ring *br; /* NBUFS entries, page aligned */
@@ -73,32 +75,79 @@ struct icr__ring {
 /* Ring flags from best to plainest.  SINGLE_ISSUER|DEFER_TASKRUN (6.1) runs
  * completion work only when we enter the ring, on our own CPU time, instead
  * of interrupting the sender; COOP_TASKRUN (5.19) avoids IPIs; older kernels
- * refuse unknown flags with EINVAL, so we step down. */
-static int ring_init(struct io_uring *ring, unsigned entries) {
+ * refuse unknown flags with EINVAL, so we step down.  Each is tried first
+ * with IORING_SETUP_R_DISABLED (5.10), so that restrictions can be
+ * registered before the ring runs anything; *ret_disabled says whether it
+ * took. */
+static int ring_init(struct io_uring *ring, unsigned entries, bool *ret_disabled) {
     static const unsigned tries[] = {
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
         IORING_SETUP_COOP_TASKRUN,
         0,
     };
     int r = -EINVAL;
-    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+    for (size_t i = 0; i < 2 * sizeof(tries) / sizeof(tries[0]); i++) {
+        bool disabled = i % 2 == 0;
         struct io_uring_params p = {
-            .flags = tries[i] | IORING_SETUP_CQSIZE,
+            .flags = tries[i / 2] | IORING_SETUP_CQSIZE | (disabled ? IORING_SETUP_R_DISABLED : 0),
             /* Replies outnumber sends in bursts (duplicates, errors); a
              * deep CQ keeps the kernel from buffering overflowed CQEs. */
             .cq_entries = entries * 8,
         };
         r = io_uring_queue_init_params(entries, ring, &p);
-        if (r != -EINVAL)
+        if (r != -EINVAL) {
+            *ret_disabled = disabled;
             return r;
+        }
     }
     return r;
+}
+
+/* io_uring_register(2) for the operations liburing 2.3 declares but its
+ * shared library does not export (io_uring_register_restrictions and
+ * io_uring_enable_rings are missing from its liburing.map; 2.4 has them).
+ * 2.3's wrapper returns -errno; errno is checked too in case a build of it
+ * goes through libc's syscall(), which returns -1. */
+static int ring_register(struct io_uring *ring, unsigned op, const void *arg, unsigned nr) {
+    errno = 0;
+    int r = io_uring_register((unsigned)ring->ring_fd, op, arg, nr);
+    return r == -1 && errno ? -errno : r;
+}
+
+/* Why restrict: an io_uring can open, read and write files, connect
+ * sockets and more, all without the syscalls a seccomp filter or an audit
+ * rule would see.  The engine needs only SENDMSG, RECVMSG (with
+ * IOSQE_BUFFER_SELECT for the provided buffers) and POLL_ADD (the error
+ * watch), so anything else a bug or a corrupted SQE might ask for fails
+ * with -EACCES (IORING_REGISTER_RESTRICTIONS, 5.10).  Register operations
+ * are unrestricted until the ring is enabled (the buffer ring is registered
+ * before), and the eventfd is registered later, on a caller's get_fd, so
+ * IORING_REGISTER_EVENTFD stays allowed.  Kernels without EXT_ARG (before
+ * 5.11) make liburing wait with an IORING_OP_TIMEOUT SQE: allowed there.
+ * Returns whether the restrictions took; a kernel refusing them (or a
+ * seccomp filter refusing io_uring_register) leaves the ring unrestricted,
+ * which is how it ran before. */
+static bool restrict_ring(struct io_uring *ring) {
+    struct io_uring_restriction res[8];
+    unsigned n = 0;
+    static const uint8_t ops[] = {IORING_OP_SENDMSG, IORING_OP_RECVMSG, IORING_OP_POLL_ADD};
+    for (size_t i = 0; i < sizeof(ops); i++)
+        res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
+                                                 .sqe_op = ops[i]};
+    if (!(ring->features & IORING_FEAT_EXT_ARG))
+        res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
+                                                 .sqe_op = IORING_OP_TIMEOUT};
+    res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED,
+                                             .sqe_flags = IOSQE_BUFFER_SELECT};
+    res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_REGISTER_OP,
+                                             .register_op = IORING_REGISTER_EVENTFD};
+    return ring_register(ring, IORING_REGISTER_RESTRICTIONS, res, n) == 0;
 }
 
 /* An SQE for (re)arming a receive or a watch.  These must not fail: a
  * full submission queue is flushed to make room (the ring has room for a
  * whole batch of sends plus these few). */
-static struct io_uring_sqe *sqe_for_rearm(struct icr__ring *r) {
+static struct io_uring_sqe *sqe_for_rearm(struct uring *r) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
     if (!sqe) {
         (void)io_uring_submit(&r->ring);
@@ -108,7 +157,7 @@ static struct io_uring_sqe *sqe_for_rearm(struct icr__ring *r) {
     return sqe;
 }
 
-static void arm_multishot(struct icr__ring *r, unsigned i) {
+static void arm_multishot(struct uring *r, unsigned i) {
     struct io_uring_sqe *sqe = sqe_for_rearm(r);
     io_uring_prep_recvmsg_multishot(sqe, r->src[i].fd, &r->tmpl, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -116,7 +165,7 @@ static void arm_multishot(struct icr__ring *r, unsigned i) {
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_RECV, i));
 }
 
-static void arm_single(struct icr__ring *r, unsigned i, unsigned slot) {
+static void arm_single(struct uring *r, unsigned i, unsigned slot) {
     struct single_slot *s = &r->src[i].slots[slot];
     s->iov = (struct iovec){.iov_base = s->data, .iov_len = sizeof(s->data)};
     s->mh = (struct msghdr){
@@ -133,7 +182,7 @@ static void arm_single(struct icr__ring *r, unsigned i, unsigned slot) {
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_RECV, (1ull << 55) | (uint64_t)i << 16 | slot));
 }
 
-static int start_single(struct icr__ring *r, unsigned i) {
+static int start_single(struct uring *r, unsigned i) {
     if (!r->src[i].slots) {
         r->src[i].slots = calloc(NSINGLE, sizeof(struct single_slot));
         if (!r->src[i].slots)
@@ -144,18 +193,23 @@ static int start_single(struct icr__ring *r, unsigned i) {
     return 0;
 }
 
-int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_ring) {
-    struct icr__ring *r = calloc(1, sizeof(*r));
+static const struct icr__ring_ops uring_ops;
+static void uring_free(struct icr__ring *base);
+
+static int uring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_ring) {
+    struct uring *r = calloc(1, sizeof(*r));
+    bool disabled = false;
     int e;
     if (!r)
         return ICR_ENOMEM;
-    e = ring_init(&r->ring, sq_entries);
+    r->base.ops = &uring_ops;
+    r->evfd = -1;
+    e = ring_init(&r->ring, sq_entries, &disabled);
     if (e < 0) {
         free(r);
         return e;
     }
     r->ring_ok = true;
-    r->evfd = -1;
     r->tmpl = (struct msghdr){
         /* The kernel lays out header, name, control, payload back to back
          * in the provided buffer: a name size that is a multiple of 8 keeps
@@ -172,7 +226,7 @@ int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_
             if (m != MAP_FAILED)
                 munmap(m, r->br_size);
             r->br = NULL;
-            icr__ring_free(r);
+            uring_free(&r->base);
             return ICR_ENOMEM;
         }
         r->br = m;
@@ -195,13 +249,26 @@ int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_
             r->multishot = false;
         }
     }
-    *ret_ring = r;
+    if (disabled) {
+        r->restricted = restrict_ring(&r->ring);
+        if ((e = ring_register(&r->ring, IORING_REGISTER_ENABLE_RINGS, NULL, 0)) < 0) {
+            uring_free(&r->base);
+            return e;
+        }
+    }
+    /* A seccomp filter may allow io_uring_setup and still refuse
+     * io_uring_enter: find out now, with an enter that does nothing, not
+     * at the first submit. */
+    if ((e = io_uring_enter((unsigned)r->ring.ring_fd, 0, 0, 0, NULL)) < 0) {
+        uring_free(&r->base);
+        return e;
+    }
+    *ret_ring = &r->base;
     return 0;
 }
 
-struct icr__ring *icr__ring_free(struct icr__ring *r) {
-    if (!r)
-        return NULL;
+static void uring_free(struct icr__ring *base) {
+    struct uring *r = (struct uring *)base;
     if (r->ring_ok)
         io_uring_queue_exit(&r->ring);
     if (r->evfd >= 0)
@@ -212,11 +279,10 @@ struct icr__ring *icr__ring_free(struct icr__ring *r) {
     for (unsigned i = 0; i < r->nsrc; i++)
         free(r->src[i].slots);
     free(r);
-    return NULL;
 }
 
-int icr__ring_fd(const struct icr__ring *r) {
-    return r->ring.ring_fd;
+static int uring_fd(const struct icr__ring *base) {
+    return ((const struct uring *)base)->ring.ring_fd;
 }
 
 /* Why an eventfd: with IORING_SETUP_DEFER_TASKRUN (6.1) completions wait
@@ -225,7 +291,8 @@ int icr__ring_fd(const struct icr__ring *r) {
  * caller blocked 2.5 s was not woken by replies at 1 s).  A registered
  * eventfd is signalled when that work is queued (io_req_local_work_add),
  * which is what an event loop needs. */
-int icr__ring_eventfd(struct icr__ring *r) {
+static int uring_eventfd(struct icr__ring *base) {
+    struct uring *r = (struct uring *)base;
     if (r->evfd >= 0)
         return r->evfd;
     int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -240,11 +307,19 @@ int icr__ring_eventfd(struct icr__ring *r) {
     return fd;
 }
 
-bool icr__ring_multishot(const struct icr__ring *r) {
-    return r->multishot;
+static void uring_eventfd_ack(struct icr__ring *base) {
+    struct uring *r = (struct uring *)base;
+    uint64_t v;
+    if (r->evfd >= 0)
+        (void)!read(r->evfd, &v, sizeof(v));
 }
 
-int icr__ring_add_recv(struct icr__ring *r, int fd) {
+static bool uring_multishot(const struct icr__ring *base) {
+    return ((const struct uring *)base)->multishot;
+}
+
+static int uring_add_recv(struct icr__ring *base, int fd) {
+    struct uring *r = (struct uring *)base;
     if (r->nsrc >= MAX_RECV)
         return -ENOSPC;
     unsigned i = r->nsrc++;
@@ -260,13 +335,14 @@ int icr__ring_add_recv(struct icr__ring *r, int fd) {
 /* A multishot poll for POLLERR (5.13): one SQE per socket for the whole
  * job; an ICMP error is rare, so reading the queue with plain recvmsg
  * calls when it fires costs nothing on the per-packet path. */
-static void arm_errwatch(struct icr__ring *r, unsigned i) {
+static void arm_errwatch(struct uring *r, unsigned i) {
     struct io_uring_sqe *sqe = sqe_for_rearm(r);
     io_uring_prep_poll_multishot(sqe, r->errw[i], POLLERR);
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_ERRQUEUE, i));
 }
 
-int icr__ring_add_errwatch(struct icr__ring *r, int fd) {
+static int uring_add_errwatch(struct icr__ring *base, int fd) {
+    struct uring *r = (struct uring *)base;
     if (r->nerrw >= MAX_RECV)
         return -ENOSPC;
     unsigned i = r->nerrw++;
@@ -275,7 +351,9 @@ int icr__ring_add_errwatch(struct icr__ring *r, int fd) {
     return (int)i;
 }
 
-int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user) {
+static int uring_queue_send(struct icr__ring *base, int fd, const struct msghdr *mh,
+                            uint64_t user) {
+    struct uring *r = (struct uring *)base;
     assert(user < (1ull << KIND_SHIFT));
     struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
     if (!sqe)
@@ -285,7 +363,8 @@ int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, u
     return 0;
 }
 
-int icr__ring_submit(struct icr__ring *r, int64_t timeout_ns) {
+static int uring_submit(struct icr__ring *base, int64_t timeout_ns) {
+    struct uring *r = (struct uring *)base;
     if (timeout_ns <= 0)
         /* With DEFER_TASKRUN completions are only posted when we enter with
          * GETEVENTS: submit_and_get_events does both in one syscall. */
@@ -299,23 +378,26 @@ int icr__ring_submit(struct icr__ring *r, int64_t timeout_ns) {
     return e == -ETIME ? 0 : e;
 }
 
+void icr__ring_decode_cmsg(struct icr__completion *c, const struct cmsghdr *cm) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec ts;
+        memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+        c->t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
+        memcpy(&c->ovfl, CMSG_DATA(cm), sizeof(c->ovfl));
+        c->has_ovfl = true;
+    } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+               (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
+        int v;
+        memcpy(&v, CMSG_DATA(cm), sizeof(v));
+        c->ttl = v;
+    }
+}
+
 static void decode_cmsgs(struct icr__completion *c, struct cmsghdr *first,
                          struct cmsghdr *(*next)(void *, struct cmsghdr *), void *ctx) {
-    for (struct cmsghdr *cm = first; cm; cm = next(ctx, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-            c->t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-            memcpy(&c->ovfl, CMSG_DATA(cm), sizeof(c->ovfl));
-            c->has_ovfl = true;
-        } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
-                   (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
-            int v;
-            memcpy(&v, CMSG_DATA(cm), sizeof(v));
-            c->ttl = v;
-        }
-    }
+    for (struct cmsghdr *cm = first; cm; cm = next(ctx, cm))
+        icr__ring_decode_cmsg(c, cm);
 }
 
 struct ms_ctx {
@@ -334,7 +416,7 @@ static struct cmsghdr *single_next(void *ctx, struct cmsghdr *cm) {
 
 /* A multishot receive completion: the datagram sits in provided buffer
  * `bid`, behind an io_uring_recvmsg_out header, its name and control. */
-static void handle_multishot(struct icr__ring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
+static void handle_multishot(struct uring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
                              void *ud) {
     unsigned i = (unsigned)(cqe->user_data & 0xffff);
     bool more = cqe->flags & IORING_CQE_F_MORE;
@@ -377,7 +459,7 @@ static void handle_multishot(struct icr__ring *r, struct io_uring_cqe *cqe, icr_
         arm_multishot(r, i);
 }
 
-static void handle_single(struct icr__ring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
+static void handle_single(struct uring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
                           void *ud) {
     unsigned i = (unsigned)((cqe->user_data >> 16) & 0xff), slot = cqe->user_data & 0xffff;
     struct single_slot *s = &r->src[i].slots[slot];
@@ -398,7 +480,8 @@ static void handle_single(struct icr__ring *r, struct io_uring_cqe *cqe, icr__ri
     arm_single(r, i, slot);
 }
 
-int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *ud) {
+static int uring_reap(struct icr__ring *base, icr__ring_cb cb, void *ud) {
+    struct uring *r = (struct uring *)base;
     struct io_uring_cqe *cqes[256];
     int total = 0;
     for (;;) {
@@ -435,4 +518,104 @@ int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *ud) {
         r->br_added = 0;
     }
     return total;
+}
+
+static const struct icr__ring_ops uring_ops = {
+    .backend = ICR_BACKEND_URING,
+    .free = uring_free,
+    .fd = uring_fd,
+    .eventfd = uring_eventfd,
+    .eventfd_ack = uring_eventfd_ack,
+    .multishot = uring_multishot,
+    .add_recv = uring_add_recv,
+    .add_errwatch = uring_add_errwatch,
+    .queue_send = uring_queue_send,
+    .submit = uring_submit,
+    .reap = uring_reap,
+};
+
+/* ---- ring.h: the choice and the dispatch ---------------------------------- */
+
+/* Why these errors mean "use the fallback": ENOSYS is a kernel without
+ * io_uring (or one built without it), or a seccomp filter that answers so
+ * (gVisor); EPERM is Docker's default seccomp profile, Kubernetes'
+ * RuntimeDefault, or kernel.io_uring_disabled=2 (6.6; =1 for a process
+ * outside io_uring_group); EACCES is an LSM (SELinux io_uring class);
+ * EINVAL after every setup flag set was tried is a kernel too old for the
+ * plainest ring we ask for.  Anything else (ENOMEM, EMFILE) is a real
+ * failure the caller should hear about. */
+static bool uring_blocked(int e) {
+    return e == -ENOSYS || e == -EPERM || e == -EACCES || e == -EINVAL;
+}
+
+int icr__ring_new(unsigned sq_entries, unsigned flags, struct icr__ring **ret_ring) {
+    if (!(flags & ICR__RING_NO_URING)) {
+        int e = uring_new(sq_entries, flags & ICR__RING_SINGLE_RECV, ret_ring);
+        if (e >= 0 || !uring_blocked(e))
+            return e;
+    }
+    return icr__ring_mmsg_new(sq_entries, ret_ring);
+}
+
+struct icr__ring *icr__ring_free(struct icr__ring *r) {
+    if (r)
+        r->ops->free(r);
+    return NULL;
+}
+
+int icr__ring_backend(const struct icr__ring *r) {
+    return r->ops->backend;
+}
+
+int icr__ring_fd(const struct icr__ring *r) {
+    return r->ops->fd(r);
+}
+
+int icr__ring_eventfd(struct icr__ring *r) {
+    return r->ops->eventfd(r);
+}
+
+void icr__ring_eventfd_ack(struct icr__ring *r) {
+    r->ops->eventfd_ack(r);
+}
+
+bool icr__ring_multishot(const struct icr__ring *r) {
+    return r->ops->multishot(r);
+}
+
+int icr__ring_add_recv(struct icr__ring *r, int fd) {
+    return r->ops->add_recv(r, fd);
+}
+
+int icr__ring_add_errwatch(struct icr__ring *r, int fd) {
+    return r->ops->add_errwatch(r, fd);
+}
+
+int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user) {
+    return r->ops->queue_send(r, fd, mh, user);
+}
+
+int icr__ring_submit(struct icr__ring *r, int64_t timeout_ns) {
+    return r->ops->submit(r, timeout_ns);
+}
+
+int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *userdata) {
+    return r->ops->reap(r, cb, userdata);
+}
+
+bool icr__ring_restricted(const struct icr__ring *r) {
+    return r->ops == &uring_ops && ((const struct uring *)r)->restricted;
+}
+
+int icr__ring_test_queue_nop(struct icr__ring *r, uint64_t user) {
+    if (r->ops != &uring_ops)
+        return -ENOTSUP;
+    struct uring *u = (struct uring *)r;
+    assert(user < (1ull << KIND_SHIFT));
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_SEND, user));
+    return 0;
 }

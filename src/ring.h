@@ -1,6 +1,13 @@
-/* ring.h - the io_uring engine's mechanics: one ring, batched SENDMSG
- * submissions, and receives (multishot recvmsg over a provided-buffer ring,
- * or one-shot recvmsg as the fallback) decoded into plain completions.
+/* ring.h - the engine's I/O mechanics: batched sends, and receives decoded
+ * into plain completions, behind one interface with two backends:
+ *  - io_uring (ring.c): batched SENDMSG submissions, receives by multishot
+ *    recvmsg over a provided-buffer ring, or one-shot recvmsg as its own
+ *    fallback, on a ring restricted to the operations the engine uses;
+ *  - sendmmsg/recvmmsg with epoll (ring-mmsg.c), for where io_uring is
+ *    blocked (container seccomp profiles, gVisor, kernel.io_uring_disabled,
+ *    old kernels): still one syscall per batch, not per packet.
+ * icr__ring_new picks one (ICR__RING_NO_URING forces the second) and the
+ * calls below dispatch through the handle's const vtable.
  *
  * ring.c is the only file that includes <liburing.h>; jobs (sweep.c, ...)
  * see only this header.  Not thread-safe: one thread drives a ring.
@@ -40,23 +47,41 @@ struct icr__completion {
 
 typedef void (*icr__ring_cb)(const struct icr__completion *c, void *userdata);
 
-/* A ring with room for sq_entries queued sends.  single_recv forces the
- * one-shot receive path (tests; kernels without multishot recvmsg switch to
- * it by themselves).  Returns 0 or a negative errno / ICR_ENOMEM. */
-int icr__ring_new(unsigned sq_entries, bool single_recv, struct icr__ring **ret_ring);
+/* icr__ring_new flags. */
+#define ICR__RING_SINGLE_RECV (1u << 0) /* io_uring: one-shot recvmsg, not multishot */
+#define ICR__RING_NO_URING (1u << 1)    /* the sendmmsg/recvmmsg backend, always */
+
+/* A ring with room for sq_entries queued sends.  ICR__RING_SINGLE_RECV
+ * forces the one-shot receive path (tests; kernels without multishot
+ * recvmsg switch to it by themselves).  When io_uring cannot be set up
+ * (ENOSYS, EPERM, EACCES, or every setup flag set refused) the
+ * sendmmsg/recvmmsg backend is used instead.  Returns 0 or a negative
+ * errno / ICR_ENOMEM. */
+int icr__ring_new(unsigned sq_entries, unsigned flags, struct icr__ring **ret_ring);
 
 struct icr__ring *icr__ring_free(struct icr__ring *r);
 
-/* The ring's descriptor (pollable for completions). */
+/* Which backend runs: ICR_BACKEND_URING or ICR_BACKEND_MMSG. */
+int icr__ring_backend(const struct icr__ring *r);
+
+/* The ring's descriptor (io_uring: the ring fd; the fallback: its epoll fd). */
 int icr__ring_fd(const struct icr__ring *r);
 
-/* An eventfd (non-blocking) that the ring signals whenever a completion is
- * posted or deferred, made and registered on first call; the ring owns it.
- * Readable for pollers even under DEFER_TASKRUN, where the ring fd is not.
- * Returns the fd or a negative errno. */
+/* A descriptor that turns readable (POLLIN) when step() has work; the ring
+ * owns it.  io_uring: an eventfd (non-blocking) that the ring signals
+ * whenever a completion is posted or deferred, made and registered on
+ * first call; readable for pollers even under DEFER_TASKRUN, where the ring
+ * fd is not.  The fallback: its epoll fd over the receive sockets and error
+ * watches (level-triggered: readable while anything waits).  Returns the fd
+ * or a negative errno. */
 int icr__ring_eventfd(struct icr__ring *r);
 
-/* Whether receives use multishot recvmsg (false after a fallback). */
+/* Re-arm icr__ring_eventfd's descriptor before waiting on it again (reads
+ * the eventfd's count; nothing for the fallback). */
+void icr__ring_eventfd_ack(struct icr__ring *r);
+
+/* Whether receives use multishot recvmsg (false after a fallback, and for
+ * the sendmmsg/recvmmsg backend). */
 bool icr__ring_multishot(const struct icr__ring *r);
 
 /* Start receiving on fd, forever, re-arming as needed.  Returns the
@@ -82,5 +107,16 @@ int icr__ring_submit(struct icr__ring *r, int64_t timeout_ns);
 /* Hand every available completion to cb; recycles receive buffers and
  * re-arms receives.  Returns how many completions were handled. */
 int icr__ring_reap(struct icr__ring *r, icr__ring_cb cb, void *userdata);
+
+/* ---- for tests only ---- */
+
+/* Whether the io_uring backend runs on a restricted ring (only SENDMSG,
+ * RECVMSG and POLL_ADD allowed).  False for the fallback. */
+bool icr__ring_restricted(const struct icr__ring *r);
+
+/* Queue an IORING_OP_NOP (an operation the restrictions refuse) whose
+ * completion comes as kind ICR__CQ_SEND with `user`.  -ENOTSUP for the
+ * fallback. */
+int icr__ring_test_queue_nop(struct icr__ring *r, uint64_t user);
 
 #endif /* ICR_RING_H */

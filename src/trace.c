@@ -279,7 +279,7 @@ static int check_opts(const struct icr_trace_opts *o) {
         o->payload_size > ICR__ENGINE_MAX_PAYLOAD || o->traffic_class < 0 ||
         o->traffic_class > 255 ||
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
-        (o->flags & ~ICR_SWEEP_SINGLE_RECV))
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING)))
         return ICR_EINVAL;
     return 0;
 }
@@ -314,6 +314,7 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         .payload_size = opts->payload_size,
         .privilege = opts->privilege,
         .single_recv = opts->flags & ICR_SWEEP_SINGLE_RECV,
+        .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .ttl_in_tag = true,
         .batch = 128,
     };

@@ -246,6 +246,9 @@ static void test_many_destinations(void **state) {
                   st.senders);
     assert_int_equal(m.n, 510 + 256);
     assert_int_equal(st.senders, 2);
+    /* Under tests/no-uring both senders run on sendmmsg/recvmmsg. */
+    const char *nu = getenv("ICR_TEST_NO_URING");
+    assert_int_equal(st.backend, nu && *nu == '1' ? ICR_BACKEND_MMSG : ICR_BACKEND_URING);
     /* Stop at the destination: in a random order over every (destination,
      * distance) pair at full speed many probes beyond a destination leave
      * before it answers, but not those claimed after: far fewer than all

@@ -34,6 +34,8 @@ static const char multiping_help[] =
     "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
+    "                     io_uring is refused)\n"
     "  -C, --all-rtts     list every probe's RTT ('-' for a lost one), like fping -C\n"
     "  --format FORMAT    text (default), csv (with a header line) or ndjson (one\n"
     "                     object per host with icmplib's Host properties: address,\n"
@@ -100,7 +102,7 @@ static int add_name(struct mp_conf *c, const char *name) {
 
 /* 0, 1 (help/version printed) or an exit code > 1... as negative: -EXIT. */
 static int parse_args(int argc, char **argv, struct mp_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT };
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -114,6 +116,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         {"source", required_argument, NULL, 'I'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+        {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"all-rtts", no_argument, NULL, 'C'},
         {"format", required_argument, NULL, OPT_FORMAT},
         {0},
@@ -180,6 +183,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         case '6': o->family = AF_INET6; break;
         case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:

@@ -26,6 +26,8 @@ static const char ping_help[] =
     "  --privileged     raw socket only (needs CAP_NET_RAW)\n"
     "  --unprivileged   ICMP datagram socket only (net.ipv4.ping_group_range)\n"
     "                   (default: raw if permitted, else datagram)\n"
+    "  --no-uring       sendmmsg/recvmmsg instead of io_uring (automatic where\n"
+    "                   io_uring is refused)\n"
     "  -q               print only the summary\n"
     "  -h, --help       this help;  -V, --version  the version\n\n"
     "If the reader of the output goes away (EPIPE, e.g. '| head -1'), ping stops as\n"
@@ -47,6 +49,7 @@ struct ping_conf {
     int privilege;
     bool quiet;
     bool broadcast;
+    bool no_uring;
     const char *host;
 };
 
@@ -80,12 +83,13 @@ static void print_error_line(const char *from, unsigned long long seq, int famil
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
-    enum { OPT_PRIV = 256, OPT_UNPRIV };
+    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+        {"no-uring", no_argument, NULL, OPT_NO_URING},
         {0},
     };
     int o;
@@ -130,6 +134,7 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         case 'b': c->broadcast = true; break;
         case OPT_PRIV: c->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: c->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_NO_URING: c->no_uring = true; break;
         case 'h': return cli_help(ping_help);
         case 'V': return cli_version("ping");
         case ':':
@@ -224,7 +229,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.payload_size = c->size;
     o.privilege = c->privilege;
     o.source = c->source;
-    o.flags = ICR_SWEEP_ALL_REPLIES;
+    o.flags = ICR_SWEEP_ALL_REPLIES | (c->no_uring ? ICR_SWEEP_NO_URING : 0);
     o.on_result = on_engine_result;
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);

@@ -45,6 +45,8 @@ static const char sweep_help[] =
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
     "  --single-recv      one-shot receives instead of multishot (for tests)\n"
+    "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
+    "                     io_uring is refused, e.g. by a container's seccomp profile)\n"
     "  --all-replies      report every reply, duplicates too (csv/ndjson get a\n"
     "                     'duplicate' field)\n"
     "Output:\n"
@@ -93,7 +95,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     enum {
         OPT_INTERVAL = 256, OPT_COOLDOWN,
         OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_SENDERS, OPT_PRIV,
-        OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT,
+        OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT, OPT_NO_URING,
     };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -117,6 +119,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"single-recv", no_argument, NULL, OPT_SINGLE_RECV},
+        {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"all-replies", no_argument, NULL, OPT_ALL_REPLIES},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
@@ -194,6 +197,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         case OPT_PRIV: so->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: so->privilege = ICR_UNPRIVILEGED; break;
         case OPT_SINGLE_RECV: so->flags |= ICR_SWEEP_SINGLE_RECV; break;
+        case OPT_NO_URING: so->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_SENDERS:
             if (cli_parse_u64(optarg, 0, 2, &v) < 0)
                 return bad_value("--senders", optarg, "0-2");
@@ -377,10 +381,12 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
     fprintf(stderr, "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n", st->kernel_drops,
             st->send_errors);
     fprintf(stderr,
-            "elapsed %.3f s, send rate %.0f pps, %" PRIu32 " sender%s, receive path %s, seed %" PRIu64
+            "elapsed %.3f s, send rate %.0f pps, %" PRIu32 " sender%s, receive path %s, backend %s, seed %" PRIu64
             " shard %" PRIu32 "/%" PRIu32 "\n",
             elapsed, send_s > 0 ? (double)st->sent / send_s : 0.0, st->senders,
-            st->senders == 1 ? "" : "s", st->multishot ? "multishot" : "one-shot", c->opts.seed,
+            st->senders == 1 ? "" : "s",
+            st->backend == ICR_BACKEND_MMSG ? "batched" : st->multishot ? "multishot" : "one-shot",
+            st->backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring", c->opts.seed,
             c->opts.shard,
             c->opts.shards);
     if (interrupted)

@@ -38,6 +38,8 @@ static const char traceroute_help[] =
     "  --privileged       raw sockets only    privileged=True  -\n"
     "  --unprivileged     datagram sockets    privileged=False -\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
+    "                     io_uring is refused)\n"
     "  --seed S           order of the (destination, TTL) probes, 1-2^64-1\n"
     "  --format FORMAT    text (default), csv (with a header line) or ndjson: one\n"
     "                     record per answered hop with target, distance and\n"
@@ -77,7 +79,8 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 }
 
 static int parse_args(int argc, char **argv, struct tr_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST, OPT_SEED };
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST, OPT_SEED,
+           OPT_NO_URING };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -93,6 +96,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         {"source", required_argument, NULL, 'I'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+        {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"seed", required_argument, NULL, OPT_SEED},
         {"format", required_argument, NULL, OPT_FORMAT},
         {0},
@@ -158,6 +162,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             break;
         case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
         case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_SEED:
             if (cli_parse_u64(optarg, 1, UINT64_MAX, &o->seed) < 0)
                 return bad_value("--seed", optarg, "1-18446744073709551615");
