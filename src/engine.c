@@ -798,6 +798,8 @@ static void drain_errqueue(struct icr__engine *e, int fd, int family) {
  * is a few milliseconds; one refused target among live ones never gets near
  * it. */
 #define FAIL_STREAK_MAX 256
+/* With no probe out at all yet: refusals before the job ends early. */
+#define FAIL_NONE_MAX 65536
 
 /* Whether the kernel has a route to a: connect() on a UDP socket looks the
  * route up and sends nothing. */
@@ -855,8 +857,17 @@ static void on_sent(struct tx *t, const struct icr__completion *c) {
     if (err == ENETDOWN || err == ENODEV)
         fatal = ICR_EIFDOWN;
     else if (streak >= FAIL_STREAK_MAX) {
-        if (!atomic_load_explicit(&e->c.sent, memory_order_relaxed))
-            fatal = -err; /* nothing ever left: the kernel's own reason */
+        if (!atomic_load_explicit(&e->c.sent, memory_order_relaxed)) {
+            /* Nothing has left yet.  That may be the whole job (every
+             * target unroutable: end with the kernel's own reason), or only
+             * the first targets of a random order (a set mostly without a
+             * route; with two senders the first success may also be
+             * counted after 256 refusals of the other).  Only a much longer
+             * run with nothing out ends the job early; a shorter job runs
+             * out and returns the reason at the end (done_code). */
+            if (streak >= FAIL_NONE_MAX)
+                fatal = -err;
+        }
         else if (t->has_ok && !route_exists(&t->last_ok))
             fatal = ICR_EIFDOWN;
         else
@@ -1020,7 +1031,15 @@ static int64_t time_to_wait(const struct icr__engine *e, int64_t now) {
 /* What a finished job returns: the reason sending ended early, if any. */
 static int done_code(const struct icr__engine *e) {
     int fatal = atomic_load_explicit(&e->fatal, memory_order_relaxed);
-    return fatal ? fatal : e->stopped ? ICR_ESTOPPED : 0;
+    if (fatal)
+        return fatal;
+    if (e->stopped)
+        return ICR_ESTOPPED;
+    /* The kernel refused every probe: its reason, as the contract says. */
+    if (!atomic_load_explicit(&e->c.sent, memory_order_relaxed) &&
+        atomic_load_explicit(&e->c.send_errors, memory_order_relaxed))
+        return -atomic_load_explicit(&e->last_send_error, memory_order_relaxed);
+    return 0;
 }
 
 static bool finished(const struct icr__engine *e) {

@@ -1216,6 +1216,39 @@ static void test_regress_unroutable_not_ifdown(void **state) {
     assert_int_equal(found, 62);
     assert_int_equal(st.hits, 62);
     assert_int_equal(st.send_errors, 65536);
+
+    /* Two senders, where the first success may be counted only after
+     * hundreds of the other sender's refusals: the same, several times. */
+    for (int k = 0; k < 3; k++) {
+        t = targets("198.18.21.0/26", "2001:db8:f::/112", NULL);
+        o = quick_opts();
+        o.rate = 0;
+        o.senders = 2;
+        o.seed = 0x5eed + (uint64_t)k;
+        collect_init(&c, t);
+        r = sweep(t, &o, &c, &st);
+        print_message("# two senders, seed %d: returned %d, hits %llu\n", 0x5eed + k, r,
+                      (unsigned long long)st.hits);
+        free(c.seen);
+        free(c.probes);
+        icr_targets_free(t);
+        assert_int_equal(r, 0);
+        assert_int_equal(st.hits, 62);
+    }
+
+    /* Nothing routable at all: the job runs out (a set smaller than the
+     * early end's bound) and returns the kernel's reason, as icr_sweep_run's
+     * contract says. */
+    t = targets("2001:db8:f::/120", NULL);
+    o = quick_opts();
+    collect_init(&c, t);
+    r = sweep(t, &o, &c, &st);
+    free(c.seen);
+    free(c.probes);
+    icr_targets_free(t);
+    assert_int_equal(r, -ENETUNREACH);
+    assert_int_equal(st.sent, 0);
+    assert_int_equal(st.send_errors, 256);
 }
 
 /* 9. stats.seed: the seed given, or the library's (non-zero) choice. */
