@@ -256,11 +256,13 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
             continue;
         if (r != 1)
             break;
-        /* The kernel refuses a broadcast destination (EACCES) without
-         * SO_BROADCAST before anything leaves: say so at once. */
+        /* The kernel refused the first probe before anything left (a
+         * broadcast destination without SO_BROADCAST: EACCES; no route:
+         * ENETUNREACH): say so at once, as ping(8) does, rather than wait
+         * -W for nothing. */
         if (icr_multiping_get_stats(m, &jst) == 0 && jst.sent == 0 && jst.send_errors &&
-            jst.last_send_error == EACCES) {
-            r = -EACCES;
+            jst.last_send_error) {
+            r = -jst.last_send_error;
             break;
         }
     }
@@ -276,12 +278,12 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         cli_error("ping", "%s", icr_strerror(hr));
         goto out;
     }
-    if (h->packets_sent == 0 && c->count && !cli_stop && r >= 0) {
+    if (h->packets_sent == 0 && c->count && !cli_stop && (r >= 0 || icr_error_is(r, ICR_ESYSTEM))) {
         /* The kernel refused every probe: its last reason. */
         (void)icr_multiping_get_stats(m, &jst);
         r = jst.last_send_error ? -jst.last_send_error : 0;
         *have_host = true;
-        cli_error("ping", "the kernel refused every probe%s%s", r < 0 ? ": " : "",
+        cli_error("ping", "cannot send to %s%s%s", addr_s, r < 0 ? ": " : "",
                   r < 0 ? icr_strerror(r) : "");
         exit_code = EXIT_SYSTEM;
         goto out;

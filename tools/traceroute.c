@@ -203,8 +203,10 @@ static void print_header(struct tr_out *o, const char *target, bool partial) {
 static void print_text(struct tr_out *o, const struct icr_trace_result *res, const char *target) {
     FILE *f = o->w.f;
     int next = o->c->opts.first_hop;
-    /* One target: its header went out before the probes. */
-    if (!(o->name && o->blocks == 1 && o->ndone == 0) || !res->complete)
+    /* One target: its header went out before the probes, so a route cut
+     * short says so on a line of its own after its hops. */
+    const bool header_out = o->name && o->blocks == 1 && o->ndone == 0;
+    if (!header_out)
         print_header(o, target, !res->complete);
     for (size_t k = 0; k < res->nhops; k++) {
         const struct icr_hop *hop = &res->hops[k];
@@ -225,6 +227,8 @@ static void print_text(struct tr_out *o, const struct icr_trace_result *res, con
         }
         fputc('\n', f);
     }
+    if (header_out && !res->complete)
+        fputs("(partial)\n", f);
 }
 
 static void print_record(struct tr_out *o, const struct icr_trace_result *res, const char *target,

@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
 
-echo "1..29"
+echo "1..30"
 
 # 1-4: 20 replies at 50 ms intervals, with the summary.
 run p20 ping -c 20 -i 0.05 198.18.0.7
@@ -68,6 +68,13 @@ run bc ping -c 3 -W 10 192.0.2.255
 t1=$(date +%s%N)
 ok "$(test "$(rc bc)" = 3 && grep -q -- '-b' "$tmp/bc.err" && test $(( (t1 - t0) / 1000000 )) -lt 2000; echo $?)" \
    "broadcast without -b refused at once (exit 3, $(( (t1 - t0) / 1000000 )) ms)" || diag bc
+# No route (the prober has none to 2001:db8:f::/48): said at once, exit 4.
+t0=$(date +%s%N)
+run nr ping -c 3 -W 10 2001:db8:f::1
+t1=$(date +%s%N)
+ok "$(test "$(rc nr)" = 4 && grep -q 'cannot send to 2001:db8:f::1: Network is unreachable' "$tmp/nr.err" &&
+      test "$(wc -l <"$tmp/nr.err")" = 1 && test $(( (t1 - t0) / 1000000 )) -lt 2000; echo $?)" \
+   "no route: one line, exit 4, at once ($(( (t1 - t0) / 1000000 )) ms)" || diag nr
 run bcb ping -b -c 1 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
 ok "$(test "$(rc bcb)" = 0 && test "$(grep -c 'bytes from' "$tmp/bcb.out")" = "${ICR_LAB_BCAST_HOSTS:-3}"; echo $?)" "ping -b gets a reply from every host of the LAN" || diag bcb
 run help ping --help
