@@ -74,21 +74,55 @@ int cli_parse_double(const char *s, double min, double max, double *ret) {
     char *end;
     if (!s || !*s)
         return -1;
+    /* A plain decimal number: digits, '.', an exponent, and a minus sign
+     * only where the range has negative values.  strtod alone would also
+     * take leading blanks, a '+', "nan", "inf" and hexadecimal floats. */
+    const char *p = s;
+    if (*p == '-' && min < 0)
+        p++;
+    if (!((*p >= '0' && *p <= '9') || *p == '.'))
+        return -1;
+    for (const char *q = p; *q; q++)
+        if (!((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' ||
+              *q == '-'))
+            return -1;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < min || v > max)
+    if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
         return -1;
     *ret = v;
     return 0;
 }
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+    /* Decimal, or hexadecimal after 0x: the whole string, no blanks, no
+     * sign (strtoull takes " -1" as 2^64-1), and no octal: a leading zero
+     * is still decimal ("010" is 10). */
+    unsigned base = 10;
+    uint64_t v = 0;
+    if (!s || !*s)
         return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || v < min || v > max)
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!*s)
+            return -1;
+    }
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return -1;
+        if (v > (UINT64_MAX - d) / base)
+            return -1; /* overflow */
+        v = v * base + d;
+    }
+    if (v < min || v > max)
         return -1;
     *ret = v;
     return 0;

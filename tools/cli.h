@@ -46,7 +46,13 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Map a library error code to an exit code. */
 int cli_exit_for(int code);
 
-/* Strict number parsing: the whole string, in [min, max]. 0 or -1. */
+/* Strict number parsing: the whole string, in [min, max]; 0, or -1 with
+ * *ret untouched.  No blanks anywhere, no '+'.
+ * u64: decimal, or hexadecimal after 0x/0X; a leading zero is still
+ *      decimal ("010" is 10: there is no octal); no sign; no overflow.
+ * double: decimal digits with an optional fraction and exponent ("0.5",
+ *      ".5", "1e-3"); a '-' only when min < 0; no nan, inf or hexadecimal
+ *      floats; a value that overflows or underflows is refused. */
 int cli_parse_double(const char *s, double min, double max, double *ret);
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
