@@ -133,6 +133,29 @@ int cli_bad_value(const char *cmd, const char *opt, const char *val, const char 
     return -1;
 }
 
+int cli_exclusive(const char *cmd, const char *opt, const char *other) {
+    cli_error(cmd, "%s cannot be used with %s (give one of them)", opt, other);
+    return -1;
+}
+
+int cli_check_host(const char *cmd, const char *name, int family) {
+    if (icr_is_ipv4_address(name) || icr_is_ipv6_address(name)) {
+        const bool v4 = icr_is_ipv4_address(name);
+        if (family == AF_UNSPEC || family == (v4 ? AF_INET : AF_INET6))
+            return 0;
+        cli_error(cmd, "'%s' is an %s address, but %s asks for %s only", name,
+                  v4 ? "IPv4" : "IPv6", v4 ? "-6" : "-4", v4 ? "IPv6" : "IPv4");
+        return EXIT_USAGE;
+    }
+    if (!icr_is_hostname(name) && (strspn(name, "0123456789.") == strlen(name) ||
+                                   strpbrk(name, ":/"))) {
+        cli_error(cmd, "invalid host '%s': expected an IPv4 or IPv6 address or a host name",
+                  name);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
     if (!strcmp(s, "text"))
         *ret = CLI_FMT_TEXT;
@@ -321,8 +344,14 @@ int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interru
 }
 
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
-                    const char *source) {
-    if (r == ICR_ESOCKPERM)
+                    const char *source, int privilege) {
+    if (r == ICR_ESOCKPERM && privilege == ICR_PRIVILEGED)
+        cli_error(cmd, "--privileged: cannot open raw ICMP sockets: %s (they need CAP_NET_RAW)",
+                  icr_strerror(r));
+    else if (r == ICR_ESOCKPERM && privilege == ICR_UNPRIVILEGED)
+        cli_error(cmd, "--unprivileged: cannot open ICMP datagram sockets: %s (they need a gid "
+                  "in net.ipv4.ping_group_range)", icr_strerror(r));
+    else if (r == ICR_ESOCKPERM)
         cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
                   "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
     else if (r == ICR_ESOCKADDR && source_opt)

@@ -83,7 +83,7 @@ rows=(
 "s-empty|3|$E|no targets|sweep -q -f $E"
 "s-comments|3|$C|no targets|sweep -q -f $C"
 "s-dir|4|$D|directory|sweep -q -f $D"
-"s-out-proc|4|/proc/version|writing|sweep -q -o /proc/version $V"
+"s-out-proc|4|/proc/version|cannot write|sweep -q -o /proc/version $V"
 "s-out-ro|4|$tmp/ro/out|Read-only|sweep -q -o $tmp/ro/out $V"
 "s-unknown|2|no-such-host.invalid|resolve|sweep -q no-such-host.invalid"
 "s-missing|3|--ttl|needs a value|sweep -q $V --ttl"
