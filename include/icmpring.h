@@ -580,7 +580,8 @@ ICR_EXPORT int icr_sweep_step(icr_sweep *s, int64_t timeout_ns);
 ICR_EXPORT int icr_sweep_get_fd(const icr_sweep *s);
 
 /* How long the sweep may sleep before it needs step() again (the rate
- * limiter's next token, the end of the cooldown), in ns; 0 = now. */
+ * limiter's next token, the end of the cooldown), in ns; 0 = now.
+ * ICR_EINVAL (negative) for NULL. */
 ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s);
 
 /* Stop sending; the cooldown still runs, then run()/step() end with
@@ -692,7 +693,7 @@ ICR_EXPORT int icr_multiping_step(icr_multiping_job *m, int64_t timeout_ns);
  * backend, an epoll fd over the sockets).  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_multiping_get_fd(const icr_multiping_job *m);
 
-/* ns until step() is needed again at the latest; 0 = now. */
+/* ns until step() is needed again at the latest; 0 = now; ICR_EINVAL for NULL. */
 ICR_EXPORT int64_t icr_multiping_get_timeout_ns(const icr_multiping_job *m);
 
 /* Stop sending; hosts are finished with what arrives in the timeout.  A

@@ -391,7 +391,7 @@ ICR_EXPORT int icr_multiping_get_fd(const icr_multiping_job *m) {
 }
 
 ICR_EXPORT int64_t icr_multiping_get_timeout_ns(const icr_multiping_job *m) {
-    return m ? icr__engine_get_timeout_ns(m->e) : 0;
+    return m ? icr__engine_get_timeout_ns(m->e) : ICR_EINVAL;
 }
 
 ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m) {

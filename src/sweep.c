@@ -244,7 +244,7 @@ ICR_EXPORT int icr_sweep_get_fd(const icr_sweep *s) {
 }
 
 ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s) {
-    return s ? icr__engine_get_timeout_ns(s->e) : 0;
+    return s ? icr__engine_get_timeout_ns(s->e) : ICR_EINVAL;
 }
 
 ICR_EXPORT void icr_sweep_stop(icr_sweep *s) {

@@ -396,7 +396,7 @@ ICR_EXPORT int icr_trace_get_fd(const icr_trace *t) {
 }
 
 ICR_EXPORT int64_t icr_trace_get_timeout_ns(const icr_trace *t) {
-    return t ? icr__engine_get_timeout_ns(t->e) : 0;
+    return t ? icr__engine_get_timeout_ns(t->e) : ICR_EINVAL;
 }
 
 ICR_EXPORT void icr_trace_stop(icr_trace *t) {

@@ -74,21 +74,55 @@ int cli_parse_double(const char *s, double min, double max, double *ret) {
     char *end;
     if (!s || !*s)
         return -1;
+    /* A plain decimal number: digits, '.', an exponent, and a minus sign
+     * only where the range has negative values.  strtod alone would also
+     * take leading blanks, a '+', "nan", "inf" and hexadecimal floats. */
+    const char *p = s;
+    if (*p == '-' && min < 0)
+        p++;
+    if (!((*p >= '0' && *p <= '9') || *p == '.'))
+        return -1;
+    for (const char *q = p; *q; q++)
+        if (!((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' ||
+              *q == '-'))
+            return -1;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < min || v > max)
+    if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
         return -1;
     *ret = v;
     return 0;
 }
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+    /* Decimal, or hexadecimal after 0x: the whole string, no blanks, no
+     * sign (strtoull takes " -1" as 2^64-1), and no octal: a leading zero
+     * is still decimal ("010" is 10). */
+    unsigned base = 10;
+    uint64_t v = 0;
+    if (!s || !*s)
         return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || v < min || v > max)
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!*s)
+            return -1;
+    }
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return -1;
+        if (v > (UINT64_MAX - d) / base)
+            return -1; /* overflow */
+        v = v * base + d;
+    }
+    if (v < min || v > max)
         return -1;
     *ret = v;
     return 0;
@@ -97,6 +131,29 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
 int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *range) {
     cli_error(cmd, "invalid value '%s' for %s (expected %s)", val, opt, range);
     return -1;
+}
+
+int cli_exclusive(const char *cmd, const char *opt, const char *other) {
+    cli_error(cmd, "%s cannot be used with %s (give one of them)", opt, other);
+    return -1;
+}
+
+int cli_check_host(const char *cmd, const char *name, int family) {
+    if (icr_is_ipv4_address(name) || icr_is_ipv6_address(name)) {
+        const bool v4 = icr_is_ipv4_address(name);
+        if (family == AF_UNSPEC || family == (v4 ? AF_INET : AF_INET6))
+            return 0;
+        cli_error(cmd, "'%s' is an %s address, but %s asks for %s only", name,
+                  v4 ? "IPv4" : "IPv6", v4 ? "-6" : "-4", v4 ? "IPv6" : "IPv4");
+        return EXIT_USAGE;
+    }
+    if (!icr_is_hostname(name) && (strspn(name, "0123456789.") == strlen(name) ||
+                                   strpbrk(name, ":/"))) {
+        cli_error(cmd, "invalid host '%s': expected an IPv4 or IPv6 address or a host name",
+                  name);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
@@ -287,8 +344,14 @@ int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interru
 }
 
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
-                    const char *source) {
-    if (r == ICR_ESOCKPERM)
+                    const char *source, int privilege) {
+    if (r == ICR_ESOCKPERM && privilege == ICR_PRIVILEGED)
+        cli_error(cmd, "--privileged: cannot open raw ICMP sockets: %s (they need CAP_NET_RAW)",
+                  icr_strerror(r));
+    else if (r == ICR_ESOCKPERM && privilege == ICR_UNPRIVILEGED)
+        cli_error(cmd, "--unprivileged: cannot open ICMP datagram sockets: %s (they need a gid "
+                  "in net.ipv4.ping_group_range)", icr_strerror(r));
+    else if (r == ICR_ESOCKPERM)
         cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
                   "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
     else if (r == ICR_ESOCKADDR && source_opt)

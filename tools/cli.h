@@ -46,13 +46,29 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Map a library error code to an exit code. */
 int cli_exit_for(int code);
 
-/* Strict number parsing: the whole string, in [min, max]. 0 or -1. */
+/* Strict number parsing: the whole string, in [min, max]; 0, or -1 with
+ * *ret untouched.  No blanks anywhere, no '+'.
+ * u64: decimal, or hexadecimal after 0x/0X; a leading zero is still
+ *      decimal ("010" is 10: there is no octal); no sign; no overflow.
+ * double: decimal digits with an optional fraction and exponent ("0.5",
+ *      ".5", "1e-3"); a '-' only when min < 0; no nan, inf or hexadecimal
+ *      floats; a value that overflows or underflows is refused. */
 int cli_parse_double(const char *s, double min, double max, double *ret);
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
 /* Option parsing: one-line messages naming cmd. */
 /* "invalid value 'VAL' for OPT (expected RANGE)"; returns -1. */
 int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *range);
+
+/* "OPT cannot be used with OTHER (give one of them)"; returns -1.  For
+ * -4/-6 and --privileged/--unprivileged given together. */
+int cli_exclusive(const char *cmd, const char *opt, const char *other);
+
+/* A HOST operand before any lookup: 0, or EXIT_USAGE after one line when
+ * it is an address of the other family than -4/-6 asked for (family:
+ * AF_INET, AF_INET6 or AF_UNSPEC), or looks like an address (digits and
+ * dots, a ':' or a '/') without being one or a host name. */
+int cli_check_host(const char *cmd, const char *name, int family);
 
 /* --format: text, csv or ndjson. */
 enum cli_format { CLI_FMT_TEXT, CLI_FMT_CSV, CLI_FMT_NDJSON };
@@ -150,10 +166,11 @@ int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interru
 
 /* After a failed icr_*_new: a one-line message (start: its beginning, as
  * "cannot start"; source_opt: the option that names a source address, for
- * ICR_ESOCKADDR, or NULL) with a hint for the usual system failures.
+ * ICR_ESOCKADDR, or NULL; privilege: enum icr_privilege, named for
+ * ICR_ESOCKPERM) with a hint for the usual system failures.
  * Returns the exit code. */
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
-                    const char *source);
+                    const char *source, int privilege);
 
 /* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an
@@ -177,6 +194,9 @@ struct cli_targets {
 /* Room for argc entries of each kind.  0, or -1 after a message. */
 int cli_targets_init(struct cli_targets *ta, const char *cmd, int argc);
 void cli_targets_free(struct cli_targets *ta);
+/* Before cli_targets_option: -1 after a message if opt is -4 after -6 or
+ * -6 after -4, else 0. */
+int cli_targets_family_conflict(const struct cli_targets *ta, int opt);
 /* Take opt (getopt_long's value) if it is one of the options above. */
 bool cli_targets_option(struct cli_targets *ta, int opt, const char *arg);
 /* The operands after getopt_long's loop (from optind) are targets. */

@@ -179,10 +179,24 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
             o->source = optarg;
             break;
         }
-        case '4': o->family = AF_INET; break;
-        case '6': o->family = AF_INET6; break;
-        case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
-        case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
+        case '4':
+            r = o->family == AF_INET6 ? cli_exclusive("multiping", "-4", "-6") : 0;
+            o->family = AF_INET;
+            break;
+        case '6':
+            r = o->family == AF_INET ? cli_exclusive("multiping", "-6", "-4") : 0;
+            o->family = AF_INET6;
+            break;
+        case OPT_PRIV:
+            r = o->privilege == ICR_UNPRIVILEGED
+                    ? cli_exclusive("multiping", "--privileged", "--unprivileged") : 0;
+            o->privilege = ICR_PRIVILEGED;
+            break;
+        case OPT_UNPRIV:
+            r = o->privilege == ICR_PRIVILEGED
+                    ? cli_exclusive("multiping", "--unprivileged", "--privileged") : 0;
+            o->privilege = ICR_UNPRIVILEGED;
+            break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
@@ -209,11 +223,17 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
             free(files);
             return -r;
         }
-    free(files);
     if (c->n == 0) {
-        cli_error("multiping", nfiles ? "no hosts in the given files" : "no hosts given (see --help)");
+        if (nfiles == 1)
+            cli_error("multiping", "no hosts in '%s' (expected one address or host name a line)",
+                      files[0]);
+        else
+            cli_error("multiping", nfiles ? "no hosts in the given files"
+                                          : "no hosts given (see --help)");
+        free(files);
         return -EXIT_USAGE;
     }
+    free(files);
     return 0;
 }
 
@@ -356,7 +376,8 @@ static void after_step(void *userdata) { flush_ready(userdata); }
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
-    return r >= 0 ? 0 : cli_start_error("multiping", r, "cannot start", "-I", mo->source);
+    return r >= 0 ? 0 : cli_start_error("multiping", r, "cannot start", "-I", mo->source,
+                                          mo->privilege);
 }
 
 static int mp_step(void *m, int64_t timeout_ns) { return icr_multiping_step(m, timeout_ns); }
@@ -390,6 +411,9 @@ int cmd_multiping(int argc, char **argv) {
         size_t w = strlen(c.names[i]);
         if (w > out.width)
             out.width = w;
+        if ((exit_code = cli_check_host("multiping", c.names[i], c.opts.family)) != 0)
+            goto out;
+        exit_code = EXIT_SYSTEM;
         r = icr_resolve(c.names[i], c.opts.family, &addrs[i], 1);
         if (r < 0) {
             if (r == ICR_ENAMELOOKUP)

@@ -109,31 +109,47 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
             break;
         case 'i':
             if (cli_parse_double(optarg, 0, 3600, &c->interval) < 0)
-                goto bad;
+                return cli_bad_value("ping", "-i", optarg, "0-3600 seconds");
             break;
         case 'W':
             if (cli_parse_double(optarg, 0.001, 3600, &c->timeout) < 0)
-                goto bad;
+                return cli_bad_value("ping", "-W", optarg, "0.001-3600 seconds");
             break;
         case 's':
             if (cli_parse_u64(optarg, 0, 65507, &c->size) < 0)
-                goto bad;
+                return cli_bad_value("ping", "-s", optarg, "0-65507 bytes");
             break;
         case 't':
             if (cli_parse_u64(optarg, 1, 255, &c->ttl) < 0)
-                goto bad;
+                return cli_bad_value("ping", "-t", optarg, "1-255");
             break;
         case 'Q':
             if (cli_parse_u64(optarg, 0, 255, &c->tclass) < 0)
-                goto bad;
+                return cli_bad_value("ping", "-Q", optarg, "0-255, decimal or 0x..");
             break;
         case 'I': c->source = optarg; break;
-        case '4': c->family = AF_INET; break;
-        case '6': c->family = AF_INET6; break;
+        case '4':
+            if (c->family == AF_INET6)
+                return cli_exclusive("ping", "-4", "-6");
+            c->family = AF_INET;
+            break;
+        case '6':
+            if (c->family == AF_INET)
+                return cli_exclusive("ping", "-6", "-4");
+            c->family = AF_INET6;
+            break;
         case 'q': c->quiet = true; break;
         case 'b': c->broadcast = true; break;
-        case OPT_PRIV: c->privilege = ICR_PRIVILEGED; break;
-        case OPT_UNPRIV: c->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_PRIV:
+            if (c->privilege == ICR_UNPRIVILEGED)
+                return cli_exclusive("ping", "--privileged", "--unprivileged");
+            c->privilege = ICR_PRIVILEGED;
+            break;
+        case OPT_UNPRIV:
+            if (c->privilege == ICR_PRIVILEGED)
+                return cli_exclusive("ping", "--unprivileged", "--privileged");
+            c->privilege = ICR_UNPRIVILEGED;
+            break;
         case OPT_NO_URING: c->no_uring = true; break;
         case 'h': return cli_help(ping_help);
         case 'V': return cli_version("ping");
@@ -150,9 +166,6 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
     }
     c->host = argv[optind];
     return 0;
-bad:
-    cli_error("ping", "invalid value '%s' for -%c (see --help for the range)", optarg, o);
-    return -1;
 }
 
 /* The statistics are icmplib's Host (min/avg/max, loss, jitter), as the
@@ -237,6 +250,8 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));
+        else if (r == ICR_ESOCKPERM)
+            (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
         else
             cli_error("ping", "cannot start: %s", icr_strerror(r));
         /* parse_args keeps every option in the engine's ranges; should one
@@ -324,6 +339,8 @@ int cmd_ping(int argc, char **argv) {
     if (r)
         return r > 0 ? EXIT_ALIVE : EXIT_USAGE;
 
+    if ((r = cli_check_host("ping", c.host, c.family)) != 0)
+        return r;
     r = icr_resolve(c.host, c.family, &dest, 1);
     if (r < 0) {
         cli_error("ping", "cannot resolve '%s': %s", c.host, icr_strerror(r));
@@ -350,7 +367,9 @@ int cmd_ping(int argc, char **argv) {
     so.source = c.source;
     so.privilege = c.privilege;
     r = icr_socket_open(&so, &sock);
-    if (r < 0) {
+    if (r == ICR_ESOCKPERM) {
+        return cli_start_error("ping", r, "cannot open an ICMP socket", NULL, NULL, c.privilege);
+    } else if (r < 0) {
         cli_error("ping", "cannot open an ICMP socket%s%s: %s", c.source ? " from " : "",
                   c.source ? c.source : "", icr_strerror(r));
         return r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;

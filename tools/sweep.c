@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio_ext.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -134,6 +137,8 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     /* Leading ':' so a missing value is told apart from an unknown option;
      * no '+': options may follow the targets (`sweep 198.18.0.0/24 -q`). */
     while ((o = getopt_long(argc, argv, ":f:r:c:o:I:46qhV", longopts, NULL)) != -1) {
+        if (cli_targets_family_conflict(&c->ta, o) < 0)
+            return -1;
         if (cli_targets_option(&c->ta, o, optarg))
             continue; /* -f, -4, -6, --exclude, --exclude-file, --keep-netbcast */
         switch (o) {
@@ -194,8 +199,16 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
                 return bad_value("--batch", optarg, "1-1024");
             so->batch = (uint32_t)v;
             break;
-        case OPT_PRIV: so->privilege = ICR_PRIVILEGED; break;
-        case OPT_UNPRIV: so->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_PRIV:
+            if (so->privilege == ICR_UNPRIVILEGED)
+                return cli_exclusive("sweep", "--privileged", "--unprivileged");
+            so->privilege = ICR_PRIVILEGED;
+            break;
+        case OPT_UNPRIV:
+            if (so->privilege == ICR_PRIVILEGED)
+                return cli_exclusive("sweep", "--unprivileged", "--privileged");
+            so->privilege = ICR_UNPRIVILEGED;
+            break;
         case OPT_SINGLE_RECV: so->flags |= ICR_SWEEP_SINGLE_RECV; break;
         case OPT_NO_URING: so->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_SENDERS:
@@ -228,7 +241,8 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     cli_targets_operands(&c->ta, argc, argv);
 
     if (c->shard_set && !c->shards_set) {
-        cli_error("sweep", "--shard needs --shards (see --help)");
+        cli_error("sweep", "--shard %" PRIu32 " needs --shards N (N > %" PRIu32 ") and --seed S",
+                  so->shard, so->shard);
         return -1;
     }
     if (so->shard >= so->shards) {
@@ -399,10 +413,42 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
     fflush(stderr);
 }
 
+/* After a failed write to the -o file (a full disk): drop what stdio still
+ * holds and cut the file after its last whole line, so that what was kept
+ * is whole results only, never half a line. */
+static void trim_partial_line(FILE *f, const char *path) {
+    struct stat sb;
+    char buf[4096];
+    const int fd = fileno(f);
+    __fpurge(f);
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return;
+    const int rfd = open(path, O_RDONLY | O_CLOEXEC); /* f is write-only */
+    if (rfd < 0)
+        return;
+    off_t end = sb.st_size;
+    while (end > 0) {
+        const size_t n = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
+        if (pread(rfd, buf, n, end - (off_t)n) != (ssize_t)n)
+            break;
+        size_t k = n;
+        while (k > 0 && buf[k - 1] != '\n')
+            k--;
+        if (k > 0) {
+            (void)ftruncate(fd, end - (off_t)n + (off_t)k);
+            break;
+        }
+        end -= (off_t)n;
+        if (end == 0)
+            (void)ftruncate(fd, 0);
+    }
+    (void)close(rfd);
+}
+
 /* Open the sweep, with a hint for the usual system failures. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
-    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL);
+    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL, so->privilege);
 }
 
 /* The status line's state: the stats of the last one give the rates. */
@@ -499,6 +545,8 @@ int cmd_sweep(int argc, char **argv) {
          * a lost line is a system error. */
         cli_error("sweep", "cannot write the results to '%s': %s",
                   out.w.f == stdout ? "<stdout>" : c.output, strerror(out.w.write_errno));
+        if (out.w.f != stdout)
+            trim_partial_line(out.w.f, c.output);
         exit_code = EXIT_SYSTEM;
     } else if (r < 0 && r != ICR_ESTOPPED) {
         cli_error("sweep", "the sweep failed: %s", icr_strerror(r));

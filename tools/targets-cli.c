@@ -43,6 +43,28 @@ bool cli_targets_option(struct cli_targets *ta, int opt, const char *arg) {
     return true;
 }
 
+int cli_targets_family_conflict(const struct cli_targets *ta, int opt) {
+    if (opt == '4' && (ta->flags & ICR_TARGETS_ONLY_V6))
+        return cli_exclusive(ta->cmd, "-4", "-6");
+    if (opt == '6' && (ta->flags & ICR_TARGETS_ONLY_V4))
+        return cli_exclusive(ta->cmd, "-6", "-4");
+    return 0;
+}
+
+/* The family of an entry that is an address, a CIDR or a range (by its
+ * first address); AF_UNSPEC for a host name or a malformed entry. */
+static int spec_family(const char *spec) {
+    char first[ICR_ADDRSTRLEN];
+    size_t len;
+    spec += strspn(spec, " \t");
+    len = strcspn(spec, "/- \t");
+    if (len == 0 || len >= sizeof(first))
+        return AF_UNSPEC;
+    memcpy(first, spec, len);
+    first[len] = '\0';
+    return icr_is_ipv4_address(first) ? AF_INET : icr_is_ipv6_address(first) ? AF_INET6 : AF_UNSPEC;
+}
+
 void cli_targets_operands(struct cli_targets *ta, int argc, char **argv) {
     for (int i = optind; i < argc; i++)
         ta->targets[ta->n_targets++] = argv[i];
@@ -110,12 +132,33 @@ int cli_targets_build(const struct cli_targets *ta, const char *empty, icr_targe
         return EXIT_SYSTEM;
     }
     icr_targets *t = *ret;
-    for (size_t i = 0; i < ta->n_targets; i++)
+    for (size_t i = 0; i < ta->n_targets; i++) {
+        /* -4/-6 choose among a host name's addresses; an address of the
+         * other family contradicts them. */
+        const int fam = spec_family(ta->targets[i]);
+        if ((fam == AF_INET6 && (ta->flags & ICR_TARGETS_ONLY_V4)) ||
+            (fam == AF_INET && (ta->flags & ICR_TARGETS_ONLY_V6))) {
+            const bool v4 = fam == AF_INET;
+            cli_error(ta->cmd, "'%s' is %s, but %s asks for %s only", ta->targets[i],
+                      v4 ? "IPv4" : "IPv6", v4 ? "-6" : "-4", v4 ? "IPv6" : "IPv4");
+            return EXIT_USAGE;
+        }
         if ((r = icr_targets_add(t, ta->targets[i], ta->flags)) < 0)
             return target_error(ta, "", ta->targets[i], r);
+    }
     for (size_t i = 0; i < ta->n_files; i++)
         if ((r = add_file(ta, t, ta->files[i], false)) != 0)
             return r;
+    if (ta->n_targets == 0 && icr_targets_count(t) == 0) {
+        /* Only files, and nothing in them: say which. */
+        if (ta->n_files == 1)
+            cli_error(ta->cmd, "no targets in '%s' (expected one address, CIDR, range or host "
+                      "name a line)", ta->files[0]);
+        else
+            cli_error(ta->cmd, "no targets in the given files (expected one address, CIDR, "
+                      "range or host name a line)");
+        return EXIT_USAGE;
+    }
     /* Exclusions hold whatever the order, so they may come last. */
     for (size_t i = 0; i < ta->n_excludes; i++)
         if ((r = icr_targets_exclude(t, ta->excludes[i], ta->flags)) < 0)

@@ -157,11 +157,21 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         }
         case '4':
         case '6':
+            if (cli_targets_family_conflict(&c->ta, opt) < 0)
+                return -1;
             cli_targets_option(&c->ta, opt, optarg);
             o->family = opt == '4' ? AF_INET : AF_INET6;
             break;
-        case OPT_PRIV: o->privilege = ICR_PRIVILEGED; break;
-        case OPT_UNPRIV: o->privilege = ICR_UNPRIVILEGED; break;
+        case OPT_PRIV:
+            if (o->privilege == ICR_UNPRIVILEGED)
+                return cli_exclusive("traceroute", "--privileged", "--unprivileged");
+            o->privilege = ICR_PRIVILEGED;
+            break;
+        case OPT_UNPRIV:
+            if (o->privilege == ICR_PRIVILEGED)
+                return cli_exclusive("traceroute", "--unprivileged", "--privileged");
+            o->privilege = ICR_UNPRIVILEGED;
+            break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_SEED:
             if (cli_parse_u64(optarg, 1, UINT64_MAX, &o->seed) < 0)
@@ -288,7 +298,8 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
 
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
     int r = icr_trace_new(t, to, ret);
-    return r >= 0 ? 0 : cli_start_error("traceroute", r, "cannot start", "-I", to->source);
+    return r >= 0 ? 0 : cli_start_error("traceroute", r, "cannot start", "-I", to->source,
+                                          to->privilege);
 }
 
 static void on_status(void *userdata, double elapsed, double dt) {
