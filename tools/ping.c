@@ -239,6 +239,9 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         exit_code = r == ICR_EINVAL || r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;
         goto out;
     }
+    /* The sockets are open: nothing after this needs a privilege. */
+    if (cli_privileges_dropped("ping") != 0)
+        goto out; /* EXIT_SYSTEM */
     printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
     fflush(stdout);
     cli_catch_signals();
@@ -353,6 +356,12 @@ int cmd_ping(int argc, char **argv) {
         cli_error("ping", "-b: %s", icr_strerror(r));
         sock = icr_socket_free(sock);
         return EXIT_USAGE;
+    }
+    /* The socket is open (SO_BROADCAST needs no privilege either): the
+     * sends, TTL and traffic class changes and receives that follow don't. */
+    if (cli_privileges_dropped("ping") != 0) {
+        sock = icr_socket_free(sock);
+        return EXIT_SYSTEM;
     }
 
     icr_addr_format(&dest, addr_s, sizeof(addr_s));

@@ -393,10 +393,13 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
     fflush(stderr);
 }
 
-/* Open the sweep, with a hint for the usual system failures. */
+/* Open the sweep, with a hint for the usual system failures; then, its
+ * sockets open, drop every privilege before the first packet is parsed. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
-    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL);
+    if (r < 0)
+        return cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL);
+    return cli_privileges_dropped("sweep");
 }
 
 /* The status line's state: the stats of the last one give the rates. */
