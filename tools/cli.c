@@ -345,8 +345,11 @@ int cli_privileges_dropped(const char *cmd) {
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
                     const char *source) {
     if (r == ICR_ESOCKPERM)
-        cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
+        /* Raw sockets need CAP_NET_RAW (EPERM); datagram ones a gid inside
+         * net.ipv4.ping_group_range (EACCES): name both fixes. */
+        cli_error(cmd, "no permission for ICMP sockets: run as root, give the binary "
+                  "cap_net_raw (setcap cap_net_raw+ep), or allow your group in "
+                  "net.ipv4.ping_group_range");
     else if (r == ICR_ESOCKADDR && source_opt)
         cli_error(cmd, "%s %s: %s", source_opt, source ? source : "", icr_strerror(r));
     else if (r == -ENOSYS || r == -EPERM)

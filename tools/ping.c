@@ -229,7 +229,9 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);
     if (r < 0) {
-        if (r == ICR_ESOCKADDR)
+        if (r == ICR_ESOCKPERM)
+            (void)cli_start_error("ping", r, "cannot start", NULL, NULL);
+        else if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));
         else
@@ -346,6 +348,8 @@ int cmd_ping(int argc, char **argv) {
     so.source = c.source;
     so.privilege = c.privilege;
     r = icr_socket_open(&so, &sock);
+    if (r == ICR_ESOCKPERM)
+        return cli_start_error("ping", r, "cannot open an ICMP socket", NULL, NULL);
     if (r < 0) {
         cli_error("ping", "cannot open an ICMP socket%s%s: %s", c.source ? " from " : "",
                   c.source ? c.source : "", icr_strerror(r));
