@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h> /* the capset ABI: no libcap for three syscalls */
 
 #include "icmpring.h"
 
@@ -343,17 +347,74 @@ int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interru
     return all ? EXIT_ALIVE : EXIT_DEAD;
 }
 
+int cli_drop_privileges(void) {
+    /* The bounding set first: dropping from it needs CAP_SETPCAP, which the
+     * capset below takes away.  Without CAP_SETPCAP (a binary with only
+     * cap_net_raw+ep) EPERM on the first capability: leave the set as it is;
+     * no_new_privs already keeps an execve from gaining anything.  EINVAL
+     * from PR_CAPBSET_READ: past the last capability this kernel knows. */
+    for (unsigned long cap = 0;; cap++) {
+        int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in < 0)
+            break;
+        if (in && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EPERM)
+                break;
+            return -errno;
+        }
+    }
+    /* Ambient capabilities (Linux 4.3; EINVAL before, when there are none). */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return -errno;
+    /* Effective, permitted and inheritable, on the calling thread: the
+     * engine's helper sender is created by the first step, so it inherits
+     * the empty sets.  Lowering one's own sets needs no privilege. */
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        return -errno;
+    /* Linux 3.5: execve can no longer raise privileges (set-user-ID, file
+     * capabilities, root's full sets); inherited by every thread after it. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -errno;
+    /* Trust, but read back: a security filter (seccomp) could have made a
+     * call above "succeed" without doing anything. */
+    if (syscall(SYS_capget, &hdr, data) < 0)
+        return -errno;
+    for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+        if (data[i].effective || data[i].permitted || data[i].inheritable)
+            return -EPERM;
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+        return -EPERM;
+    return 0;
+}
+
+int cli_privileges_dropped(const char *cmd) {
+    int r = cli_drop_privileges();
+    if (r == 0)
+        return 0;
+    /* The sockets are open and would work, but the promise of running
+     * without privileges is not kept: refuse rather than run with them. */
+    cli_error(cmd, "cannot drop privileges: %s", strerror(-r));
+    return EXIT_SYSTEM;
+}
+
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
                     const char *source, int privilege) {
+    /* Raw sockets need CAP_NET_RAW (EPERM); datagram ones a gid inside
+     * net.ipv4.ping_group_range (EACCES): name the option asked for, and
+     * every fix. */
     if (r == ICR_ESOCKPERM && privilege == ICR_PRIVILEGED)
-        cli_error(cmd, "--privileged: cannot open raw ICMP sockets: %s (they need CAP_NET_RAW)",
-                  icr_strerror(r));
+        cli_error(cmd, "--privileged: no permission for raw ICMP sockets (they need CAP_NET_RAW): "
+                  "run as root or give the binary cap_net_raw (setcap cap_net_raw+ep)");
     else if (r == ICR_ESOCKPERM && privilege == ICR_UNPRIVILEGED)
-        cli_error(cmd, "--unprivileged: cannot open ICMP datagram sockets: %s (they need a gid "
-                  "in net.ipv4.ping_group_range)", icr_strerror(r));
+        cli_error(cmd, "--unprivileged: no permission for ICMP datagram sockets: allow your "
+                  "group in net.ipv4.ping_group_range, or use raw sockets (root or "
+                  "setcap cap_net_raw+ep)");
     else if (r == ICR_ESOCKPERM)
-        cli_error(cmd, "cannot open ICMP sockets: %s (raw sockets need CAP_NET_RAW, "
-                  "datagram ones a gid in net.ipv4.ping_group_range)", icr_strerror(r));
+        cli_error(cmd, "no permission for ICMP sockets: run as root, give the binary "
+                  "cap_net_raw (setcap cap_net_raw+ep), or allow your group in "
+                  "net.ipv4.ping_group_range");
     else if (r == ICR_ESOCKADDR && source_opt)
         cli_error(cmd, "%s %s: %s", source_opt, source ? source : "", icr_strerror(r));
     else if (r == -ENOSYS || r == -EPERM)

@@ -164,6 +164,17 @@ int cli_run(const struct cli_job *j, struct cli_out *out, bool *stopped, enum cl
  * EPIPE is no error: the exit code says what was received before it. */
 int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interrupted, bool all);
 
+/* Once the job's sockets are open, give up what opened them, as iputils
+ * ping does: every capability (effective, permitted, inheritable, ambient,
+ * and the bounding set where CAP_SETPCAP allows), then PR_SET_NO_NEW_PRIVS.
+ * The open raw sockets keep working; root stays uid 0 with no capability.
+ * Call it before the first step (the first packet parsed), on the thread
+ * that steps the job, before any other thread exists.  0 or -errno (-EPERM
+ * also when the sets read back are not empty). */
+int cli_drop_privileges(void);
+/* cli_drop_privileges, or a one-line message naming cmd: 0 or EXIT_SYSTEM. */
+int cli_privileges_dropped(const char *cmd);
+
 /* After a failed icr_*_new: a one-line message (start: its beginning, as
  * "cannot start"; source_opt: the option that names a source address, for
  * ICR_ESOCKADDR, or NULL; privilege: enum icr_privilege, named for

@@ -376,8 +376,10 @@ static void after_step(void *userdata) { flush_ready(userdata); }
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
-    return r >= 0 ? 0 : cli_start_error("multiping", r, "cannot start", "-I", mo->source,
-                                          mo->privilege);
+    if (r < 0)
+        return cli_start_error("multiping", r, "cannot start", "-I", mo->source, mo->privilege);
+    /* The sockets are open: nothing after this needs a privilege. */
+    return cli_privileges_dropped("multiping");
 }
 
 static int mp_step(void *m, int64_t timeout_ns) { return icr_multiping_step(m, timeout_ns); }

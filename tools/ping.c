@@ -247,11 +247,11 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);
     if (r < 0) {
-        if (r == ICR_ESOCKADDR)
+        if (r == ICR_ESOCKPERM)
+            (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
+        else if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));
-        else if (r == ICR_ESOCKPERM)
-            (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
         else
             cli_error("ping", "cannot start: %s", icr_strerror(r));
         /* parse_args keeps every option in the engine's ranges; should one
@@ -259,6 +259,9 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         exit_code = r == ICR_EINVAL || r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;
         goto out;
     }
+    /* The sockets are open: nothing after this needs a privilege. */
+    if (cli_privileges_dropped("ping") != 0)
+        goto out; /* EXIT_SYSTEM */
     printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
     fflush(stdout);
     cli_catch_signals();
@@ -367,9 +370,9 @@ int cmd_ping(int argc, char **argv) {
     so.source = c.source;
     so.privilege = c.privilege;
     r = icr_socket_open(&so, &sock);
-    if (r == ICR_ESOCKPERM) {
+    if (r == ICR_ESOCKPERM)
         return cli_start_error("ping", r, "cannot open an ICMP socket", NULL, NULL, c.privilege);
-    } else if (r < 0) {
+    if (r < 0) {
         cli_error("ping", "cannot open an ICMP socket%s%s: %s", c.source ? " from " : "",
                   c.source ? c.source : "", icr_strerror(r));
         return r == ICR_ESOCKADDR ? EXIT_USAGE : EXIT_SYSTEM;
@@ -379,6 +382,12 @@ int cmd_ping(int argc, char **argv) {
         cli_error("ping", "-b: %s", icr_strerror(r));
         sock = icr_socket_free(sock);
         return EXIT_USAGE;
+    }
+    /* The socket is open (SO_BROADCAST needs no privilege either): the
+     * sends, TTL and traffic class changes and receives that follow don't. */
+    if (cli_privileges_dropped("ping") != 0) {
+        sock = icr_socket_free(sock);
+        return EXIT_SYSTEM;
     }
 
     icr_addr_format(&dest, addr_s, sizeof(addr_s));

@@ -445,10 +445,13 @@ static void trim_partial_line(FILE *f, const char *path) {
     (void)close(rfd);
 }
 
-/* Open the sweep, with a hint for the usual system failures. */
+/* Open the sweep, with a hint for the usual system failures; then, its
+ * sockets open, drop every privilege before the first packet is parsed. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
-    return r >= 0 ? 0 : cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL, so->privilege);
+    if (r < 0)
+        return cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL, so->privilege);
+    return cli_privileges_dropped("sweep");
 }
 
 /* The status line's state: the stats of the last one give the rates. */

@@ -298,8 +298,10 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
 
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
     int r = icr_trace_new(t, to, ret);
-    return r >= 0 ? 0 : cli_start_error("traceroute", r, "cannot start", "-I", to->source,
-                                          to->privilege);
+    if (r < 0)
+        return cli_start_error("traceroute", r, "cannot start", "-I", to->source, to->privilege);
+    /* The sockets are open: nothing after this needs a privilege. */
+    return cli_privileges_dropped("traceroute");
 }
 
 static void on_status(void *userdata, double elapsed, double dt) {
