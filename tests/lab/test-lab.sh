@@ -180,6 +180,47 @@ out=$(p -c 10 -i 0.05 -W 1 198.18.3.4; p -c 10 -i 0.05 -W 1 2001:db8:2::9)
 result "dup off: no duplicates" "$out"
 nft delete table inet icrtest 2>/dev/null
 
+# ---- relay ---------------------------------------------------------------
+
+if [[ -n ${ICR_RELAY:-} && -x ${ICR_RELAY:-} && -c /dev/net/tun ]]; then
+	rlog=$TMP/relay.log
+	out=$("$LAB" relay "$ICR_LAB" --delay 100 --log "$rlog" --seconds 30 on 2>&1)
+	result "relay on succeeds" "$out"
+	out=$(p -c 3 -i 0.2 -W 2 198.18.200.9; p -c 3 -i 0.2 -W 2 2001:db8:1::200:9)
+	rtts=$(sed -nE 's/.*time=([0-9.]+) ms.*/\1/p' <<<"$out" | tr '\n' ' ')
+	awk -v r="$rtts" 'BEGIN { n = split(r, a, " "); if (n != 6) exit 1
+		for (i = 1; i <= n; i++) if (a[i] < 100 || a[i] > 150) exit 1 }'
+	result "relay --delay 100: 6 replies, each 100-150 ms late" "$out"
+	out=$(p -c 2 -i 0.2 -W 1 198.18.3.4)
+	awk -v r="$(sed -nE 's/.*time=([0-9.]+) ms.*/\1/p' <<<"$out" | tr '\n' ' ')" \
+		'BEGIN { n = split(r, a, " "); if (n != 2) exit 1
+		for (i = 1; i <= n; i++) if (a[i] > 50) exit 1 }'
+	result "relay: the rest of 198.18/16 is not delayed" "$out"
+	out=$("$LAB" relay "$ICR_LAB" off 2>&1)
+	result "relay off succeeds" "$out"
+	[ "$(grep -c '^rep ' "$rlog")" = 6 ] && [ "$(grep -c '^req ' "$rlog")" = 6 ] &&
+		grep -q '^count delivered 6$' "$rlog" && grep -q '^# lab-relay end' "$rlog"
+	result "relay log: 6 requests, 6 replies delivered, complete after off" "$(cat "$rlog")"
+	relays=$(for pid in $(ip netns pids "$ICR_LAB-prb"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = lab-relay ] && echo "$pid"
+	done)
+	[ -z "$relays" ] && ! ip link show rly >/dev/null 2>&1 &&
+		[ -z "$("$LAB" exec "$ICR_LAB" rsp -- ip rule list pref 100)" ]
+	result "relay off: no relay process, device or rule left" "$(ip link; echo "$relays")"
+	out=$(p -c 2 -i 0.2 -W 1 198.18.200.9)
+	[ "$(received "$out")" = 2 ]
+	result "relay off: the prefix answers directly again" "$out"
+	out=$("$LAB" relay "$ICR_LAB" --drop 1 --log "$rlog" on 2>&1 &&
+		p -c 3 -i 0.1 -W 1 198.18.200.9; "$LAB" relay "$ICR_LAB" off 2>&1)
+	[ "$(received "$out")" = 0 ] && grep -q '^count drop 3$' "$rlog"
+	result "relay --drop 1: no reply, 3 drops logged" "$out$(cat "$rlog")"
+	out=$("$LAB" relay "$ICR_LAB" --bogus 1 on 2>&1)
+	[ $? = 2 ]
+	result "relay: an unknown option is a usage error" "$out"
+else
+	ok "# SKIP relay: no lab-relay (ICR_RELAY) or no /dev/net/tun"
+fi
+
 # ---- up / down / run / gc ------------------------------------------------
 
 out=$("$LAB" up --routers 2 2>&1)
