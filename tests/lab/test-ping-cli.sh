@@ -84,13 +84,13 @@ ok "$(test "$(rc ver)" = 0 && grep -qE '^icmpring [0-9]+\.[0-9]+\.[0-9]+$' "$tmp
 
 # 20-21: unprivileged (an ICMP datagram socket) as uid 65534.
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-nobody timeout 10 "$bin" ping -c 2 -i 0.05 198.18.0.3 >"$tmp/np.out" 2>&1
+nobody timeout -k 5 10 "$bin" ping -c 2 -i 0.05 198.18.0.3 >"$tmp/np.out" 2>&1
 ok "$(test $? = 0 && test "$(grep -c 'bytes from 198.18.0.3' "$tmp/np.out")" = 2; echo $?)" "unprivileged ping works (auto falls back)"
-nobody timeout 10 "$bin" ping --privileged -c 1 198.18.0.3 >"$tmp/npp.out" 2>&1
+nobody timeout -k 5 10 "$bin" ping --privileged -c 1 198.18.0.3 >"$tmp/npp.out" 2>&1
 ok "$(test $? = 4; echo $?)" "--privileged without CAP_NET_RAW: exit 4"
 
 # 22-23: SIGINT prints the summary and keeps the exit code of what was received.
-timeout 20 "$bin" ping -i 0.05 198.18.0.4 >"$tmp/int.out" 2>&1 &
+timeout -k 5 20 "$bin" ping -i 0.05 198.18.0.4 >"$tmp/int.out" 2>&1 &
 pid=$!
 sleep 0.6
 kill -INT $pid
@@ -116,7 +116,7 @@ ok "$(test "$(rc src)" = 0 && test "$(grep -c 'bytes from 198.18.0.3' "$tmp/src.
 
 # 27: without privilege, ICMP errors reach the datagram socket's error queue
 # only; the engine reads it.
-nobody timeout 10 "$bin" ping -c 2 -i 0.05 -t 1 198.19.0.1 >"$tmp/nttl.out" 2>&1
+nobody timeout -k 5 10 "$bin" ping -c 2 -i 0.05 -t 1 198.19.0.1 >"$tmp/nttl.out" 2>&1
 rc=$?
 ok "$(test $rc = 1 && test "$(grep -c "^From $r1 icmp_seq=[12] Time to live exceeded$" "$tmp/nttl.out")" = 2; echo $?)" \
     "unprivileged: Time Exceeded from $r1 for each probe" || sed 's/^/# /' "$tmp/nttl.out"
@@ -133,7 +133,7 @@ ok "$(test "$(rc cmax)" = 3 && test "$(wc -l <"$tmp/cmax.err")" = 1 && test ! -s
 # middle of a ping (the engine reports ICR_EIFDOWN).  README promises exit
 # 4: one line naming the reason on stderr, and the replies that came before
 # and the summary are still written.
-timeout 20 "$bin" ping -c 5000 -i 0.002 -W 0.5 198.18.0.1 >"$tmp/down.out" 2>"$tmp/down.err" &
+timeout -k 5 20 "$bin" ping -c 5000 -i 0.002 -W 0.5 198.18.0.1 >"$tmp/down.out" 2>"$tmp/down.err" &
 pid=$!
 sleep 0.6
 ip link set "${ICR_LAB_IF_LAN:-lan}" down

@@ -245,7 +245,7 @@ ok "$(test "$rc" = 1 && test "$(lines hd)" = 1 && grep -q '^--- sweep summary --
 # 36-37 (last: they take the lab's LAN down): the interface goes down in the
 # middle of a sweep.  Exit 4 with one line naming the reason, and every
 # reply that came before is written.
-timeout 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \
+timeout -k 5 30 "$bin" sweep --rate 2000 --cooldown 0.5 198.18.0.0/16 -o "$tmp/down.out" \
     >"$tmp/down.stdout" 2>"$tmp/down.err" &
 pid=$!
 sleep 0.6
@@ -256,7 +256,7 @@ hits=$(sed -n 's/^.* probes sent of [0-9]*, \([0-9]*\) hits.*$/\1/p' "$tmp/down.
 ok "$(test $rc = 4 && grep -q '^icmpring sweep: the sweep failed: The network interface went down$' "$tmp/down.err" &&
       test -n "$hits" && test "$hits" -gt 0 && test "$(wc -l <"$tmp/down.out")" = "$hits"; echo $?)" \
     "interface down mid-sweep: exit 4, one line, the $hits hits before it written" || sed 's/^/# /' "$tmp/down.err"
-timeout 10 "$bin" ping -c 2 -i 0.1 198.18.0.1 >"$tmp/pdown.out" 2>"$tmp/pdown.err"
+timeout -k 5 10 "$bin" ping -c 2 -i 0.1 198.18.0.1 >"$tmp/pdown.out" 2>"$tmp/pdown.err"
 rc=$?
 ok "$(test $rc = 4 && test "$(wc -l <"$tmp/pdown.err")" = 1 && grep -q 'Network is unreachable' "$tmp/pdown.err"; echo $?)" \
     "ping with the interface down: exit 4 and one line" || sed 's/^/# /' "$tmp/pdown.err"
