@@ -286,7 +286,8 @@ static void print_host(struct mp_out *o, size_t i) {
                     fprintf(f, " %.3f", ms);
             }
         } else {
-            unsigned loss = h->packets_sent
+            /* received > sent (the library no longer reports it) is 0 %, not 2^32 - x %. */
+            unsigned loss = h->packets_sent > h->packets_received
                                 ? (unsigned)((h->packets_sent - h->packets_received) * 100 /
                                              h->packets_sent)
                                 : 0;
