@@ -229,17 +229,24 @@ static int fill_host(const struct icr_multiping_job *m, size_t i, struct icr_hos
     uint32_t upto = m->o.count ? m->o.count : m->cap;
     double *rtts = malloc((upto ? upto : 1) * sizeof(double));
     size_t k = 0;
+    uint64_t answered = 0, sent = atomic_load_explicit(&h->sent, memory_order_relaxed);
     if (!rtts)
         return ICR_ENOMEM;
     for (uint32_t p = 0; p < upto; p++) {
         float v = m->rtt[i * m->cap + p];
         if (v >= 0)
             rtts[k++] = v;
+        if (v >= 0 || v == ERRORED)
+            answered++;
     }
     *ret = (struct icr_host){
         .size = sizeof(*ret),
         .address = h->addr,
-        .packets_sent = atomic_load_explicit(&h->sent, memory_order_relaxed),
+        /* A probe that was answered was sent, even when its send completion
+         * has not been counted yet: on a fast path (veth, loopback) the
+         * reply's completion can come before the send's, and the host ends
+         * with its last reply (it reported 0/1 and 2/3 before). */
+        .packets_sent = sent > answered ? sent : answered,
         .error = h->err,
         .error_type = h->err ? h->err_type : 0,
         .error_code = h->err ? h->err_code : 0,

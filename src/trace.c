@@ -223,12 +223,14 @@ static void report(struct icr_trace *t, uint64_t di, bool complete) {
                 if (row[p] >= 0)
                     mine[k++] = row[p];
             struct icr_hop *out = &hops[nhops++];
+            /* An answered probe was sent, even when its send completion has
+             * not been counted yet (a reply can overtake it). */
+            uint64_t sent = atomic_load_explicit(&t->sent[di * t->nh + h], memory_order_relaxed);
             out->distance = hop;
             out->host = (struct icr_host){
                 .size = sizeof(struct icr_host),
                 .address = th->addr,
-                .packets_sent =
-                    atomic_load_explicit(&t->sent[di * t->nh + h], memory_order_relaxed),
+                .packets_sent = sent > k ? sent : k,
                 .error = th->err,
                 .error_type = th->err ? th->err_type : 0,
                 .error_code = th->err ? th->err_code : 0,

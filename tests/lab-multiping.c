@@ -495,6 +495,52 @@ static void test_thousand(void **state) {
     seen_free(&s);
 }
 
+/* A reply can be reaped before its probe's send completion (veth: the echo
+ * comes back within microseconds), and a host ends with its last reply: what
+ * on_host hands over must still count that probe as sent.  Before the fix,
+ * 1,000,000 IPv6 hosts at count 1 gave ~0.4 % of hosts "0/1" (sent 0,
+ * received 1) and at count 3 "2/3". */
+static void test_sent_not_behind_received(void **state) {
+    (void)state;
+    enum { N = 50000 };
+    struct icr_addr *addrs = calloc(N, sizeof(*addrs));
+    struct icr_multiping_opts o = quick_opts();
+    struct seen s;
+    char buf[64];
+    assert_true(addrs);
+    for (int i = 0; i < N; i++) { /* 2001:db8:1::1:0 onward */
+        snprintf(buf, sizeof(buf), "2001:db8:1::1:%x", i);
+        addrs[i] = addr_of(buf);
+    }
+    o.count = 1;
+    o.interval = 0;
+    o.timeout = 2;
+    seen_init(&s, addrs, N, 1);
+    int r = run_job(addrs, N, &o, &s, NULL);
+    assert_int_equal(r, 0);
+    assert_int_equal(s.bad, 0);
+    size_t behind = 0, lost = 0;
+    for (size_t i = 0; i < N; i++) {
+        const struct icr_host *h = &s.hosts[i];
+        assert_int_equal(s.host_calls[i], 1);
+        if (h->packets_sent < h->packets_received && behind++ < 5)
+            print_message("# %s: on_host got sent %llu received %llu\n",
+                          icr_addr_format(&addrs[i], buf, sizeof(buf)),
+                          (unsigned long long)h->packets_sent,
+                          (unsigned long long)h->packets_received);
+        if (h->packets_received != 1)
+            lost++;
+        check_formulas(h);
+    }
+    if (behind)
+        fail_msg("%zu of %d hosts reached on_host with packets_sent < packets_received", behind,
+                 N);
+    if (lost)
+        print_message("# %zu of %d hosts without their reply (not checked here)\n", lost, N);
+    free(addrs);
+    seen_free(&s);
+}
+
 /* ---- 4. ping ------------------------------------------------------- */
 
 static void test_ping(void **state) {
@@ -938,6 +984,7 @@ int main(void) {
         cmocka_unit_test(test_short_quotes),
         cmocka_unit_test(test_loss_and_dup),
         cmocka_unit_test(test_thousand),
+        cmocka_unit_test(test_sent_not_behind_received),
         cmocka_unit_test(test_ping),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_errors),

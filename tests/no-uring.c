@@ -7,7 +7,10 @@
  * A hand-written classic BPF filter (no libseccomp), installed with
  * PR_SET_NO_NEW_PRIVS + PR_SET_SECCOMP and inherited by everything the
  * program starts.  Sets ICR_TEST_NO_URING=1 so tests know which backend to
- * expect.  On an architecture it has no audit number for, it prints a TAP
+ * expect.  ICR_NO_URING_ERRNO=N (1-4095) makes the calls fail with errno N
+ * instead of EPERM: ENOMEM (12) is how a kernel before 5.12 refuses a ring
+ * beyond RLIMIT_MEMLOCK, an error the library reports instead of falling
+ * back.  On an architecture it has no audit number for, it prints a TAP
  * skip instead of running the program unfiltered (a pass would be a lie).
  */
 #include <errno.h>
@@ -48,6 +51,17 @@ int main(int argc, char **argv) {
     printf("1..0 # SKIP no-uring: no seccomp audit arch for this CPU\n");
     return 0;
 #else
+    int err = EPERM;
+    const char *e = getenv("ICR_NO_URING_ERRNO");
+    if (e && *e) {
+        char *end;
+        long v = strtol(e, &end, 10);
+        if (*end || v < 1 || v > 4095) {
+            fprintf(stderr, "no-uring: ICR_NO_URING_ERRNO must be 1-4095\n");
+            return 2;
+        }
+        err = (int)v;
+    }
     struct sock_filter prog[] = {
         /* A syscall of another ABI (e.g. x32, i386) is not what we filter:
          * refuse it outright rather than misread its number. */
@@ -59,7 +73,7 @@ int main(int argc, char **argv) {
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_enter, 2, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
     };
     struct sock_fprog fprog = {.len = sizeof(prog) / sizeof(prog[0]), .filter = prog};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -71,8 +85,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     /* Check that the filter bites before trusting a test run under it. */
-    if (syscall(__NR_io_uring_setup, 1, NULL) != -1 || errno != EPERM) {
-        fprintf(stderr, "no-uring: io_uring_setup was not refused with EPERM\n");
+    if (syscall(__NR_io_uring_setup, 1, NULL) != -1 || errno != err) {
+        fprintf(stderr, "no-uring: io_uring_setup was not refused with errno %d\n", err);
         return 1;
     }
     if (setenv("ICR_TEST_NO_URING", "1", 1) < 0)

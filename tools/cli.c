@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -339,7 +340,8 @@ int cli_run_exit(const char *cmd, const struct cli_out *out, int r, bool interru
         return EXIT_SYSTEM;
     }
     if (r < 0 && r != ICR_ESTOPPED) {
-        cli_error(cmd, "%s", icr_strerror(r));
+        if (!cli_limit_error(cmd, r, "the job stopped"))
+            cli_error(cmd, "%s", icr_strerror(r));
         return EXIT_SYSTEM;
     }
     if (interrupted || r == ICR_ESTOPPED)
@@ -399,6 +401,48 @@ int cli_privileges_dropped(const char *cmd) {
     return EXIT_SYSTEM;
 }
 
+/* "16", "unlimited", or "?" for a resource's soft limit. */
+static const char *rlimit_text(int resource, char *buf, size_t n) {
+    struct rlimit rl;
+    if (getrlimit(resource, &rl) < 0)
+        return "?";
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return "unlimited";
+    snprintf(buf, n, "%llu", (unsigned long long)rl.rlim_cur);
+    return buf;
+}
+
+static bool rlimit_finite(int resource) {
+    struct rlimit rl;
+    return getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
+bool cli_limit_error(const char *cmd, int r, const char *what) {
+    char b1[32], b2[32], b3[32];
+    if (r == -EMFILE) {
+        cli_error(cmd, "too many open files (RLIMIT_NOFILE %s): %s: raise the limit (ulimit -n)",
+                  rlimit_text(RLIMIT_NOFILE, b1, sizeof(b1)), what);
+        return true;
+    }
+    if (r == -ENFILE) {
+        cli_error(cmd, "too many open files in the system (fs.file-max): %s", what);
+        return true;
+    }
+    if (r != -ENOMEM && r != ICR_ENOMEM)
+        return false;
+    /* io_uring rings are locked memory before Linux 5.12 (memcg since);
+     * name every finite limit that can make an allocation fail. */
+    if (rlimit_finite(RLIMIT_MEMLOCK) || rlimit_finite(RLIMIT_AS) || rlimit_finite(RLIMIT_DATA))
+        cli_error(cmd, "out of memory (RLIMIT_MEMLOCK %s bytes, RLIMIT_AS %s, RLIMIT_DATA %s): "
+                  "%s: raise the limit (ulimit -l, ulimit -v, ulimit -d)",
+                  rlimit_text(RLIMIT_MEMLOCK, b1, sizeof(b1)),
+                  rlimit_text(RLIMIT_AS, b2, sizeof(b2)),
+                  rlimit_text(RLIMIT_DATA, b3, sizeof(b3)), what);
+    else
+        cli_error(cmd, "out of memory: %s", what);
+    return true;
+}
+
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
                     const char *source, int privilege) {
     /* Raw sockets need CAP_NET_RAW (EPERM); datagram ones a gid inside
@@ -420,6 +464,8 @@ int cli_start_error(const char *cmd, int r, const char *start, const char *sourc
     else if (r == -ENOSYS || r == -EPERM)
         cli_error(cmd, "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
                   icr_strerror(r));
+    else if (cli_limit_error(cmd, r, start))
+        ;
     else
         cli_error(cmd, "%s: %s", start, icr_strerror(r));
     return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);

@@ -175,6 +175,12 @@ int cli_drop_privileges(void);
 /* cli_drop_privileges, or a one-line message naming cmd: 0 or EXIT_SYSTEM. */
 int cli_privileges_dropped(const char *cmd);
 
+/* When r is a resource limit's error (-EMFILE, -ENFILE, -ENOMEM, ICR_ENOMEM):
+ * one line naming the limit and its value, e.g. "too many open files
+ * (RLIMIT_NOFILE 16): WHAT: raise the limit (ulimit -n)", and true;
+ * otherwise nothing and false. */
+bool cli_limit_error(const char *cmd, int r, const char *what);
+
 /* After a failed icr_*_new: a one-line message (start: its beginning, as
  * "cannot start"; source_opt: the option that names a source address, for
  * ICR_ESOCKADDR, or NULL; privilege: enum icr_privilege, named for

@@ -42,12 +42,15 @@ static const char multiping_help[] =
     "                     min_rtt, avg_rtt, max_rtt, rtts, packets_sent,\n"
     "                     packets_received, packet_loss, jitter, is_alive; plus\n"
     "                     error and error_source when an ICMP error came back)\n"
-    "  -q                 no status line\n"
+    "  -q                 no status line and no summary\n"
     "  -h, --help         this help;  -V, --version  the version\n\n"
     "Text:  198.18.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.031/0.040/0.052\n"
     "  -C:  198.18.0.1 : 0.031 0.040 -\n"
     "RTTs are in ms.  Each line is written as soon as the hosts before it are done.\n"
     "While stderr is a terminal a status line is refreshed every second.\n"
+    "At the end a summary goes to stderr (not with -q): hosts, alive, probes sent\n"
+    "and replies received, kernel drops (replies lost to a full socket buffer),\n"
+    "invalid replies.\n"
     "Ctrl-C (or SIGTERM) stops sending, waits -W for replies on their way, writes\n"
     "every host (those cut short marked '(partial)', or \"partial\": true) and\n"
     "exits 130; a second Ctrl-C skips the wait.\n\n"
@@ -283,7 +286,8 @@ static void print_host(struct mp_out *o, size_t i) {
                     fprintf(f, " %.3f", ms);
             }
         } else {
-            unsigned loss = h->packets_sent
+            /* received > sent (the library no longer reports it) is 0 %, not 2^32 - x %. */
+            unsigned loss = h->packets_sent > h->packets_received
                                 ? (unsigned)((h->packets_sent - h->packets_received) * 100 /
                                              h->packets_sent)
                                 : 0;
@@ -373,6 +377,27 @@ static void on_status(void *userdata, double elapsed, double dt) {
 
 static void after_step(void *userdata) { flush_ready(userdata); }
 
+/* The job's counters on stderr, as the sweep's summary: what the per-host
+ * lines cannot say (kernel drops: replies lost to a full receive buffer). */
+static void print_summary(const struct mp_out *o, const icr_multiping_job *m) {
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    if (icr_multiping_get_stats(m, &st) < 0)
+        return;
+    fprintf(stderr,
+            "--- multiping summary ---\n"
+            "%zu hosts, %zu alive (%.2f%%)\n"
+            "%" PRIu64 " probes sent of %" PRIu64 ", %" PRIu64 " replies received, %" PRIu64
+            " duplicates, %" PRIu64 " ICMP errors, %" PRIu64
+            " invalid (dropped: MAC did not verify)\n"
+            "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n"
+            "elapsed %.3f s, backend %s, receive path %s\n",
+            o->c->n, o->nalive, o->c->n ? 100.0 * (double)o->nalive / (double)o->c->n : 0.0,
+            st.sent, st.planned, st.replies, st.duplicates, st.errors, st.invalid,
+            st.kernel_drops, st.send_errors, (double)st.elapsed_ns / 1e9,
+            st.backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring",
+            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot");
+}
+
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
@@ -459,6 +484,8 @@ int cmd_multiping(int argc, char **argv) {
         flush_ready(&out);
     }
     cli_out_end(&out.w);
+    if (!c.quiet && out.w.write_errno != EPIPE)
+        print_summary(&out, m);
     exit_code = cli_run_exit("multiping", &out.w, r, out.stopped || abandoned, out.nalive == c.n);
 
 out:

@@ -252,7 +252,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         else if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));
-        else
+        else if (!cli_limit_error("ping", r, "cannot start"))
             cli_error("ping", "cannot start: %s", icr_strerror(r));
         /* parse_args keeps every option in the engine's ranges; should one
          * slip through, it is still a bad argument, not a system error. */

@@ -12,7 +12,7 @@ unr=${ICR_LAB_UNREACH4:-203.0.113.1}
 sil=${ICR_LAB_BLACKHOLE4:-203.0.113.129}
 unr6=${ICR_LAB_UNREACH6:-2001:db8:e:1::1}
 
-echo "1..17"
+echo "1..19"
 
 # 1-3: a mix of live (IPv4, IPv6, far), unreachable and silent hosts: one
 # line each, in input order, padded like fping; exit 1.
@@ -109,5 +109,18 @@ ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out" && test "$(r
 # 17: unprivileged (datagram sockets) as uid 65534.
 setpriv --reuid=65534 --regid=65534 --clear-groups timeout 10 "$bin" multiping -c 2 -i 0.02 198.18.0.9 2001:db8:1::9 >"$tmp/np.out" 2>&1
 ok "$(test $? = 0 && test "$(grep -c '= 2/2/0%' "$tmp/np.out")" = 2; echo $?)" "unprivileged multiping works" || sed 's/^/# /' "$tmp/np.out"
+
+# 18: the summary on stderr: hosts, alive, probes, replies, kernel drops.
+timeout -k 5 20 "$bin" multiping -c 2 -i 0.02 -W 1 198.18.0.10 2001:db8:1::10 "$sil" >"$tmp/sum.out" 2>"$tmp/sum.err"
+ok "$(test $? = 1 && grep -qxF -- '--- multiping summary ---' "$tmp/sum.err" &&
+      grep -qx '3 hosts, 2 alive (66.67%)' "$tmp/sum.err" &&
+      grep -qE '^6 probes sent of 6, 4 replies received, 0 duplicates, 0 ICMP errors, 0 invalid' "$tmp/sum.err" &&
+      grep -qE '^0 kernel drops, 0 send errors$' "$tmp/sum.err" && test "$(wc -l <"$tmp/sum.out")" = 3; echo $?)" \
+    "summary on stderr: hosts, alive, probes, replies, kernel drops" || diag sum
+
+# 19: -q: no summary.
+timeout -k 5 20 "$bin" multiping -q -c 1 198.18.0.10 >"$tmp/sumq.out" 2>"$tmp/sumq.err"
+ok "$(test $? = 0 && test ! -s "$tmp/sumq.err" && test "$(wc -l <"$tmp/sumq.out")" = 1; echo $?)" \
+    "-q: no summary" || diag sumq
 
 [ $fails -eq 0 ]
