@@ -238,7 +238,8 @@ static void test_v6_cidr(void **state)
 #endif
 #endif
 #ifdef TEST_ASAN
-#include <sanitizer/allocator_interface.h>
+/* From libasan (sanitizer/allocator_interface.h, not always installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 static size_t heap_in_use(void)
 {
     return __sanitizer_get_current_allocated_bytes();
