@@ -93,9 +93,10 @@ EOF
 
 # The mutants as records: name, file, tests, old, new (old/new may span
 # lines: a mutant's old text is every line up to the half of its body).
-python3 - "$work/mutants.json" <<'PY' < <(mutants)
+mutants >"$work/mutants.txt"
+python3 - "$work/mutants.json" "$work/mutants.txt" <<'PY'
 import json, sys
-lines = sys.stdin.read().split("\n")
+lines = open(sys.argv[2]).read().split("\n")
 out, i = [], 0
 while i < len(lines):
     if not lines[i].strip():
