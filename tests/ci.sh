@@ -13,11 +13,12 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
-# iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) procps (sysctl,
-# pgrep) libcap2-bin (setcap: the cap_net_raw test)
+# iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
+# (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
+# the cap_net_raw test)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux procps libcap2-bin python3 jq
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq
 
 rm -rf build-ci build-asan build-tsan
 meson setup build-ci --werror --buildtype=debugoptimized

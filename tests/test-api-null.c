@@ -7,6 +7,7 @@
  * only, and the one valid address used is loopback (127.0.0.1). */
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -439,6 +440,90 @@ static void c_traceroute(void) {
     assert_null(hops);
 }
 
+/* ---- out-parameters left untouched on failure ---------------------------
+ * Each failing call gets an out-parameter filled with a pattern; after the
+ * call it must still hold the pattern byte for byte (a caller's previous
+ * value, or its own initialiser, survives an error). */
+#define PATTERN 0xA5
+#define UNTOUCHED(var, call)                                                                   \
+    do {                                                                                       \
+        unsigned char want_[sizeof(var)];                                                      \
+        memset(&(var), PATTERN, sizeof(var));                                                  \
+        memset(want_, PATTERN, sizeof(want_));                                                 \
+        int r_ = (call);                                                                       \
+        if (r_ >= 0)                                                                           \
+            fail_msg("%s: returned %d, want an error", #call, r_);                             \
+        if (memcmp(&(var), want_, sizeof(var)) != 0)                                           \
+            fail_msg("%s failed (%d) but wrote its out-parameter %s", #call, r_, #var);        \
+    } while (0)
+
+static void test_outputs_untouched_on_failure(void **state) {
+    (void)state;
+    struct icr_addr a;
+    struct sockaddr_storage ss;
+    struct sockaddr_in short_sin = {.sin_family = AF_INET};
+    uint64_t idx;
+    icr_targets *t = lo_targets();
+    icr_sweep *sw;
+    icr_trace *tr;
+    icr_multiping_job *mp;
+    icr_socket *so;
+    struct icr_host *host;
+    struct icr_hop *hops;
+    size_t nhops;
+    struct icr_reply rep;
+    struct icr_sweep_stats st;
+    struct icr_addr addrs[4];
+
+    UNTOUCHED(a, icr_addr_parse("198.18.0.256", &a));
+    UNTOUCHED(a, icr_addr_parse("2001:db8::1%", &a));
+    struct icr_addr unspec = {.family = AF_UNSPEC};
+    UNTOUCHED(ss, icr_addr_to_sockaddr(&unspec, &ss));
+    UNTOUCHED(a, icr_addr_from_sockaddr((const struct sockaddr *)&short_sin, 4, &a));
+    UNTOUCHED(addrs, icr_resolve("bad..name", AF_UNSPEC, addrs, 4));
+    UNTOUCHED(addrs, icr_resolve("127.0.0.1", AF_INET6, addrs, 4));
+    UNTOUCHED(a, icr_targets_get(t, 1, &a));
+    UNTOUCHED(a, icr_targets_get(t, UINT64_MAX, &a));
+    struct icr_addr other;
+    assert_int_equal(icr_addr_parse("127.0.0.2", &other), 0);
+    UNTOUCHED(idx, icr_targets_index(t, &other, &idx));
+
+    struct icr_sweep_opts so_bad = ICR_SWEEP_OPTS_INIT;
+    so_bad.senders = 3;
+    UNTOUCHED(sw, icr_sweep_new(t, &so_bad, &sw));
+    so_bad = (struct icr_sweep_opts)ICR_SWEEP_OPTS_INIT;
+    so_bad.payload_size = 33;
+    UNTOUCHED(sw, icr_sweep_new(t, &so_bad, &sw));
+    struct icr_trace_opts to_bad = ICR_TRACE_OPTS_INIT;
+    to_bad.size = 1;
+    UNTOUCHED(tr, icr_trace_new(t, &to_bad, &tr));
+    struct icr_addr lo = lo4();
+    struct icr_multiping_opts mo_bad = ICR_MULTIPING_OPTS_INIT;
+    mo_bad.size = 1;
+    UNTOUCHED(mp, icr_multiping_new(&lo, 1, &mo_bad, &mp));
+    UNTOUCHED(mp, icr_multiping_new(&lo, 0, NULL, &mp));
+    struct icr_socket_opts sk_bad = {.size = 1};
+    UNTOUCHED(so, icr_socket_open(&sk_bad, &so));
+
+    struct icr_ping_opts po_bad = ICR_PING_OPTS_INIT;
+    po_bad.size = 1;
+    UNTOUCHED(host, icr_ping("127.0.0.1", &po_bad, &host));
+    UNTOUCHED(host, icr_ping("bad..name", NULL, &host));
+    const char *names[] = {"127.0.0.1"};
+    UNTOUCHED(host, icr_multiping(names, 1, &mo_bad, &host));
+    UNTOUCHED(hops, icr_traceroute("127.0.0.1", &to_bad, &hops, &nhops));
+    UNTOUCHED(nhops, icr_traceroute("127.0.0.1", &to_bad, &hops, &nhops));
+    UNTOUCHED(hops, icr_traceroute("bad..name", NULL, &hops, &nhops));
+
+    UNTOUCHED(rep, icr_socket_receive(NULL, NULL, 0, &rep));
+    UNTOUCHED(st, icr_sweep_get_stats(NULL, &st));
+    UNTOUCHED(st, icr_multiping_get_stats(NULL, &st));
+    UNTOUCHED(st, icr_trace_get_stats(NULL, &st));
+    struct icr_host h;
+    UNTOUCHED(h, icr_multiping_get_host(NULL, 0, &h));
+    icr_targets_free(t);
+}
+
 struct api_case {
     const char *name;
     void (*run)(void);
@@ -509,10 +594,11 @@ static void run_case(void **state) {
 }
 
 int main(void) {
-    struct CMUnitTest tests[1 + N_CASES];
+    struct CMUnitTest tests[2 + N_CASES];
     tests[0] = (struct CMUnitTest)cmocka_unit_test(test_every_export_has_a_case);
+    tests[1] = (struct CMUnitTest)cmocka_unit_test(test_outputs_untouched_on_failure);
     for (size_t i = 0; i < N_CASES; i++)
-        tests[1 + i] = (struct CMUnitTest){.name = cases[i].name, .test_func = run_case,
+        tests[2 + i] = (struct CMUnitTest){.name = cases[i].name, .test_func = run_case,
                                            .initial_state = (void *)(uintptr_t)&cases[i]};
-    return _cmocka_run_group_tests("api-null", tests, 1 + N_CASES, NULL, NULL);
+    return _cmocka_run_group_tests("api-null", tests, 2 + N_CASES, NULL, NULL);
 }

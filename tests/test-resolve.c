@@ -12,8 +12,21 @@
  * "localhost" is asked only as AF_INET and AF_UNSPEC: both are answered
  * from /etc/hosts, whereas AF_INET6 goes on to DNS (twice, with the search
  * list) on machines whose /etc/hosts has no ::1 line, like this one.  IPv6
- * filtering is covered by the literals instead. */
+ * filtering is covered by the literals instead.
+ *
+ * The ordering (IPv4 first, RFC 6724 order kept within each family,
+ * duplicates dropped) is checked on an answer this file controls, whatever
+ * /etc/hosts holds: getaddrinfo() and freeaddrinfo() are interposed (the
+ * executable's definitions win over libc's for resolve.c, linked in) and
+ * answer the name FAKE_NAME with a fixed IPv6-first list; every other name
+ * goes to libc's. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <netdb.h>
 #include <net/if.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,6 +68,135 @@ static bool is_loopback_v4(const struct icr_addr *a)
     static const uint8_t lo[4] = {127, 0, 0, 1};
 
     return a->family == AF_INET && memcmp(a->bytes, lo, 4) == 0;
+}
+
+/* ---- the interposed resolver ------------------------------------------- */
+
+#define FAKE_NAME "icr-order.test"
+/* The answer, in the order a resolver sorting by RFC 6724 might give it:
+ * IPv6 first, the families interleaved, one address twice. */
+static const char *const fake_answer[] = {
+    "2001:db8::1", "192.0.2.1", "2001:db8::2", "198.51.100.1", "192.0.2.1", "2001:db8::1",
+};
+static int fake_lookups, fake_frees;
+
+struct fake_ai {
+    struct addrinfo ai;
+    struct sockaddr_storage ss;
+};
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res);
+void freeaddrinfo(struct addrinfo *res);
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res)
+{
+    if (node == NULL || strcmp(node, FAKE_NAME) != 0 ||
+        (hints && (hints->ai_flags & AI_NUMERICHOST))) {
+        int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+        *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+        return real(node, service, hints, res);
+    }
+    int fam = hints ? hints->ai_family : AF_UNSPEC;
+    struct addrinfo *head = NULL, **tail = &head;
+    fake_lookups++;
+    for (size_t i = 0; i < COUNT(fake_answer); i++) {
+        struct fake_ai *f = calloc(1, sizeof(*f));
+        int af = strchr(fake_answer[i], ':') ? AF_INET6 : AF_INET;
+        assert_non_null(f);
+        if (fam != AF_UNSPEC && fam != af) {
+            free(f);
+            continue;
+        }
+        if (af == AF_INET) {
+            struct sockaddr_in *sin = (struct sockaddr_in *)&f->ss;
+            sin->sin_family = AF_INET;
+            assert_int_equal(inet_pton(AF_INET, fake_answer[i], &sin->sin_addr), 1);
+            f->ai.ai_addrlen = sizeof(*sin);
+        } else {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&f->ss;
+            sin6->sin6_family = AF_INET6;
+            assert_int_equal(inet_pton(AF_INET6, fake_answer[i], &sin6->sin6_addr), 1);
+            f->ai.ai_addrlen = sizeof(*sin6);
+        }
+        f->ai.ai_family = af;
+        f->ai.ai_socktype = SOCK_DGRAM;
+        f->ai.ai_addr = (struct sockaddr *)&f->ss;
+        f->ai.ai_canonname = (char *)FAKE_NAME; /* marks the list as ours */
+        *tail = &f->ai;
+        tail = &f->ai.ai_next;
+    }
+    if (head == NULL)
+        return EAI_NONAME;
+    *res = head;
+    return 0;
+}
+
+void freeaddrinfo(struct addrinfo *res)
+{
+    if (res && res->ai_canonname == (char *)FAKE_NAME) {
+        fake_frees++;
+        while (res) {
+            struct addrinfo *next = res->ai_next;
+            free(res); /* ai is the first member of struct fake_ai */
+            res = next;
+        }
+        return;
+    }
+    void (*real)(struct addrinfo *);
+    *(void **)&real = dlsym(RTLD_NEXT, "freeaddrinfo");
+    real(res);
+}
+
+static void assert_addr(const struct icr_addr *a, const char *want)
+{
+    struct icr_addr w;
+
+    assert_int_equal(icr_addr_parse(want, &w), 0);
+    if (!icr_addr_equal(a, &w))
+        fail_msg("want %s", want);
+}
+
+/* IPv4 first, then IPv6, each in the resolver's order, each address once:
+ * the order does not depend on /etc/hosts. */
+static void test_order_controlled(void **state)
+{
+    struct icr_addr v[MAXA];
+
+    (void)state;
+    fake_lookups = fake_frees = 0;
+    fill_sentinel(v, MAXA);
+    assert_int_equal(icr_resolve(FAKE_NAME, AF_UNSPEC, v, MAXA), 4);
+    assert_addr(&v[0], "192.0.2.1");
+    assert_addr(&v[1], "198.51.100.1");
+    assert_addr(&v[2], "2001:db8::1");
+    assert_addr(&v[3], "2001:db8::2");
+    assert_true(is_sentinel(&v[4]));
+
+    fill_sentinel(v, MAXA);
+    assert_int_equal(icr_resolve(FAKE_NAME, AF_INET, v, MAXA), 2);
+    assert_addr(&v[0], "192.0.2.1");
+    assert_addr(&v[1], "198.51.100.1");
+    assert_true(is_sentinel(&v[2]));
+
+    fill_sentinel(v, MAXA);
+    assert_int_equal(icr_resolve(FAKE_NAME, AF_INET6, v, MAXA), 2);
+    assert_addr(&v[0], "2001:db8::1");
+    assert_addr(&v[1], "2001:db8::2");
+    assert_true(is_sentinel(&v[2]));
+
+    /* max below the count: the first ones in that order, the total returned. */
+    fill_sentinel(v, MAXA);
+    assert_int_equal(icr_resolve(FAKE_NAME, AF_UNSPEC, v, 3), 4);
+    assert_addr(&v[0], "192.0.2.1");
+    assert_addr(&v[1], "198.51.100.1");
+    assert_addr(&v[2], "2001:db8::1");
+    assert_true(is_sentinel(&v[3]));
+
+    /* Every lookup went through the fake and was freed. */
+    assert_int_equal(fake_lookups, 4);
+    assert_int_equal(fake_frees, 4);
 }
 
 static void assert_no_duplicates(const struct icr_addr *v, size_t n)
@@ -260,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_literal_count_only),
         cmocka_unit_test(test_localhost_v4),
         cmocka_unit_test(test_localhost_unspec_order),
+        cmocka_unit_test(test_order_controlled),
         cmocka_unit_test(test_max_smaller_than_count),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_names_that_cannot_resolve),

@@ -100,6 +100,21 @@ ok "$(test $rc = 130 && test "$(wc -l <"$tmp/int.out")" = 3 && test "$(grep -c '
       test "$(awk '{print $1}' "$tmp/int.out" | tr '\n' ' ')" = "198.18.0.8 $sil 2001:db8:1::8 "; echo $?)" \
     "SIGINT: exit 130 (got $rc), every host written and marked partial" || diag int
 
+# 15b: SIGTERM is taken as Ctrl-C: exit 130, every host written, marked.
+timeout -k 5 20 "$bin" multiping -c 1000 -i 0.01 -W 0.3 198.18.0.8 "$sil" >"$tmp/term.out" 2>"$tmp/term.err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+ok "$(test $rc = 130 && test "$(wc -l <"$tmp/term.out")" = 2 && test "$(grep -c ' (partial)$' "$tmp/term.out")" = 2; echo $?)" \
+    "SIGTERM: exit 130 (got $rc), every host written and marked partial" || diag term
+
+# 15c: -s 1400, the largest payload: every reply comes back.
+run s1400 multiping -c 3 -i 0.02 -s 1400 198.18.0.10 2001:db8:1::10
+ok "$(test "$(rc s1400)" = 0 && test "$(grep -c '= 3/3/0%' "$tmp/s1400.out")" = 2; echo $?)" \
+    "-s 1400: 3/3 for both hosts" || diag s1400
+
 # 16: --help and --version.
 run help multiping --help
 run ver multiping --version

@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 r1=${ICR_LAB_R1_4:-198.51.100.2}
 
-echo "1..30"
+echo "1..31"
 
 # 1-4: 20 replies at 50 ms intervals, with the summary.
 run p20 ping -c 20 -i 0.05 198.18.0.7
@@ -24,7 +24,7 @@ ok $? "rtt and jitter line"
 run p6 ping -6 -c 3 -i 0.05 2001:db8:1::1
 ok "$(test "$(rc p6)" = 0 && test "$(grep -c 'bytes from 2001:db8:1::1' "$tmp/p6.out")" = 3; echo $?)" "IPv6 ping gets 3 replies"
 run far ping -c 2 -i 0.05 198.19.0.1
-ok "$(grep -q "ttl=$((64 - ${ICR_LAB_ROUTERS:-5}))" "$tmp/far.out"; echo $?)" "far responder's TTL shows the router hops"
+ok "$(test "$(rc far)" = 0 && grep -q "ttl=$((64 - ${ICR_LAB_ROUTERS:-5}))" "$tmp/far.out"; echo $?)" "far responder's TTL shows the router hops"
 
 # 7-8: Destination Unreachable from r1.
 run unr ping -c 1 -W 1 203.0.113.1
@@ -101,7 +101,11 @@ ok $? "SIGINT: summary printed"
 
 # 24: large payloads come back whole (icmplib truncates at 1024 bytes).
 run big ping -c 1 -s 3000 198.18.0.9
-ok "$(grep -q '^3008 bytes from 198.18.0.9' "$tmp/big.out"; echo $?)" "3000-byte payload comes back whole"
+ok "$(test "$(rc big)" = 0 && grep -q '^3008 bytes from 198.18.0.9' "$tmp/big.out"; echo $?)" "3000-byte payload comes back whole" || diag big
+# 24b: -s 1400, the engine's largest payload, on the engine path (-c 3).
+run s1400 ping -c 3 -i 0.05 -s 1400 198.18.0.9
+ok "$(test "$(rc s1400)" = 0 && test "$(grep -c '^1408 bytes from 198.18.0.9: ' "$tmp/s1400.out")" = 3 &&
+      grep -q '^3 packets transmitted, 3 received' "$tmp/s1400.out"; echo $?)" "-s 1400: 3 replies of 1408 bytes" || diag s1400
 
 # 25: probes leave on schedule, not after each reply's timeout (the engine
 # path): 5 probes 0.1 s apart to a silent host end after ~0.4 s + -W 1.

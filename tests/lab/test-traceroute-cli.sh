@@ -9,7 +9,7 @@ set -u
 R=${ICR_LAB_ROUTERS:-5}
 hops=$((R + 1))
 
-echo "1..15"
+echo "1..16"
 
 # hop_re N ADDR: one traceroute(8) line with 2 RTTs.
 hop_re() { printf '^ ?%d  %s  [0-9]+\\.[0-9]{3} ms  [0-9]+\\.[0-9]{3} ms$' "$1" "$(echo "$2" | sed 's/\./\\./g')"; }
@@ -102,6 +102,16 @@ ok "$(test $rc = 130 && grep -qxF "traceroute to 198.19.0.1 (198.19.0.1), 30 hop
       grep -qE "^ $hops  198\.19\.0\.1  " "$tmp/int.out" &&
       grep -qE "^traceroute to $sil .*\(partial\)" "$tmp/int.out"; echo $?)" \
     "SIGINT: exit 130 (got $rc), the finished route whole, the cut one marked partial" || diag int
+
+# 13b: SIGTERM is taken as Ctrl-C: exit 130, the cut route marked partial.
+timeout -k 5 20 "$bin" traceroute --fast -c 100 -i 0.1 -W 0.3 "$sil" >"$tmp/term.out" 2>"$tmp/term.err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+ok "$(test $rc = 130 && grep -qE "^traceroute to $sil " "$tmp/term.out" && grep -q '(partial)' "$tmp/term.out"; echo $?)" \
+    "SIGTERM: exit 130 (got $rc), the cut route marked partial" || diag term
 
 # 14: Ctrl-C twice: the 10 s wait for replies is cut, and the route cut
 # short is still written, marked.  (The tool itself, not timeout(1), gets
