@@ -12,7 +12,7 @@ unr=${ICR_LAB_UNREACH4:-203.0.113.1}
 sil=${ICR_LAB_BLACKHOLE4:-203.0.113.129}
 unr6=${ICR_LAB_UNREACH6:-2001:db8:e:1::1}
 
-echo "1..19"
+echo "1..21"
 
 # 1-3: a mix of live (IPv4, IPv6, far), unreachable and silent hosts: one
 # line each, in input order, padded like fping; exit 1.
