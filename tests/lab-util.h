@@ -5,9 +5,25 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Clocks, in ns: CLOCK_MONOTONIC for elapsed times, CLOCK_REALTIME for the
+ * library's send and receive times. */
+static inline int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline int64_t real_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 /* Run fn in a child that has dropped root (uid/gid 65534) and require that
  * it exits 0.  The prober namespace sets ping_group_range wide open, so
