@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-parse.h"
 #include "icmpring.h"
 
 static const char sweep_help[] =
@@ -423,6 +424,15 @@ static void on_status(void *userdata, double elapsed, double dt) {
 
 static int sweep_step(void *s, int64_t timeout_ns) { return icr_sweep_step(s, timeout_ns); }
 static void sweep_stop(void *s) { icr_sweep_stop(s); }
+
+int cli_sweep_parse_only(int argc, char **argv) {
+    struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
+    int r = -1;
+    if (cli_targets_init(&c.ta, "sweep", argc) == 0)
+        r = parse_args(argc, argv, &c);
+    cli_targets_free(&c.ta);
+    return r;
+}
 
 int cmd_sweep(int argc, char **argv) {
     struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
