@@ -135,7 +135,10 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         return -EXIT_SYSTEM;
     }
 
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     r = 0;
     while (r == 0 && (opt = getopt_long(argc, argv, ":f:c:i:W:s:t:Q:I:46CqhV", longopts,

@@ -94,7 +94,10 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         {0},
     };
     int o;
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
         switch (o) {

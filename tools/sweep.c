@@ -130,7 +130,10 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     uint64_t v;
     int o;
 
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     /* Leading ':' so a missing value is told apart from an unknown option;
      * no '+': options may follow the targets (`sweep 198.18.0.0/24 -q`). */

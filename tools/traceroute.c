@@ -106,7 +106,10 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
     uint64_t v;
     int opt;
 
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46qhV", longopts, NULL)) != -1) {
         switch (opt) {
