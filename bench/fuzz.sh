@@ -21,6 +21,7 @@ harnesses=("$@")
 runs=${RUNS:-10000000}
 max_time=${MAX_TIME:-0}
 out=${OUT:-$(mktemp -d /tmp/icmpring-fuzz.XXXXXX)}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 echo "fuzz: $runs runs per harness, logs and crashes in $out, $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%-10s %12s %10s %10s  %s\n' harness execs seconds execs/s result
 status=0
@@ -31,9 +32,12 @@ for h in "${harnesses[@]}"; do
     cp tests/fuzz/corpus/"$h"/* "$out/$h/corpus/" 2>/dev/null
     t0=$(date +%s.%N)
     # -close_fd_mask=1: the CLI harness prints --help; stderr (the reports) stays.
-    "$exe" -runs="$runs" -max_total_time="$max_time" -rss_limit_mb=2048 -jobs=1 \
+    # -jobs=1 runs one worker process, whose log (fuzz-0.log) goes to the
+    # current directory: the scratch one.
+    exe=$(realpath "$exe")
+    (cd "$out/$h" && "$exe" -runs="$runs" -max_total_time="$max_time" -rss_limit_mb=2048 -jobs=1 \
         -close_fd_mask=1 -print_final_stats=1 -artifact_prefix="$out/$h/" \
-        "$out/$h/corpus" >"$out/$h.log" 2>&1
+        corpus >"$out/$h.log" 2>&1)
     rc=$?
     t1=$(date +%s.%N)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$h.log" | tail -n 1)
