@@ -51,7 +51,7 @@ if CC=clang meson setup build-fuzz --werror -Dfuzz=true -Dtests=false -Dexamples
        >/dev/null && ninja -C build-fuzz >/dev/null; then
     for h in packet probe cmsg reply errqueue targets addr cli; do
         mkdir -p "build-fuzz/corpus/$h"
-        if build-fuzz/tests/fuzz/fuzz-$h -max_total_time=15 -rss_limit_mb=2048 -close_fd_mask=1 \
+        if build-fuzz/tests/fuzz/fuzz-$h -max_total_time=15 -rss_limit_mb=2048 -close_fd_mask=3 \
                -artifact_prefix="build-fuzz/crash-$h-" "build-fuzz/corpus/$h" "tests/fuzz/corpus/$h" \
                >"build-fuzz/fuzz-$h.log" 2>&1; then
             echo "fuzz: $h: $(sed -n 's/^#\([0-9]*\).*DONE.*/\1/p' "build-fuzz/fuzz-$h.log") runs, no crash"
