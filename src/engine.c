@@ -44,6 +44,7 @@
 #include "packet.h"
 #include "probe.h"
 #include "ratelimit.h"
+#include "reply.h"
 #include "ring.h"
 #include "siphash.h"
 #include "sockopt.h"
@@ -622,39 +623,30 @@ static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget, uint32_t *
 
 /* ---- receiving and validation ---------------------------------------- */
 
-/* Check a reply's probe.  dst: where the probe went; id/seq: as echoed or
- * quoted; pl: the echoed or quoted payload (may be short for errors);
- * has_ip_id: a quoted IPv4 header of ours (raw IPv4 sends) holds ip_id. */
-static bool verify(const struct icr__engine *e, const struct icr_addr *dst, uint16_t id,
-                   uint16_t seq, const uint8_t *pl, size_t pl_len, bool need_payload,
-                   bool has_ip_id, uint16_t ip_id, struct icr__probe_info *ret) {
-    /* On a datagram socket the kernel owns the id: only seq and payload
-     * carry the MAC there. */
-    bool check_id = e->privileged;
-    uint32_t latest = atomic_load_explicit(&e->open_pass, memory_order_acquire);
-    int st;
-    if (pl_len >= e->cfg.payload_size || need_payload)
-        st = icr__probe_check(&e->key, dst, id, seq, check_id, e->cfg.ttl_in_tag, pl,
-                              pl_len, ret);
-    else
-        st = ICR__PROBE_NO_HDR; /* a quote cut short: the Paris word cannot be checked */
-    if (st == ICR__PROBE_NO_HDR && !need_payload)
-        st = icr__probe_check_short(&e->key, dst, id, seq, check_id, has_ip_id, ip_id,
-                                    e->cfg.ttl_in_tag, (uint8_t)e->cfg.ttl, latest, ret);
-    if (st != ICR__PROBE_VALID)
+/* What the pure checks (reply.c) need of the job, as of now. */
+static struct icr__verify_cfg verify_cfg(const struct icr__engine *e) {
+    return (struct icr__verify_cfg){
+        .key = &e->key,
+        .privileged = e->privileged,
+        .ttl_in_tag = e->cfg.ttl_in_tag,
+        .ttl = (uint8_t)e->cfg.ttl,
+        .latest = atomic_load_explicit(&e->open_pass, memory_order_acquire),
+        .count = e->cfg.count,
+        .nindex = e->cfg.nindex,
+        .payload_size = e->cfg.payload_size,
+        .lookup = e->cfg.ops->lookup,
+        .job = e->cfg.job,
+    };
+}
+
+/* A verdict of reply.c: traceroute's short quotes carry no send time, the
+ * table of probes in flight may still have it. */
+static bool verdict_ok(const struct icr__engine *e, int verdict, const struct icr_result *res,
+                       struct icr__probe_info *info) {
+    if (verdict != ICR__REPLY_VALID)
         return false;
-    /* A valid MAC for a probe this job never sent would need the key; the
-     * range checks keep a bug from indexing past the job's arrays. */
-    if ((e->cfg.count && ret->probe >= e->cfg.count) || ret->probe > latest || ret->hop == 0)
-        return false;
-    if (ret->index == UINT64_MAX) {
-        if (!e->cfg.ops->lookup || e->cfg.ops->lookup(e->cfg.job, dst, &ret->index) < 0)
-            return false;
-    }
-    if (ret->index >= e->cfg.nindex)
-        return false;
-    if (ret->sent_ns < 0 && e->cfg.ttl_in_tag)
-        ret->sent_ns = sent_get(e, sent_key(e, dst, ret->probe, ret->hop));
+    if (info->sent_ns < 0 && e->cfg.ttl_in_tag)
+        info->sent_ns = sent_get(e, sent_key(e, &res->target, info->probe, info->hop));
     return true;
 }
 
@@ -684,11 +676,7 @@ static void dispatch(struct icr__engine *e, struct icr_result *res, bool ok,
 }
 
 static void on_recv(struct icr__engine *e, const struct icr__completion *c) {
-    struct icr__icmp_msg m;
     int family = (int)c->src == e->src6 ? AF_INET6 : AF_INET;
-    bool raw4 = family == AF_INET && e->privileged;
-    int st = raw4 ? icr__parse_ipv4(c->data, c->len, &m)
-                  : icr__parse_icmp(c->data, c->len, family, NULL, NULL, &m);
 
     if (c->has_ovfl) {
         uint32_t *last = family == AF_INET ? &e->last_ovfl4 : &e->last_ovfl6;
@@ -697,37 +685,14 @@ static void on_recv(struct icr__engine *e, const struct icr__completion *c) {
             *last = c->ovfl;
         }
     }
-    if (st != ICR__PARSE_OK)
-        return;
-
-    struct icr_result res = {
-        .size = sizeof(res),
-        .type = m.type,
-        .code = m.code,
-        .ttl = raw4 ? m.ttl : c->ttl,
-        .bytes_received = m.icmp_len,
-    };
-    if (raw4)
-        res.responder = m.src;
-    else if (icr_addr_from_sockaddr(c->name, c->namelen, &res.responder) < 0)
-        return;
-
+    const struct icr__verify_cfg v = verify_cfg(e);
+    struct icr_result res;
     struct icr__probe_info info;
-    bool ok;
-    int echo_reply = family == AF_INET ? ICR__ICMP4_ECHO_REPLY : ICR__ICMP6_ECHO_REPLY;
-    if (m.is_echo && m.type == echo_reply) {
-        res.kind = ICR_RESULT_ECHO;
-        res.target = res.responder;
-        ok = verify(e, &res.target, m.id, m.seq, m.data, m.data_len, true, false, 0, &info);
-    } else if (m.is_error && m.has_quote && m.quote_is_echo) {
-        res.kind = ICR_RESULT_ERROR;
-        res.target = m.quote_dst;
-        ok = verify(e, &res.target, m.quote_id, m.quote_seq, m.quote_data, m.quote_data_len,
-                    false, raw4, m.quote_ip_id, &info);
-    } else {
-        return; /* not about an Echo Request: not ours to judge */
-    }
-    dispatch(e, &res, ok, &info, c->t_ns);
+    int verdict = icr__reply_decode(&v, family, c->data, c->len, c->name, c->namelen, c->ttl,
+                                    &res, &info);
+    if (verdict == ICR__REPLY_SKIP)
+        return;
+    dispatch(e, &res, verdict_ok(e, verdict, &res, &info), &info, c->t_ns);
 }
 
 /* Read a datagram socket's error queue dry.  Ping sockets get ICMP errors
@@ -750,46 +715,15 @@ static void drain_errqueue(struct icr__engine *e, int fd, int family) {
         ssize_t n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
         if (n < 0)
             return; /* EAGAIN: dry */
-        const struct sock_extended_err *ee = NULL;
-        size_t ee_room = 0;
-        int64_t t_ns = 0;
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-            if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-                struct timespec ts;
-                memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-                t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-            } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
-                       (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) {
-                ee = (const struct sock_extended_err *)CMSG_DATA(cm);
-                ee_room = cm->cmsg_len - CMSG_LEN(0);
-            }
-        }
-        /* Ping sockets queue Redirect and Source Quench too: not about
-         * whether a probe arrived, so not ours to count. */
-        if (!ee || ee_room < sizeof(*ee) ||
-            (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-            !icr__icmp_is_probe_error(family, ee->ee_type) || n < ICR__ICMP_HDR_LEN)
-            continue;
-        struct icr_result res = {
-            .size = sizeof(res),
-            .kind = ICR_RESULT_ERROR,
-            .type = ee->ee_type,
-            .code = ee->ee_code,
-            .ttl = -1, /* the error's own TTL does not come with the queue */
-            .bytes_received = (size_t)n + ICR__ICMP_HDR_LEN,
-        };
-        /* The offender follows the extended error, as far as the control
-         * buffer holds it (not a whole sockaddr_storage). */
-        if (icr_addr_from_sockaddr(SO_EE_OFFENDER(ee), (socklen_t)(ee_room - sizeof(*ee)),
-                                   &res.responder) < 0 ||
-            icr_addr_from_sockaddr((struct sockaddr *)&name, mh.msg_namelen, &res.target) < 0 ||
-            res.target.family != family)
-            continue;
+        const struct icr__verify_cfg v = verify_cfg(e);
+        struct icr_result res;
         struct icr__probe_info info;
-        uint16_t id = (uint16_t)(buf[4] << 8 | buf[5]), seq = (uint16_t)(buf[6] << 8 | buf[7]);
-        bool ok = verify(e, &res.target, id, seq, buf + ICR__ICMP_HDR_LEN,
-                         (size_t)n - ICR__ICMP_HDR_LEN, false, false, 0, &info);
-        dispatch(e, &res, ok, &info, t_ns);
+        int64_t t_ns;
+        int verdict = icr__errqueue_decode(&v, family, mh.msg_control, mh.msg_controllen, &name,
+                                           mh.msg_namelen, buf, (size_t)n, &res, &info, &t_ns);
+        if (verdict == ICR__REPLY_SKIP)
+            continue;
+        dispatch(e, &res, verdict_ok(e, verdict, &res, &info), &info, t_ns);
     }
 }
 

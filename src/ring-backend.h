@@ -1,5 +1,6 @@
 /* ring-backend.h - what the two implementations of ring.h share: the const
- * vtable each fills, the common head of their handles and the cmsg decoder.
+ * vtable each fills, and the common head of their handles
+ * (the cmsg decoder they share is cmsg.h).
  * Seen only by ring.c (the dispatch and the io_uring backend) and
  * ring-mmsg.c (sendmmsg/recvmmsg with epoll, for where io_uring is blocked).
  */
@@ -34,9 +35,6 @@ struct icr__ring {
 
 /* Receive sockets / error watches per ring. */
 #define ICR__RING_MAX_RECV 4u
-
-/* Fold one received control message into c (timestamp, TTL, drop count). */
-void icr__ring_decode_cmsg(struct icr__completion *c, const struct cmsghdr *cm);
 
 /* The fallback backend (ring-mmsg.c).  Returns 0 or ICR_ENOMEM / -errno. */
 int icr__ring_mmsg_new(unsigned sq_entries, struct icr__ring **ret_ring);

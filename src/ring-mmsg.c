@@ -12,6 +12,7 @@
  * on the epoll fd.  Not thread-safe: one thread drives a ring.
  */
 #include "ring-backend.h"
+#include "cmsg.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -290,8 +291,7 @@ static int drain(struct mmsg *m, unsigned i, icr__ring_cb cb, void *ud) {
                 .namelen = mh->msg_namelen,
                 .ttl = -1,
             };
-            for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
-                icr__ring_decode_cmsg(&c, cm);
+            icr__decode_cmsgs(mh->msg_control, mh->msg_controllen, &c);
             cb(&c, ud);
         }
         total += n;

@@ -8,6 +8,7 @@
  */
 #include "ring.h"
 #include "ring-backend.h"
+#include "cmsg.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -378,42 +379,6 @@ static int uring_submit(struct icr__ring *base, int64_t timeout_ns) {
     return e == -ETIME ? 0 : e;
 }
 
-void icr__ring_decode_cmsg(struct icr__completion *c, const struct cmsghdr *cm) {
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-        struct timespec ts;
-        memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-        c->t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-        memcpy(&c->ovfl, CMSG_DATA(cm), sizeof(c->ovfl));
-        c->has_ovfl = true;
-    } else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
-               (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
-        int v;
-        memcpy(&v, CMSG_DATA(cm), sizeof(v));
-        c->ttl = v;
-    }
-}
-
-static void decode_cmsgs(struct icr__completion *c, struct cmsghdr *first,
-                         struct cmsghdr *(*next)(void *, struct cmsghdr *), void *ctx) {
-    for (struct cmsghdr *cm = first; cm; cm = next(ctx, cm))
-        icr__ring_decode_cmsg(c, cm);
-}
-
-struct ms_ctx {
-    struct io_uring_recvmsg_out *out;
-    struct msghdr *tmpl;
-};
-
-static struct cmsghdr *ms_next(void *ctx, struct cmsghdr *cm) {
-    struct ms_ctx *m = ctx;
-    return io_uring_recvmsg_cmsg_nexthdr(m->out, m->tmpl, cm);
-}
-
-static struct cmsghdr *single_next(void *ctx, struct cmsghdr *cm) {
-    return CMSG_NXTHDR((struct msghdr *)ctx, cm);
-}
-
 /* A multishot receive completion: the datagram sits in provided buffer
  * `bid`, behind an io_uring_recvmsg_out header, its name and control. */
 static void handle_multishot(struct uring *r, struct io_uring_cqe *cqe, icr__ring_cb cb,
@@ -426,7 +391,6 @@ static void handle_multishot(struct uring *r, struct io_uring_cqe *cqe, icr__rin
         uint8_t *buf = r->bufs + (size_t)bid * ICR__RING_BUFSZ;
         struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, cqe->res, &r->tmpl);
         if (out) {
-            struct ms_ctx m = {.out = out, .tmpl = &r->tmpl};
             struct icr__completion c = {
                 .kind = ICR__CQ_RECV,
                 .src = i,
@@ -437,7 +401,10 @@ static void handle_multishot(struct uring *r, struct io_uring_cqe *cqe, icr__rin
                 .namelen = out->namelen,
                 .ttl = -1,
             };
-            decode_cmsgs(&c, io_uring_recvmsg_cmsg_firsthdr(out, &r->tmpl), ms_next, &m);
+            /* The control data follows the name in the buffer (as
+             * io_uring_recvmsg_cmsg_firsthdr finds it), controllen long. */
+            icr__decode_cmsgs((const uint8_t *)io_uring_recvmsg_name(out) + r->tmpl.msg_namelen,
+                              out->controllen, &c);
             cb(&c, ud);
         }
         io_uring_buf_ring_add(r->br, buf, ICR__RING_BUFSZ, (unsigned short)bid,
@@ -474,7 +441,7 @@ static void handle_single(struct uring *r, struct io_uring_cqe *cqe, icr__ring_c
             .namelen = s->mh.msg_namelen,
             .ttl = -1,
         };
-        decode_cmsgs(&c, CMSG_FIRSTHDR(&s->mh), single_next, &s->mh);
+        icr__decode_cmsgs(s->mh.msg_control, s->mh.msg_controllen, &c);
         cb(&c, ud);
     }
     arm_single(r, i, slot);

@@ -15,12 +15,12 @@ apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
-# the cap_net_raw test)
+# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang
 
-rm -rf build-ci build-asan build-tsan
+rm -rf build-ci build-asan build-tsan build-fuzz
 meson setup build-ci --werror --buildtype=debugoptimized
 # Build every target (with -Werror), not only what the tests depend on.
 ninja -C build-ci
@@ -41,6 +41,32 @@ meson setup build-tsan --werror -Db_sanitize=thread -Db_lundef=false -Dexamples=
 ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-multiping tests/lab-forge
 TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
     meson test -C build-tsan --print-errorlogs lab-sweep lab-trace lab-multiping || status=1
+
+# The fuzz harnesses (tests/fuzz), built with clang's libFuzzer, ASan and
+# UBSan, each run for 15 s from its seed corpus (bytes only, no packet):
+# a crash fails CI, and its input belongs in tests/fuzz/regress/HARNESS/
+# (the unit suite replays those in every build above).  bench/fuzz.sh runs
+# them for 10 million executions each.  About 2.5 minutes in all.
+fuzz_ok=1
+if CC=clang meson setup build-fuzz --werror -Dfuzz=true -Dtests=false -Dexamples=false \
+       >/dev/null && ninja -C build-fuzz >/dev/null; then
+    for h in packet probe cmsg reply errqueue targets addr cli; do
+        mkdir -p "build-fuzz/corpus/$h"
+        if build-fuzz/tests/fuzz/fuzz-$h -max_total_time=15 -rss_limit_mb=2048 -close_fd_mask=3 \
+               -artifact_prefix="build-fuzz/crash-$h-" "build-fuzz/corpus/$h" "tests/fuzz/corpus/$h" \
+               >"build-fuzz/fuzz-$h.log" 2>&1; then
+            echo "fuzz: $h: $(sed -n 's/^#\([0-9]*\).*DONE.*/\1/p' "build-fuzz/fuzz-$h.log") runs, no crash"
+        else
+            echo "fuzz: $h: CRASH (input in build-fuzz/crash-$h-*)"
+            tail -n 40 "build-fuzz/fuzz-$h.log"
+            fuzz_ok=0
+        fi
+    done
+else
+    echo "fuzz: the clang build of the harnesses FAILED"
+    fuzz_ok=0
+fi
+[ $fuzz_ok = 1 ] || status=1
 
 # The installed library, found through pkg-config, builds and runs a program.
 dest=$(mktemp -d)
@@ -73,12 +99,12 @@ fi
 # that skips - all of it, or some of its checks ("ok N # SKIP") - means a
 # missing tool or kernel feature: a failure here, named, never a quiet pass.
 # (Outside users without root still get SKIP.)
-python3 - "$install_ok" "$(id -u)" build-ci/meson-logs/testlog.json \
+python3 - "$install_ok" "$fuzz_ok" "$(id -u)" build-ci/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json <<'PY' || status=1
 import json, re, sys
 p = f = s = 0
 skipped = []
-for path in sys.argv[3:]:
+for path in sys.argv[4:]:
     for line in open(path):
         t = json.loads(line)
         r = t["result"]
@@ -93,8 +119,9 @@ for path in sys.argv[3:]:
             why = re.search(r"# SKIP (.*)", t.get("stdout") or "")
             skipped.append(f"{path.split('/')[0]}/{t['name']}: {why.group(1) if why else 'no reason given'}")
         else: f += 1
-p += int(sys.argv[1]); f += 1 - int(sys.argv[1])
-if skipped and sys.argv[2] == "0":
+for ok in sys.argv[1:3]:  # the install check, the fuzz run
+    p += int(ok); f += 1 - int(ok)
+if skipped and sys.argv[3] == "0":
     for w in skipped:
         print(f"SKIP as root: {w}")
     f += s

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-parse.h"
 #include "icmpring.h"
 
 static const char multiping_help[] =
@@ -63,6 +64,7 @@ struct mp_conf {
     enum cli_format format;
     bool all_rtts, quiet;
     char **names; /* the hosts, in input order (strdup'ed) */
+    bool parse_only; /* cli_multiping_parse_only: -f names a file, never read */
     size_t n, cap;
 };
 
@@ -136,7 +138,10 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         return -EXIT_SYSTEM;
     }
 
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     r = 0;
     while (r == 0 && (opt = getopt_long(argc, argv, ":f:c:i:W:s:t:Q:I:46CqhV", longopts,
@@ -221,7 +226,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
             free(files);
             return -EXIT_SYSTEM;
         }
-    for (size_t i = 0; i < nfiles; i++)
+    for (size_t i = 0; i < nfiles && !c->parse_only; i++)
         if ((r = cli_read_hosts("multiping", files[i], &c->names, &c->n, &c->cap)) != 0) {
             free(files);
             return -r;
@@ -409,6 +414,17 @@ static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_mul
 
 static int mp_step(void *m, int64_t timeout_ns) { return icr_multiping_step(m, timeout_ns); }
 static void mp_stop(void *m) { icr_multiping_stop(m); }
+
+int cli_multiping_parse_only(int argc, char **argv) {
+    struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT,
+                        .parse_only = true};
+    c.opts.privilege = ICR_PRIV_AUTO;
+    int r = parse_args(argc, argv, &c);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.names[i]);
+    free(c.names);
+    return r;
+}
 
 int cmd_multiping(int argc, char **argv) {
     struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT};

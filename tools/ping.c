@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-parse.h"
 #include "icmpring.h"
 
 static const char ping_help[] =
@@ -93,7 +94,10 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         {0},
     };
     int o;
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
         switch (o) {
@@ -327,11 +331,20 @@ out:
     return exit_code;
 }
 
+/* ping's defaults, before its options. */
+#define PING_CONF_INIT                                                                       \
+    {                                                                                        \
+        .interval = 1, .timeout = 2, .size = 56, .ttl = 64, .family = AF_UNSPEC,             \
+        .privilege = ICR_PRIV_AUTO,                                                          \
+    }
+
+int cli_ping_parse_only(int argc, char **argv) {
+    struct ping_conf c = PING_CONF_INIT;
+    return parse_args(argc, argv, &c);
+}
+
 int cmd_ping(int argc, char **argv) {
-    struct ping_conf c = {
-        .interval = 1, .timeout = 2, .size = 56, .ttl = 64, .family = AF_UNSPEC,
-        .privilege = ICR_PRIV_AUTO,
-    };
+    struct ping_conf c = PING_CONF_INIT;
     struct ping_stats st = {0};
     char addr_s[ICR_ADDRSTRLEN], from_s[ICR_ADDRSTRLEN];
     struct icr_addr dest;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-parse.h"
 #include "icmpring.h"
 
 static const char traceroute_help[] =
@@ -105,7 +106,10 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
     uint64_t v;
     int opt;
 
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh.  With 1 it goes on inside the
+     * option cluster where the last parse stopped ("-hV" after -h): a
+     * second parse in one process (the fuzz harness) read freed memory. */
+    optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46qhV", longopts, NULL)) != -1) {
         switch (opt) {
@@ -312,6 +316,17 @@ static void on_status(void *userdata, double elapsed, double dt) {
 
 static int trace_step(void *t, int64_t timeout_ns) { return icr_trace_step(t, timeout_ns); }
 static void trace_stop(void *t) { icr_trace_stop(t); }
+
+int cli_traceroute_parse_only(int argc, char **argv) {
+    struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = CLI_FMT_TEXT};
+    int r = -1;
+    c.opts.privilege = ICR_PRIV_AUTO;
+    c.ta.brief_line_errors = true;
+    if (cli_targets_init(&c.ta, "traceroute", argc) == 0)
+        r = parse_args(argc, argv, &c);
+    cli_targets_free(&c.ta);
+    return r;
+}
 
 int cmd_traceroute(int argc, char **argv) {
     struct tr_conf c = {.opts = ICR_TRACE_OPTS_INIT, .format = CLI_FMT_TEXT};
