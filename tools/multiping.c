@@ -129,6 +129,10 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
     struct icr_multiping_opts *o = &c->opts;
     uint64_t v;
     int opt, r;
+    /* The CLI's interval is fping's pace (-i 0.01, as --help says), not
+     * icmplib's multiping() default of 0.5 s that ICR_MULTIPING_OPTS_INIT
+     * holds. */
+    o->interval = 0.01;
     /* Files are read after the options so that an option error is reported
      * before stdin is consumed; remember them in order. */
     const char **files = calloc((size_t)argc + 1, sizeof(char *));

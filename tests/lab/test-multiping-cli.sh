@@ -12,7 +12,7 @@ unr=${ICR_LAB_UNREACH4:-203.0.113.1}
 sil=${ICR_LAB_BLACKHOLE4:-203.0.113.129}
 unr6=${ICR_LAB_UNREACH6:-2001:db8:e:1::1}
 
-echo "1..21"
+echo "1..22"
 
 # 1-3: a mix of live (IPv4, IPv6, far), unreachable and silent hosts: one
 # line each, in input order, padded like fping; exit 1.
@@ -114,6 +114,13 @@ ok "$(test $rc = 130 && test "$(wc -l <"$tmp/term.out")" = 2 && test "$(grep -c 
 run s1400 multiping -c 3 -i 0.02 -s 1400 198.18.0.10 2001:db8:1::10
 ok "$(test "$(rc s1400)" = 0 && test "$(grep -c '= 3/3/0%' "$tmp/s1400.out")" = 2; echo $?)" \
     "-s 1400: 3/3 for both hosts" || diag s1400
+
+# 15d: the default interval is -i 0.01 (fping's pace), not icmplib's 0.5 s:
+# three probes to a live host take well under a second.
+t0=$(date +%s%N)
+run dflt multiping -q -c 3 198.18.0.9
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$(test "$(rc dflt)" = 0 && test $took -lt 700; echo $?)" "default interval 0.01: -c 3 in ${took} ms" || diag dflt
 
 # 16: --help and --version.
 run help multiping --help
