@@ -202,8 +202,14 @@ static struct icr_addr relay_host(int family, unsigned k) {
 }
 
 /* Each echo result agrees with the relay: delivered intact, RTT within
- * 1 ms of the relay's; seq_of gives the ICMP sequence of a result. */
-static void check_rtts(const struct got *g, const struct rlog *L, bool trace) {
+ * 1 ms of the relay's.  `burst_ms` widens the window upwards only, for a
+ * sweep's burst (128 probes at once at 2000 pps): the relay reads and
+ * forwards a burst's requests one by one, logging each, so the last ones
+ * are read - and their relay RTT starts - milliseconds after they reached
+ * its TUN device (seen: 10.5 ms against the relay's 1.7 ms, 254 probes).
+ * An RTT below the relay's is never allowed: the relay held the reply at
+ * least that long (less the relay's own timing error, below). */
+static void check_rtts(const struct got *g, const struct rlog *L, bool trace, double burst_ms) {
     for (size_t i = 0; i < g->n; i++) {
         const struct icr_result *r = &g->r[i];
         char a[64];
@@ -215,8 +221,14 @@ static void check_rtts(const struct got *g, const struct rlog *L, bool trace) {
             fail_msg("%s probe %u (seq %u) reported, never delivered intact", a, r->probe, seq);
         if (e->rtt < 0)
             fail_msg("%s seq %u: the relay saw no request", a, seq);
-        double d = fabs((double)r->rtt_ns - (double)e->rtt) / 1e6;
-        if (!(d < 1.0))
+        /* The relay's times are taken around its read() and write() calls,
+         * and under CPU contention (another lab's namespaces still being
+         * torn down by the kernel, right before this test in CI) one of
+         * those calls can take a millisecond or two: seen here -1.2 ms and
+         * +1.8 ms on a 2-CPU VM, and every result within 1 ms when the
+         * machine is quiet.  So 1 ms is the goal and +-2/3 ms the check. */
+        double d = ((double)r->rtt_ns - (double)e->rtt) / 1e6;
+        if (!(d > -2.0 && d < 3.0 + burst_ms))
             fail_msg("%s seq %u: rtt %.3f ms, relay %.3f ms", a, seq, (double)r->rtt_ns / 1e6,
                      (double)e->rtt / 1e6);
     }
@@ -261,7 +273,7 @@ static void sweep_faults(int family) {
         if (seen[r->index]++)
             fail_msg("target %llu reported twice", (unsigned long long)r->index);
     }
-    check_rtts(g, &L, false);
+    check_rtts(g, &L, false, 25.0);
     print_message("# sweep v%d: alive %zu reported %zu replies %llu (relay %zu) dup %llu "
                   "invalid %llu (relay bad %llu forge %llu drop %llu reorder %llu)\n",
                   family == AF_INET ? 4 : 6, alive, g->n, (unsigned long long)st.replies,
@@ -325,7 +337,7 @@ static struct got *multiping(const char *relay_opts, size_t nper, uint32_t count
     icr_multiping_free(m);
     relay_off(L);
 
-    check_rtts(g, L, false);
+    check_rtts(g, L, false, 0.0);
     for (size_t i = 0; i < n; i++) {
         const struct icr_host *h = &hosts[i];
         char a[64];
@@ -538,7 +550,7 @@ static void trace_through(int family, const char *relay_opts) {
     icr_trace_free(tr);
     relay_off(&L);
     /* The relay forwards without decrementing the TTL: rsp is hop 1. */
-    check_rtts(g_trace_got, &L, true);
+    check_rtts(g_trace_got, &L, true, 0.0);
     assert_int_equal(st.errors, 0);
     if (g_trace_got->n > 0) {
         assert_true(g_tr.reached);
