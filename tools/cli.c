@@ -461,9 +461,6 @@ int cli_start_error(const char *cmd, int r, const char *start, const char *sourc
                   "net.ipv4.ping_group_range");
     else if (r == ICR_ESOCKADDR && source_opt)
         cli_error(cmd, "%s %s: %s", source_opt, source ? source : "", icr_strerror(r));
-    else if (r == -ENOSYS || r == -EPERM)
-        cli_error(cmd, "io_uring is unavailable: %s (see kernel.io_uring_disabled)",
-                  icr_strerror(r));
     else if (cli_limit_error(cmd, r, start))
         ;
     else

@@ -1,6 +1,7 @@
-/* multiping.c - C twin of icmplib's README example for multiping():
+/* multiping.c - C twin of icmplib's README example for multiping() (its
+ * README lists other addresses; this twin only ever probes the lab's):
  *
- *     hosts = multiping(['10.0.0.5', '127.0.0.1', '::1'])
+ *     hosts = multiping(['198.18.0.7', '198.19.0.1', '2001:db8:1::7'])
  *     for host in hosts:
  *         if host.is_alive:
  *             print(f'{host.address} is up!')

@@ -1,6 +1,7 @@
-/* ping.c - C twin of icmplib's README example for ping():
+/* ping.c - C twin of icmplib's README example for ping() (its README pings
+ * a public address; this twin only ever probes the lab's):
  *
- *     host = ping('1.1.1.1', count=10, interval=0.2)
+ *     host = ping('198.18.0.7', count=10, interval=0.2)
  *     print(host)
  *
  * printed as icmplib's Host.__str__ does (Python's float formatting

@@ -1,6 +1,7 @@
-/* traceroute.c - C twin of icmplib's README example for traceroute():
+/* traceroute.c - C twin of icmplib's README example for traceroute() (its
+ * README traces a public address; this twin only ever probes the lab's):
  *
- *     hops = traceroute('1.1.1.1')
+ *     hops = traceroute('198.19.0.1')
  *     print('Distance/TTL    Address    Average round-trip time')
  *     last_distance = 0
  *     for hop in hops:
