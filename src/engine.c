@@ -613,10 +613,8 @@ static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget, uint32_t *
             sent++;
     }
     /* Tokens of skipped positions go back (traceroute skips many). */
-    if (sent < want && t->rl.pps) {
-        uint64_t back = (uint64_t)(want - sent) * ICR__RL_NANO;
-        t->rl.tokens_nt = t->rl.tokens_nt + back > t->rl.cap_nt ? t->rl.cap_nt : t->rl.tokens_nt + back;
-    }
+    if (sent < want)
+        icr__rl_give_back(&t->rl, want - sent);
     *ret_claimed = got;
     return sent;
 }

@@ -76,3 +76,14 @@ int64_t icr__rl_wait_ns(const struct icr__rl *rl, int64_t now_ns)
         wait += (uint64_t)rl->last_ns - (uint64_t)now_ns;
     return (int64_t)wait;
 }
+
+void icr__rl_give_back(struct icr__rl *rl, uint32_t n)
+{
+    assert(rl);
+    if (rl->pps == 0)
+        return;
+    /* n * 1e9 < 2^63 for any 32-bit n; compared with the room left, so
+     * nothing is added that could overflow. */
+    uint64_t back = (uint64_t)n * NANO;
+    rl->tokens_nt = back > rl->cap_nt - rl->tokens_nt ? rl->cap_nt : rl->tokens_nt + back;
+}

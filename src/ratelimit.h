@@ -40,6 +40,11 @@ void icr__rl_init(struct icr__rl *rl, uint64_t pps, uint32_t burst, int64_t now_
  * still.  Unlimited: always `want`. */
 uint32_t icr__rl_take(struct icr__rl *rl, int64_t now_ns, uint32_t want);
 
+/* Return n packets granted by icr__rl_take that were not sent after all
+ * (a job skipped them): their tokens go back, up to the burst.  Unlimited:
+ * nothing to do. */
+void icr__rl_give_back(struct icr__rl *rl, uint32_t n);
+
 /* Nanoseconds from `now_ns` until at least one packet may be sent: 0 if one
  * may be sent now, else the exact smallest wait w such that
  * icr__rl_take(rl, now_ns + w, 1) == 1.  Unlimited: 0. */

@@ -285,6 +285,27 @@ static void test_burst_cap(void **state)
     assert_int_equal(icr__rl_take(&rl, SEC, 50), 1);
 }
 
+/* Tokens granted but not used go back, never beyond the burst. */
+static void test_give_back(void **state)
+{
+    (void)state;
+    struct icr__rl rl;
+
+    icr__rl_init(&rl, 1000, 10, 0);
+    assert_int_equal(icr__rl_take(&rl, 10 * MS, 100), 10);
+    assert_int_equal(icr__rl_take(&rl, 10 * MS, 100), 0);
+    icr__rl_give_back(&rl, 4);
+    assert_int_equal(icr__rl_take(&rl, 10 * MS, 100), 4);
+    /* More than the burst comes back as the burst (10, plus the fraction
+     * of a token the bucket may hold). */
+    icr__rl_give_back(&rl, 1000000);
+    assert_int_equal(icr__rl_take(&rl, 10 * MS, 100), 10);
+    /* Unlimited: nothing to give back, nothing changes. */
+    icr__rl_init(&rl, 0, 10, 0);
+    icr__rl_give_back(&rl, 5);
+    assert_int_equal(icr__rl_take(&rl, 0, 7), 7);
+}
+
 /* A clock that steps back is treated as standing still. */
 static void test_clock_backwards(void **state)
 {
@@ -323,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_wait_exact),
         cmocka_unit_test(test_burst_cap),
         cmocka_unit_test(test_clock_backwards),
+        cmocka_unit_test(test_give_back),
         cmocka_unit_test(test_unlimited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
