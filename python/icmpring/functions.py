@@ -176,6 +176,13 @@ def traceroute(address, count=2, interval=0.05, timeout=2, first_hop=1, max_hops
         job.free()
 
 
+def _key(count, interval, timeout, source, privileged, payload_size, ttl, tclass):
+    """The options that must agree for two calls to share a job (with one
+    probe per host the interval plays no part)."""
+    return (count, 0.0 if count == 1 else float(interval), float(timeout), source,
+            bool(privileged), payload_size, ttl, tclass)
+
+
 async def async_ping(address, count=4, interval=1, timeout=2, id=None, source=None,
                      family=None, privileged=True, **kwargs):
     """ping() without blocking the running loop.  Calls made in the same
@@ -189,8 +196,7 @@ async def async_ping(address, count=4, interval=1, timeout=2, id=None, source=No
     if not _engine_can(payload, payload_size):
         return await _classic_async_ping(address, count, interval, timeout, source,
                                          privileged, payload, payload_size, ttl, tclass, id)
-    key = (count, float(interval), float(timeout), source, bool(privileged), payload_size,
-           ttl, tclass)
+    key = _key(count, interval, timeout, source, privileged, payload_size, ttl, tclass)
     hosts = await _async.submit(key, [address])
     return hosts[0]
 
@@ -215,8 +221,7 @@ async def async_multiping(addresses, count=2, interval=0.5, timeout=2, concurren
                                                  privileged, payload, payload_size, ttl,
                                                  tclass, None)
         return list(await asyncio.gather(*(one(a) for a in names)))
-    key = (count, float(interval), float(timeout), source, bool(privileged), payload_size,
-           ttl, tclass)
+    key = _key(count, interval, timeout, source, privileged, payload_size, ttl, tclass)
     return await _async.submit(key, names)
 
 

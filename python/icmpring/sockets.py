@@ -68,8 +68,10 @@ class ICMPSocket:
         if dst is None:
             dst = to_addr(request.destination, self._IP_VERSION)
         payload = request._payload
+        buf = ctypes.create_string_buffer(bytes(payload), len(payload)) if payload else None
         req = _lib._new(_lib.icr_request, destination=dst, id=request.id,
-                        sequence=request.sequence, payload=payload or None,
+                        sequence=request.sequence,
+                        payload=ctypes.cast(buf, ctypes.c_void_p) if buf else None,
                         payload_size=len(payload) if payload else request.payload_size,
                         ttl=request.ttl, traffic_class=request.traffic_class)
         check(_lib.lib().icr_socket_send(h, ctypes.byref(req)))
