@@ -115,7 +115,7 @@ class _Batcher:
             count, interval, timeout, source, privileged, psize, ttl, tclass = key
             names = [n for c in calls for n in c.names]
             try:
-                job = _jobs.Multiping([a for c in calls for a in c.addrs], names, count=count,
+                job = _jobs.Multiping(names, count=count,
                                       interval=interval, timeout=timeout, source=source,
                                       privileged=privileged, payload_size=psize, ttl=ttl,
                                       traffic_class=tclass)

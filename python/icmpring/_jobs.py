@@ -7,7 +7,7 @@ import ctypes
 
 from . import _lib
 from .models import Host, Hop
-from .utils import check
+from .utils import check, to_addr
 
 # Longest single wait inside the C library while a blocking call runs:
 # Python runs signal handlers only between two calls into C.
@@ -22,14 +22,14 @@ MIN_PAYLOAD, MAX_PAYLOAD = 34, 1400
 def host_from_c(h, address=None):
     """A Host from a struct icr_host (copied: the C memory may go away)."""
     n = h.packets_received
-    rtts = [h.rtts[i] for i in range(n)] if n else []
+    rtts = h.rtts[:n] if n else []
     return Host(address or _lib.addr_str(h.address), h.packets_sent, rtts)
 
 
 def hop_from_c(hop):
     h = hop.host
     n = h.packets_received
-    rtts = [h.rtts[i] for i in range(n)] if n else []
+    rtts = h.rtts[:n] if n else []
     return Hop(_lib.addr_str(h.address), h.packets_sent, rtts, hop.distance)
 
 
@@ -89,21 +89,21 @@ class Job:
 
 
 class Multiping(Job):
-    """One multiping job over icr_addr structs; hosts[i] is filled (a Host)
-    as host i is finished; on_host(i), if given, is called after that."""
+    """One multiping job over literal addresses (names); hosts[i] is filled
+    (a Host) as host i is finished; on_host(i), if given, is called after."""
     _step, _fd, _timeout = 'icr_multiping_step', 'icr_multiping_get_fd', \
         'icr_multiping_get_timeout_ns'
     _stop, _free = 'icr_multiping_stop', 'icr_multiping_free'
 
-    def __init__(self, addrs, names=None, count=2, interval=0.5, timeout=2, source=None,
+    def __init__(self, names, count=2, interval=0.5, timeout=2, source=None,
                  privileged=True, payload_size=56, ttl=64, traffic_class=0, on_host=None):
         global jobs_created
         super().__init__()
-        n = len(addrs)
+        n = len(names)
         self.names = names
         self.hosts = [None] * n
         self.on_host = on_host
-        arr = (_lib.icr_addr * n)(*addrs)
+        arr = _lib.addr_array(names, to_addr)
         self._cb = _lib.HOST_CB(self._host_cb)  # kept alive with the job
         opts = _lib._new(_lib.icr_multiping_opts, count=count, interval=float(interval),
                          timeout=float(timeout), rate=0, id=-1, family=_lib.AF_UNSPEC,

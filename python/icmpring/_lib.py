@@ -9,7 +9,6 @@ The library is found through $ICMPRING_LIBRARY (a path, for uninstalled
 builds) or else the loader's normal search for libicmpring.so.0.
 """
 import ctypes
-import ctypes.util
 import os
 import socket
 
@@ -257,6 +256,7 @@ def lib():
 def libc_free(ptr):
     global _libc
     if _libc is None:
+        import ctypes.util  # here: it costs ~10 ms at import
         _libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
         _libc.free.argtypes = [c_void_p]
         _libc.free.restype = None
@@ -285,3 +285,31 @@ def addr_parse(text):
     if lib().icr_addr_parse(text.encode(), ctypes.byref(a)) != 0:
         return None
     return a
+
+
+_ADDR = None
+
+
+def addr_array(texts, fallback):
+    """An icr_addr array of literal addresses, packed in Python (a ctypes
+    call per address costs more than the engine's work on it); inet_pton
+    accepts what icr_addr_parse does (dotted quads without leading zeros,
+    IPv6 without zone).  Other texts go through fallback(text) -> icr_addr."""
+    import struct
+    global _ADDR
+    if _ADDR is None:
+        _ADDR = struct.Struct('=H2xI16s')
+        assert _ADDR.size == ctypes.sizeof(icr_addr)
+    arr = (icr_addr * len(texts))()
+    pack, size, pton = _ADDR.pack_into, _ADDR.size, socket.inet_pton
+    for i, t in enumerate(texts):
+        try:
+            pack(arr, i * size, AF_INET, 0, pton(AF_INET, t))
+            continue
+        except OSError:
+            pass
+        try:
+            pack(arr, i * size, AF_INET6, 0, pton(AF_INET6, t))
+        except OSError:
+            arr[i] = fallback(t)
+    return arr

@@ -19,15 +19,14 @@ Where icmpring differs from icmplib (on purpose):
    destination's distance; the Hops it returns are icmplib's (answered
    distances only, RTTs of Time Exceeded replies included).
 """
-import asyncio
 import time
 
-from . import _async, _jobs
+from . import _jobs
 from .exceptions import ICMPLibError
 from .models import Host, ICMPRequest
 from .sockets import AsyncSocket, ICMPv4Socket, ICMPv6Socket
 from .utils import (async_resolve, family_of, is_hostname, is_ipv6_address, resolve,
-                    to_addr, unique_identifier)
+                    unique_identifier)
 
 __all__ = ['ping', 'multiping', 'traceroute', 'async_ping', 'async_multiping']
 
@@ -84,6 +83,7 @@ def _classic_ping(address, count, interval, timeout, source, privileged, payload
 
 async def _classic_async_ping(address, count, interval, timeout, source, privileged,
                               payload, payload_size, ttl, traffic_class, id):
+    import asyncio
     ident = id or unique_identifier()
     sent, rtts = 0, []
     with AsyncSocket(_socket_class(address)(source, privileged)) as sock:
@@ -117,7 +117,7 @@ def ping(address, count=4, interval=1, timeout=2, id=None, source=None, family=N
     if not _engine_can(payload, payload_size):
         return _classic_ping(address, count, interval, timeout, source, privileged, payload,
                              payload_size, ttl, tclass, id)
-    job = _jobs.Multiping([to_addr(address)], [address], count=count, interval=interval,
+    job = _jobs.Multiping([address], count=count, interval=interval,
                           timeout=timeout, source=source, privileged=privileged,
                           payload_size=payload_size, ttl=ttl, traffic_class=tclass)
     try:
@@ -132,16 +132,18 @@ def multiping(addresses, count=2, interval=0.5, timeout=2, concurrent_tasks=50, 
     """ping() every address at once, in one engine job; returns a list of
     Host in the order of addresses.  Raises as ping()."""
     payload, payload_size, ttl, tclass = _kwargs(kwargs)
-    names = [_literal(a, family) for a in addresses]
+    family_of(family)
+    names = [resolve(a, family)[0] if is_hostname(a) else a for a in addresses]
     if not names:
         return []
     if count <= 0:
         return [Host(a, 0, []) for a in names]
     if not _engine_can(payload, payload_size):
+        import asyncio
         return asyncio.run(async_multiping(addresses, count, interval, timeout,
                                            concurrent_tasks, source, family, privileged,
                                            **kwargs))
-    job = _jobs.Multiping([to_addr(a) for a in names], names, count=count,
+    job = _jobs.Multiping(names, count=count,
                           interval=interval, timeout=timeout, source=source,
                           privileged=privileged, payload_size=payload_size, ttl=ttl,
                           traffic_class=tclass)
@@ -197,6 +199,7 @@ async def async_ping(address, count=4, interval=1, timeout=2, id=None, source=No
         return await _classic_async_ping(address, count, interval, timeout, source,
                                          privileged, payload, payload_size, ttl, tclass, id)
     key = _key(count, interval, timeout, source, privileged, payload_size, ttl, tclass)
+    from . import _async
     hosts = await _async.submit(key, [address])
     return hosts[0]
 
@@ -212,6 +215,7 @@ async def async_multiping(addresses, count=2, interval=0.5, timeout=2, concurren
         return []
     if count <= 0:
         return [Host(a, 0, []) for a in names]
+    import asyncio
     if not _engine_can(payload, payload_size):
         sem = asyncio.Semaphore(max(1, concurrent_tasks))
 
@@ -222,6 +226,7 @@ async def async_multiping(addresses, count=2, interval=0.5, timeout=2, concurren
                                                  tclass, None)
         return list(await asyncio.gather(*(one(a) for a in names)))
     key = _key(count, interval, timeout, source, privileged, payload_size, ttl, tclass)
+    from . import _async
     return await _async.submit(key, names)
 
 

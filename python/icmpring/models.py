@@ -4,8 +4,6 @@ formulas (pure Python, so a Host built by hand computes what icmplib's does;
 tests/python/test_models.py checks them against the C library's
 icr_host_stats too).
 """
-import random
-
 from .exceptions import (ICMPError, ICMPv4DestinationUnreachable, ICMPv4TimeExceeded,
                          ICMPv6DestinationUnreachable, ICMPv6TimeExceeded)
 
@@ -16,6 +14,7 @@ _PAYLOAD_ALPHABET = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ123456
 
 def random_byte_message(size):
     """size random letters and digits (icmplib's default payload)."""
+    import random
     return bytes(random.choices(_PAYLOAD_ALPHABET, k=size))
 
 

@@ -10,7 +10,6 @@ Where icmpring differs from icmplib (on purpose):
  - `sock` is a socket.socket over a duplicate of the descriptor (for
    select/poll), not the object that sends.
 """
-import asyncio
 import ctypes
 import socket
 import time
@@ -221,6 +220,7 @@ class AsyncSocket:
         s = self._icmp_sock
         if not s or s.is_closed:
             raise SocketUnavailableError()
+        import asyncio  # here: importing it costs every program ~30 ms
         loop = asyncio.get_running_loop()
         req = s._request_struct(request)
         fd = s.fileno()

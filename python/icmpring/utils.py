@@ -2,7 +2,6 @@
 is_ipv6_address, resolve, async_resolve, PID) and the mapping of the C
 library's error codes onto the exception classes (check()).
 """
-import asyncio
 import os
 import re
 import threading
@@ -116,6 +115,7 @@ async def async_resolve(name, family=None):
     if _lib.addr_parse(name) is not None and af in (_lib.AF_UNSPEC,
                                                      _lib.addr_parse(name).family):
         return [_lib.addr_str(_lib.addr_parse(name))]
+    import asyncio
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, resolve, name, family)
 
