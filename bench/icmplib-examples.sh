@@ -7,7 +7,8 @@
 # against icmpring and against the real icmplib 3.0.4, their outputs
 # compared with every number masked.  A script, not a test: it reads
 # ../shared, which the project's tests must not depend on (the tests run our
-# own examples, python/examples, instead).
+# own examples, python/examples, instead).  Then the same for every code
+# snippet of icmplib's README.md and docs/*.md (see below).
 #
 # usage: bench/icmplib-examples.sh          (root)
 # env:   ICMPLIB_DIR        icmplib 3.0.4 (default ../shared/peers/icmplib-3.0.4
@@ -100,4 +101,76 @@ for ex in "${EXAMPLES[@]}"; do
 	[[ $same == yes ]] || sed 's/^/    diff| /' "$W/$ex.diff"
 done
 echo "icmplib-examples: $(( ${#EXAMPLES[@]} - fails )) of ${#EXAMPLES[@]} examples print the same shape"
-(( fails == 0 ))
+
+# The snippets of icmplib's README.md and docs/*.md: every ```python block
+# that is code (">>>" sessions, or programs starting with an import; the
+# signature blocks are skipped), run as the interactive interpreter would
+# (each top-level statement compiled in 'single' mode, so an expression's
+# value is printed; an exception prints its class and message), rewritten
+# only in `from icmplib import` and in the addresses: 1.1.1.1 -> 198.19.0.1,
+# 10.0.0.5 -> 203.0.113.129 (silent), one.one.one.one -> localhost,
+# ipv6.google.com -> 2001:db8:1::7 (the lab has no DNS).
+cat >"$W/snippets.py" <<'PY'
+import ast, os, re, sys, textwrap
+src, out = sys.argv[1], sys.argv[2]
+files = [os.path.join(src, 'README.md')] + sorted(
+    os.path.join(src, 'docs', f) for f in os.listdir(os.path.join(src, 'docs')) if f.endswith('.md'))
+subs = [("'1.1.1.1'", "'198.19.0.1'"), ("'10.0.0.5'", "'203.0.113.129'"),
+        ("'one.one.one.one'", "'localhost'"), ("'ipv6.google.com'", "'2001:db8:1::7'")]
+n = 0
+for path in files:
+    text = open(path).read()
+    for m in re.finditer(r'```python\n(.*?)```', text, re.S):
+        block = textwrap.dedent(m.group(1))
+        line = text[:m.start()].count('\n') + 1
+        lines = block.splitlines()
+        if any(l.startswith('>>>') for l in lines):
+            code = [l[4:] if l.startswith(('>>> ', '... ')) else '' for l in lines
+                    if l.startswith(('>>>', '...'))]
+        elif lines and lines[0].startswith(('from icmplib', 'import')):
+            code = lines
+        else:
+            continue
+        code = '\n'.join(code) + '\n'
+        for a, b in subs:
+            code = code.replace(a, b)
+        name = f"{os.path.basename(path)[:-3]}-{line}"
+        for impl in ('icmplib', 'icmpring'):
+            c = code if impl == 'icmplib' else re.sub(r'^(\s*)from icmplib import', r'\1from icmpring import', code, flags=re.M)
+            open(os.path.join(out, impl, f'snip-{name}.py'), 'w').write(c)
+        n += 1
+print(n)
+PY
+cat >"$W/repl.py" <<'PY'
+import ast, sys
+src = open(sys.argv[1]).read()
+g = {'__name__': '__main__'}
+for node in ast.parse(src).body:
+    try:
+        exec(compile(ast.Interactive([node]), sys.argv[1], 'single'), g)
+    except Exception as e:
+        print(f'{type(e).__name__}: {e}')
+PY
+nsnip=$(/usr/bin/python3 "$W/snippets.py" "$ICMPLIB_DIR" "$W")
+sfails=0
+for f in "$W"/icmplib/snip-*.py; do
+	s=$(basename "$f" .py)
+	st1=0 st2=0
+	(cd "$W/icmplib" && PYTHONPATH=$ICMPLIB_DIR timeout -k 5 120 /usr/bin/python3 "$W/repl.py" "$s.py" \
+		>"$W/$s.icmplib" 2>&1) || st1=$?
+	(cd "$W/icmpring" && PYTHONPATH=$ROOT/python timeout -k 5 120 /usr/bin/python3 "$W/repl.py" "$s.py" \
+		>"$W/$s.icmpring" 2>&1) || st2=$?
+	if [[ $st1 == 0 && $st2 == 0 ]] && diff <(mask <"$W/$s.icmplib") <(mask <"$W/$s.icmpring") >"$W/$s.diff"; then
+		same=yes
+	else
+		same=NO
+		sfails=$((sfails + 1))
+	fi
+	printf '%-26s %-8s %-8s %-8s %s\n' "${s#snip-}" "exit $st1" "exit $st2" "$(wc -l <"$W/$s.icmpring")" "$same"
+	for impl in icmplib icmpring; do
+		sed "s/^/    $impl| /" "$W/$s.$impl"
+	done
+	[[ $same == yes ]] || sed 's/^/    diff| /' "$W/$s.diff"
+done
+echo "icmplib-examples: $(( nsnip - sfails )) of $nsnip README/docs snippets print the same shape"
+(( fails == 0 && sfails == 0 ))
