@@ -129,6 +129,36 @@ class Multiping(unittest.TestCase):
         self.assertEqual([h.is_alive for h in hosts], [True, False])
 
 
+class CtrlC(unittest.TestCase):
+    def test_blocking_calls_raise_keyboard_interrupt_promptly(self):
+        # icmplib's blocking functions end with KeyboardInterrupt on Ctrl-C;
+        # so must these, even when the signal lands in a result callback
+        # (10,000 hosts: thousands of callbacks), and without waiting for
+        # the silent hosts' 10 s timeout.
+        prog = textwrap.dedent('''
+            import icmpring, sys, time
+            addrs = ['198.18.%d.%d' % (i // 250, 1 + i % 250) for i in range(10000)]
+            addrs += ['203.0.113.129']
+            print('start', flush=True)
+            try:
+                icmpring.multiping(addrs, count=1000, interval=0.001, timeout=10)
+            except KeyboardInterrupt:
+                print('interrupted', flush=True)
+                sys.exit(3)
+            print('finished', flush=True)
+        ''')
+        for _ in range(3):
+            p = subprocess.Popen([sys.executable, '-c', prog], stdout=subprocess.PIPE,
+                                 text=True)
+            self.assertEqual(p.stdout.readline().strip(), 'start')
+            time.sleep(1.0)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGINT)
+            out, _ = p.communicate(timeout=30)
+            self.assertEqual((p.returncode, out.strip()), (3, 'interrupted'))
+            self.assertLess(time.monotonic() - t0, 5)
+
+
 class Traceroute(unittest.TestCase):
     def test_v4(self):
         hops = icmpring.traceroute(FAR4, count=2, timeout=1)
