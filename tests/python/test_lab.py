@@ -105,6 +105,35 @@ class Ping(unittest.TestCase):
         self.assertEqual(icmpring.ping(RSP4, count=0).packets_sent, 0)
 
 
+class Unprivileged(unittest.TestCase):
+    def test_as_nobody(self):
+        # A uid without CAP_NET_RAW: privileged=True (icmplib's default) is
+        # SocketPermissionError with icmplib's message, privileged=False works
+        # (the lab allows ICMP datagram sockets to every group).
+        prog = textwrap.dedent(f'''
+            import icmpring
+            try:
+                icmpring.ping({RSP4!r}, count=1, timeout=1)
+            except icmpring.SocketPermissionError as e:
+                print('denied:', e)
+            try:
+                icmpring.ICMPv4Socket(privileged=False).send(icmpring.ICMPRequest({RSP4!r}, 1, 1))
+                icmpring.ping({RSP4!r}, count=1, timeout=1, privileged=False)
+            except icmpring.SocketPermissionError as e:
+                print('denied:', e)
+            h = icmpring.ping({RSP4!r}, count=2, interval=0.05, timeout=1, privileged=False)
+            hs = icmpring.multiping([{RSP4!r}, {RSP6!r}], count=1, timeout=1, privileged=False)
+            print('received', h.packets_received, [x.packets_received for x in hs])
+        ''')
+        p = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+                            sys.executable, '-c', prog], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), [
+            'denied: Root privileges are required to create the socket',
+            'received 2 [1, 1]'])
+
+
 class Multiping(unittest.TestCase):
     def test_order_and_state(self):
         addrs = [RSP4, UNREACH4, RSP6, FAR4, BLACKHOLE4, RSP4, FAR6]
