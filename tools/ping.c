@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,33 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
     }
     c->host = argv[optind];
     return 0;
+}
+
+/* ping(8) first connect()s a UDP socket to the destination (which sends
+ * nothing) to learn its source address, and stops there, before its
+ * header, when there is no route.  The same check here: the negative
+ * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH), or
+ * 0 (any other failure is left to the probes, as before). */
+static int no_route(const struct icr_addr *dest) {
+    struct sockaddr_storage ss;
+    int r = 0;
+    if (icr_addr_to_sockaddr(dest, &ss) < 0)
+        return 0;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    /* Any port: UDP connect() only picks a route and a source. */
+    if (ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(1025);
+    else
+        ((struct sockaddr_in *)&ss)->sin_port = htons(1025);
+    if (connect(fd, (const struct sockaddr *)&ss,
+                ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                         : sizeof(struct sockaddr_in)) < 0 &&
+        (errno == ENETUNREACH || errno == EHOSTUNREACH))
+        r = -errno;
+    (void)close(fd);
+    return r;
 }
 
 /* iputils' summary, exactly (peerfmt.c), from iputils' own counts; then,
@@ -411,6 +439,13 @@ int cmd_ping(int argc, char **argv) {
         }
         if (ai)
             freeaddrinfo(ai);
+    }
+    /* No route: one line and exit 4 before anything is printed on stdout
+     * (ping(8): "connect: Network is unreachable", nothing on stdout). */
+    if (!c.source && (r = no_route(&dest)) < 0) {
+        icr_addr_format(&dest, addr_s, sizeof(addr_s));
+        cli_error("ping", "cannot send to %s: %s", addr_s, icr_strerror(r));
+        return EXIT_SYSTEM;
     }
     /* Below 16 bytes the payload holds no timestamp for ping(8): no times. */
     st.pf.timing = c.size >= 16;
