@@ -268,6 +268,10 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     struct engine_ctx *x = userdata;
     struct pf_ping_stats *pf = &x->st->pf;
     const uint64_t seq = (uint64_t)r->probe + 1;
+    /* ping(8) -c N stops reading once N probes have their answer: what
+     * comes after (a late duplicate of the last reply) is not shown. */
+    if (x->c->count && (uint64_t)(pf->nreceived + pf->nerrors) >= x->c->count)
+        return;
     if (r->kind == ICR_RESULT_ECHO) {
         /* A duplicate's time counts in iputils' sums too. */
         const long us = rtt_us_of_ns(r->rtt_ns);
@@ -568,7 +572,10 @@ int cmd_ping(int argc, char **argv) {
                 got = true;
             }
             fflush(stdout);
-            if (cli_output_gone(stdout) || !c.broadcast)
+            /* ping(8) -c N stops once N probes are answered: with -b, the
+             * last probe's first reply ends it. */
+            if (cli_output_gone(stdout) || !c.broadcast ||
+                (c.count && (uint64_t)(st.pf.nreceived + st.pf.nerrors) >= c.count))
                 break;
         }
         if (c.count && seq == c.count)

@@ -30,7 +30,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..31"
+echo "1..32"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -105,7 +105,17 @@ same p_noroute mask_ping ping -c 2 -W 1 2001:db8:f::1 -- ping -c 2 -W 1 2001:db8
 ok "$(test ! -s "$tmp/p_noroute.out" && test ! -s "$tmp/p_noroute.peer" && test "$(rc p_noroute)" = 4 &&
       test "$(cat "$tmp/p_noroute.peer.rc")" = 2; echo $?)" "ping without a route: nothing on stdout, as ping(8)" || why p_noroute
 
-# 18: --jitter adds one line after the summary and changes no other.
+# 18: every reply twice (icmpring-lab dup): "(DUP!)" and "+N duplicates",
+# the duplicates' times in the mean and mdev, as iputils counts them.
+if "${ICR_LAB_BIN:-false}" dup "${ICR_LAB:-}" on >"$tmp/dup.log" 2>&1; then
+    ping_case p_dup "duplicates" -c 3 -i 0.2 198.18.0.9
+    "$ICR_LAB_BIN" dup "$ICR_LAB" off >/dev/null 2>&1
+    grep -q ' (DUP!)$' "$tmp/p_dup.out" || echo "# (no duplicate arrived: the case compared nothing new)"
+else
+    ok 1 "icmpring-lab dup did not start: $(head -1 "$tmp/dup.log")"
+fi
+
+# 19: --jitter adds one line after the summary and changes no other.
 run jit ping --jitter -c 3 -i 0.1 198.18.0.7
 run nojit ping -c 3 -i 0.1 198.18.0.7
 ok "$(test "$(rc jit)" = 0 && grep -qE '^jitter = [0-9]+\.[0-9]{3} ms$' "$tmp/jit.out" &&
@@ -114,7 +124,7 @@ ok "$(test "$(rc jit)" = 0 && grep -qE '^jitter = [0-9]+\.[0-9]{3} ms$' "$tmp/ji
    "--jitter: one more line, after the summary" || diag jit
 
 # ---- traceroute -I -----------------------------------------------------------
-# 19-26: `icmpring traceroute -c 3` (3 probes per hop, traceroute's -q
+# 20-27: `icmpring traceroute -c 3` (3 probes per hop, traceroute's -q
 # default) against `traceroute -I`.  Exit codes differ on purpose
 # (icmpring: 1 when the destination was not reached), so only lines.
 tr_case() { # tr_case NAME DESCRIPTION "PEER-ARGS" "OUR-ARGS"
@@ -135,7 +145,7 @@ tr_case tsil "silence up to the max hops" "-m 3 -w 0.5 $sil" "--max-hops 3 -W 0.
 tr_case tfh "-f 3" "-f 3 198.19.0.1" "--first-hop 3 198.19.0.1"
 
 # ---- fping -c / -C summaries -----------------------------------------------
-# 27-28: fping -q prints only its summary, on stderr; ours goes to stdout.
+# 28-29: fping -q prints only its summary, on stderr; ours goes to stdout.
 # The same hosts (live, far, IPv6, unreachable, silent) in the same order.
 hosts=(198.18.0.7 198.19.0.1 2001:db8:1::7 "$unr" "$sil" 198.18.0.8)
 fp_case() { # fp_case NAME DESCRIPTION PEER-OPTION OUR-OPTION
@@ -153,7 +163,7 @@ fp_case() { # fp_case NAME DESCRIPTION PEER-OPTION OUR-OPTION
 fp_case f_c "-c" -c ""
 fp_case f_cc "-C" -C -C
 
-# 29-31: replies 3 ms late (through lab-relay), where fping prints 2
+# 30-32: replies 3 ms late (through lab-relay), where fping prints 2
 # decimals: the same lines once masked, and each of our times has the
 # precision fping's sprint_tm gives its value (3, 2, 1 or 0 decimals).
 precise() { # every time in FILE formatted as sprint_tm formats its value

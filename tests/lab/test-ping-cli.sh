@@ -78,8 +78,15 @@ t1=$(date +%s%N)
 ok "$(test "$(rc nr)" = 4 && grep -q 'cannot send to 2001:db8:f::1: Network is unreachable' "$tmp/nr.err" &&
       test "$(wc -l <"$tmp/nr.err")" = 1 && test $(( (t1 - t0) / 1000000 )) -lt 2000; echo $?)" \
    "no route: one line, exit 4, at once ($(( (t1 - t0) / 1000000 )) ms)" || diag nr
-run bcb ping -b -c 1 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
-ok "$(test "$(rc bcb)" = 0 && test "$(grep -c 'bytes from' "$tmp/bcb.out")" = "${ICR_LAB_BCAST_HOSTS:-3}"; echo $?)" "ping -b gets a reply from every host of the LAN" || diag bcb
+# -b: every host of the LAN answers the first probe (the others' replies
+# counted as duplicates); as ping(8) -c 2, the second probe's first reply
+# ends the run.
+run bcb ping -b -c 2 -i 0.2 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
+ok "$(test "$(rc bcb)" = 0 &&
+      test "$(grep -o 'bytes from [0-9.]*' "$tmp/bcb.out" | sort -u | wc -l)" = "${ICR_LAB_BCAST_HOSTS:-3}" &&
+      test "$(grep -c 'bytes from' "$tmp/bcb.out")" = $(( ${ICR_LAB_BCAST_HOSTS:-3} + 1 )) &&
+      grep -q "^2 packets transmitted, 2 received, +$(( ${ICR_LAB_BCAST_HOSTS:-3} - 1 )) duplicates, 0% packet loss" "$tmp/bcb.out"; echo $?)" \
+   "ping -b gets a reply from every host of the LAN" || diag bcb
 run help ping --help
 ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out"; echo $?)" "ping --help"
 run ver --version
