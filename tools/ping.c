@@ -41,12 +41,14 @@ static const char ping_help[] =
     "  -h, --help       this help;  -V, --version  the version\n\n"
     "If the reader of the output goes away (EPIPE, e.g. '| head -1'), ping stops as\n"
     "on Ctrl-C and exits 0 or 1 by the replies received.\n"
-    "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
+    "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE', in ping(8)'s\n"
+    "words ('Destination Host Unreachable', 'Time exceeded: Hop limit', ...).\n"
+    "With -c N, ping stops once N requests have their answer, as ping(8) does.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
     "keyed MAC) as a multiping job of one host.  The engine cannot carry payloads\n"
     "outside 34-1400 bytes (the MAC takes 34) nor broadcast replies (-b): those use\n"
     "a classic socket, one request at a time.\n"
-    "jitter is icmplib's: the mean absolute difference of consecutive RTTs.\n"
+    "--jitter prints icmplib's jitter: the mean absolute difference of consecutive RTTs.\n"
     "icmp_seq is printed modulo 65536, as ping(8) prints its 16-bit sequence.\n\n"
     CLI_EXIT_CODES_HELP
     "\n";

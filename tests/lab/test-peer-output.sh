@@ -5,7 +5,8 @@
 # summary), `icmpring traceroute` (one target) against `traceroute -I`, and
 # the -c / -C summary lines of `icmpring multiping` against fping's.
 # Normal replies, loss (an address nobody answers), Destination Unreachable
-# and TTL exceeded, IPv6, -q, -c, -s, -I, a host name.
+# and TTL exceeded, IPv6, -q, -c, -s, -I, a host name, duplicates, no
+# privilege, no route; fping's precision on replies 3 ms late (lab-relay).
 # Runs inside the prober namespace (icmpring-lab run --tap -- ...); prints TAP.
 # The peers come from Debian (iputils-ping, traceroute, fping: tests/ci.sh
 # installs them); without one of them the test is skipped, never passed.
