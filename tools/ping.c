@@ -48,7 +48,7 @@ static const char ping_help[] =
     "keyed MAC) as a multiping job of one host.  The engine cannot carry payloads\n"
     "outside 34-1400 bytes (the MAC takes 34) nor broadcast replies (-b): those use\n"
     "a classic socket, one request at a time.\n"
-    "--jitter prints icmplib's jitter: the mean absolute difference of consecutive RTTs.\n"
+    "--jitter: icmplib's jitter, the mean absolute difference of consecutive RTTs.\n"
     "icmp_seq is printed modulo 65536, as ping(8) prints its 16-bit sequence.\n\n"
     CLI_EXIT_CODES_HELP
     "\n";
