@@ -15,10 +15,12 @@ apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
-# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
+# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer);
+# traceroute fping: lab-peer-output diffs the CLI's text against theirs
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
+    traceroute fping
 
 rm -rf build-ci build-asan build-tsan build-fuzz
 meson setup build-ci --werror --buildtype=debugoptimized
