@@ -204,7 +204,7 @@ int cli_ckpt_load(const char *cmd, const char *path, struct cli_ckpt *ret) {
             c.runs = (uint32_t)strtoul(val, NULL, 10);
         else if (!strcmp(line, "done"))
             c.done = strtoul(val, NULL, 10) != 0;
-        U64("targets_hash", targets_hash)
+        else if (!strcmp(line, "targets_hash")) { c.targets_hash = strtoull(val, NULL, 16); seen++; }
         U64("targets", targets)
         U64("seed", seed)
         U64("position", position)
