@@ -552,10 +552,10 @@ static int load_written(struct sweep_out *o, const char *path) {
         uint64_t i;
         if (line[len - 1] != '\n')
             break; /* cut by the kill: cli_resume_output drops it */
-        o->base_lines++;
         if (!line_target(line, o->format, addr, sizeof(addr), &err) ||
             icr_addr_parse(addr, &a) < 0 || icr_targets_index(o->targets, &a, &i) < 0)
             continue; /* the csv header */
+        o->base_lines++;
         uint64_t *m = err ? o->had_error : o->had_echo;
         const uint64_t bit = (uint64_t)1 << (i & 63);
         const bool known = m[i >> 6] & bit;
