@@ -827,6 +827,11 @@ struct icr_trace_opts {
     uint32_t shard;         /* < shards: only this shard's destinations (0) */
     uint64_t start_position; /* resume: skip the shard's first destinations,
                                as icr_trace_get_position() counted them (0) */
+    uint32_t window;        /* 0: every destination in flight at once (0); N: the
+                               (destination, TTL) pairs shuffled within blocks of N
+                               destinations taken in index order, so routes end
+                               roughly in index order and the position moves
+                               steadily (what a resumable run wants) */
 };
 
 #define ICR_TRACE_OPTS_INIT                                                                  \
@@ -836,6 +841,7 @@ struct icr_trace_opts {
         .family = AF_UNSPEC, .source = NULL, .privilege = ICR_PRIVILEGED,                    \
         .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
         .on_result = NULL, .userdata = NULL, .shards = 1, .shard = 0, .start_position = 0,   \
+        .window = 0,                                                                         \
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the

@@ -57,6 +57,9 @@ struct icr_trace {
     uint64_t n;                /* destinations */
     unsigned nh;               /* distances first_hop..max_hops */
     struct icr__perm perm;
+    uint64_t bpairs;           /* window: pairs per block (0: one block) */
+    uint64_t nfull;            /* blocks of bpairs pairs; then a shorter last one */
+    struct icr__perm lperm;    /* the last, shorter block's order */
     struct dest *dests;
     _Atomic uint8_t *sent;     /* n * nh: probes the kernel accepted */
     _Atomic uint8_t *answered; /* n * nh: probes answered (any kind) */
@@ -82,7 +85,14 @@ static unsigned need(const struct icr_trace *t) {
 static bool tr_probe_at(void *job, uint32_t pass, uint64_t pos, struct icr__probe *ret) {
     struct icr_trace *t = job;
     (void)pass;
-    uint64_t x = t->nsel - t->start > 1 ? icr__perm_at(&t->perm, pos) : pos;
+    uint64_t x;
+    if (t->bpairs) {
+        /* Blocks of `window` destinations in index order, shuffled inside. */
+        uint64_t b = pos / t->bpairs, w = pos % t->bpairs;
+        x = b * t->bpairs + icr__perm_at(b < t->nfull ? &t->perm : &t->lperm, w);
+    } else {
+        x = t->nsel - t->start > 1 ? icr__perm_at(&t->perm, pos) : pos;
+    }
     uint64_t di = t->sel[t->start + x / t->nh];
     unsigned h = (unsigned)(x % t->nh);
     int hop = t->o.first_hop + (int)h;
@@ -384,7 +394,15 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         goto fail;
     /* Only this shard's remaining destinations are probed. */
     cfg.per_pass = (t->nsel - t->start) * nh;
-    icr__perm_init(&t->perm, cfg.per_pass, seed);
+    if (opts->window && opts->window < t->nsel - t->start) {
+        t->bpairs = (uint64_t)opts->window * nh;
+        t->nfull = cfg.per_pass / t->bpairs;
+        icr__perm_init(&t->perm, t->bpairs, seed);
+        if (cfg.per_pass % t->bpairs)
+            icr__perm_init(&t->lperm, cfg.per_pass % t->bpairs, seed);
+    } else {
+        icr__perm_init(&t->perm, cfg.per_pass, seed);
+    }
     cfg.job = t;
     if ((r = icr__engine_new(&cfg, &t->e)) < 0)
         goto fail;

@@ -4,6 +4,7 @@
  *    the shard icr_shard_of names, union = everything, no overlap;
  *  - start_position skips exactly the shard's first hosts / destinations,
  *    and get_position ends at the shard's size;
+ *  - a traceroute in windows of destinations covers the same ones;
  *  - a sweep started at a position sends only what comes after it, and its
  *    position ends at the shard's probe count. */
 #include <setjmp.h>
@@ -171,7 +172,8 @@ static void test_trace_shards_and_position(void **state) {
     assert_int_equal(n, 38);
     unsigned got[64] = {0};
     for (uint32_t sh = 0; sh < 2; sh++) {
-        for (int resume = 0; resume < 2; resume++) {
+        /* 0: from the start; 1: resumed at 7; 2: resumed, in windows of 4 */
+        for (int resume = 0; resume < 3; resume++) {
             struct tr_seen s = {0};
             struct icr_trace_opts o = ICR_TRACE_OPTS_INIT;
             o.count = 1;
@@ -190,6 +192,7 @@ static void test_trace_shards_and_position(void **state) {
                     order[mine++] = i;
             }
             o.start_position = resume ? 7 : 0;
+            o.window = resume == 2 ? 4 : 0;
             icr_trace *tr = NULL;
             uint64_t pos = 0;
             assert_int_equal(icr_trace_new(t, &o, &tr), 0);

@@ -578,6 +578,10 @@ int cmd_traceroute(int argc, char **argv) {
         goto out;
     }
     c.opts.start_position = out.base_pos;
+    /* Resumable: routes in blocks of 32 destinations, so they end (and the
+     * position moves) in index order instead of all at the very end. */
+    if (out.ordered)
+        c.opts.window = 32;
     if (out.ordered && !(out.slots = calloc(out.nmine ? out.nmine : 1, sizeof(*out.slots)))) {
         cli_error("traceroute", "%s", icr_strerror(ICR_ENOMEM));
         goto out;
