@@ -371,10 +371,9 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
     struct tr_out *o = userdata;
     char target[ICR_ADDRSTRLEN];
     cli_addr_format(&res->target, target, sizeof(target));
-    o->ndone++;
-    if (res->reached)
-        o->nreached++;
     if (o->ordered) {
+        o->ndone++;
+        o->nreached += res->reached;
         if (res->index >= o->ntargets || !o->mine[res->index])
             return;
         struct tr_slot *sl = &o->slots[o->local[res->index]];
@@ -405,6 +404,9 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
         render(o, res, target);
         (void)cli_out_failed(&o->w);
     }
+    /* After the route: print_text's one-target header test reads ndone. */
+    o->ndone++;
+    o->nreached += res->reached;
     account(o, res->complete, res->reached);
     if (o->good_bytes == -2)
         o->good_bytes = -1;
