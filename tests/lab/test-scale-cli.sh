@@ -29,7 +29,7 @@ ckpt() { sed -n "s/^$2 //p" "$1"; }  # ckpt FILE KEY
 S="--rate 0 --cooldown 1 --seed 41 198.18.0.0/18"
 run sw_full sweep -q $S -o sw_full.txt
 for i in 0 1 2 3; do
-    run sw$i sweep -q $S --shards 4 --shard $i -o sw$i.txt --summary-json sw$i.json
+    run sw$i sweep -q $S --shards 4 --shard $i -o sw$i.txt --summary-json sw$i.json --resume sw$i.ckpt
 done
 cat sw0.txt sw1.txt sw2.txt sw3.txt | sort >sw_union
 sort sw_full.txt >sw_fullsorted
