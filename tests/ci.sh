@@ -15,10 +15,13 @@ apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
-# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
+# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer);
+# scale-out: slurm-wlm munge (lab-slurm: a one-node Slurm cluster runs the
+# shards) python3-yaml (k8s-manifest: the Indexed Job example is checked)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
+    slurm-wlm munge python3-yaml
 
 rm -rf build-ci build-asan build-tsan build-fuzz
 meson setup build-ci --werror --buildtype=debugoptimized
