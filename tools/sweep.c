@@ -300,7 +300,9 @@ static void on_result(const struct icr_result *r, void *userdata) {
     if (o->format == CLI_FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
     /* Resumed: a probe sent again by this run whose answer the output
-     * holds from the run before. */
+     * holds from the run before.  Text with --count above 1: the answer to
+     * a later probe of a target already written (the library reports each
+     * probe's first reply as news when it can tell probes apart). */
     uint64_t *had = r->kind == ICR_RESULT_ECHO ? o->had_echo : o->had_error;
     if (had && !r->duplicate) {
         const uint64_t bit = (uint64_t)1 << (r->index & 63);
@@ -772,6 +774,12 @@ int cmd_sweep(int argc, char **argv) {
     }
     cli_out_start(&out.w, f, c.quiet);
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
+    /* text names each live target once, whatever --count says. */
+    if (!out.had_echo && c.format == CLI_FMT_TEXT && c.opts.count != 1 &&
+        !(out.had_echo = map_bits(ntargets, &out.map_bytes))) {
+        cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+        goto out;
+    }
     if (complete_before) {
         exit_code = out.base_hits >= shard_n ? EXIT_ALIVE : EXIT_DEAD;
         st.targets = shard_n;

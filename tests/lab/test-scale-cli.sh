@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 cd "$tmp" || exit 1
 
-echo "1..28"
+echo "1..29"
 
 # Shards in the background, killed by SIGKILL after $1 s; the rest of the
 # arguments are the command.  Leaves the exit code in $tmp/$name.rc.
@@ -177,5 +177,12 @@ run mt traceroute -q -c 1 -W 0.5 --max-hops 8 --seed 47 198.19.1.1-198.19.1.99 -
 ok "$(test "$(rc mt)" = 3 && grep -q "the targets differ" mt.err; echo $?)" "a checkpoint of other targets is refused" || diag mt
 run mo sweep -q 198.18.0.0/24 --resume x.ckpt
 ok "$(test "$(rc mo)" = 3 && grep -q -- "--resume needs -o FILE" mo.err; echo $?)" "--resume without -o is refused"
+
+# ---- 29: text lists each live target once, also with --count above 1 (it
+# wrote one line per probe: a resumed run, which writes no target twice,
+# would have disagreed with a fresh one).
+run c3 sweep -q --count 3 --interval 0.1 --cooldown 0.5 198.18.0.0/29
+ok "$(test "$(rc c3)" = 0 && test "$(wc -l <c3.out)" = 6 && test "$(sort -u c3.out | wc -l)" = 6; echo $?)" \
+    "sweep --count 3: text names each of the 6 live targets once ($(wc -l <c3.out) lines)" || diag c3
 
 [ "$fails" = 0 ]
