@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034  # the result arrays are read through col (local -n)
 # slurm-bench.sh: owns the scale-out benchmark -- the same sweep of
 # 198.18.0.0/16 run as one process, and as a Slurm job array of 1, 2 and 4
 # tasks (tools/scale-out/icmpring-shards.sbatch, on the one-node cluster of

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # slurm.sh - sourced by tests/lab/test-slurm.sh and bench/slurm-bench.sh:
 # a real one-node Slurm cluster (Debian's slurm-wlm and munge) with its
 # daemons started directly (there is no systemd), everything in one
@@ -33,6 +34,7 @@
 # - one node named icr1 at 127.0.0.1 with the machine's CPUs, SlurmUser
 #   root, MailProg /bin/true, JobRequeue=1.
 
+# shellcheck disable=SC2034  # read by the caller
 slurm_why=
 
 # The PID in a pid file, if that process still runs the program named.

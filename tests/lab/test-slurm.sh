@@ -37,6 +37,7 @@ command -v jq >/dev/null || skip "jq is not installed"
 
 lab=
 sdir=$tmp/slurm
+# shellcheck disable=SC2317  # run by the trap
 cleanup() {
     slurm_down "$sdir"
     [[ -n $lab ]] && "$labtool" down "$lab" >/dev/null 2>&1
@@ -175,10 +176,10 @@ job=$(submit preempt 45 "${PR[@]}" 2>"$tmp/submit.err")
 out1=$tmp/preempt/shard-1.out
 ck1=$tmp/preempt/shard-1.ckpt
 # Mid-run: 2 s in (6,000 of 16,384 probes), past two checkpoints.
-pid= lines=0
+pid="" lines=0
 end=$(( SECONDS + 60 ))
 while (( SECONDS < end )); do
-    lines=$(cat "$out1" 2>/dev/null | wc -l)
+    lines=$(wc -l 2>/dev/null <"$out1" || echo 0)
     if (( lines >= 6000 )) && [[ -s $ck1 ]] && pid=$(task_pid "$job" 1); then
         kill -KILL "$pid"
         break
