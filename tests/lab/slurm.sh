@@ -19,9 +19,11 @@
 #                        /run/slurmd.pid (a Debian default-config leftover
 #                        breaks a later package removal).  Idempotent.
 #
-# Measured here (Debian 12, 2 vCPU): from installed packages the cluster
-# is up (node idle) in about 1-3 s; apt-get install of slurm-wlm and munge
-# takes about 4-8 s.
+# Measured here (Debian 12, 2 vCPU, 2026-12-01, load average 7-12 from
+# other tests): from installed packages the cluster is up (node idle) in
+# 0.1-1.2 s; apt-get install of slurm-wlm and munge took 3.8 s.  Debian's
+# init scripts (/etc/init.d/slurmctld, slurmd, munge) are not used: the
+# daemons here have their own config, pid files and sockets in DIR.
 #
 # Choices, each needed on this machine:
 # - munged runs as the munge user (it refuses a key that root owns), with
