@@ -31,7 +31,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..33"
+echo "1..36"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -39,7 +39,8 @@ echo "1..33"
 mask_ping() {
     sed -E -e 's/ time=[0-9]+(\.[0-9]+)? ms/ time=T ms/' \
         -e 's/, time [0-9]+ms$/, time Tms/' \
-        -e 's#^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$#rtt min/avg/max/mdev = T/T/T/T ms#'
+        -e 's#^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms#rtt min/avg/max/mdev = T/T/T/T ms#' \
+        -e 's#(^|, )ipg/ewma [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$#\1ipg/ewma T/T ms#'
 }
 mask_trace() {
     sed -E -e 's/  [0-9]+\.[0-9]{3} ms/  T ms/g' -e 's/, [0-9]+ byte packets$/, N byte packets/'
@@ -209,5 +210,38 @@ if "${ICR_LAB_BIN:-false}" relay "${ICR_LAB:-}" --delay 3 --seconds 60 on >"$tmp
 else
     for k in 1 2 3; do ok 1 "lab-relay did not start (ICR_RELAY): $(head -1 "$tmp/relay.log")"; done
 fi
+
+# ---- ping: the rest of iputils' rtt line -------------------------------------
+# 34: replies later than the interval (300 ms through lab-relay, -i 0.2):
+# iputils ends its rtt line with ", pipe 2" (the most probes in flight when
+# a reply came); the sends are 100 ms either side of each reply.
+if "${ICR_LAB_BIN:-false}" relay "${ICR_LAB:-}" --delay 300 --seconds 60 on >"$tmp/relay2.log" 2>&1; then
+    ping_case p_pipe "replies later than the interval (pipe 2)" -c 3 -i 0.2 198.18.200.7
+    "$ICR_LAB_BIN" relay "$ICR_LAB" off >/dev/null 2>&1
+else
+    ok 1 "lab-relay did not start (ICR_RELAY): $(head -1 "$tmp/relay2.log")"
+fi
+# 35: -i 0: iputils adds ", ipg/ewma G/E ms" (the mean gap between sends
+# and its moving average of the RTT), on the engine path and, alone on
+# the line for payloads without times, on the socket path (-s 8).  How
+# many probes are in flight with -i 0 depends on the sender (pipe), so the
+# lines are checked for the form iputils gives them, not diffed.
+ipg='ipg/ewma [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$'
+run ipg ping -c 3 -i 0 198.18.0.7
+run ipg8 ping -c 2 -i 0 -s 8 198.18.0.7
+ok "$(test "$(rc ipg)" = 0 && test "$(rc ipg8)" = 0 &&
+      tail -1 "$tmp/ipg.out" | grep -qE "^rtt min/avg/max/mdev = [0-9./]+ ms(, pipe [0-9]+)?, $ipg" &&
+      tail -1 "$tmp/ipg8.out" | grep -qE "^$ipg"; echo $?)" \
+   "ping -i 0: iputils' ', ipg/ewma G/E ms' on the rtt line (and alone without times)" ||
+    { diag ipg; diag ipg8; }
+# 36: Ctrl-C: iputils' "time" runs from the first probe to the last one sent
+# (not to the Ctrl-C).  -i 0.5, SIGINT after 0.9 s: the last probe left
+# ~0.4 s before it; allow 250 ms over the schedule.
+timeout -s INT -k 5 0.9 "$bin" ping -i 0.5 198.18.0.7 >"$tmp/int.out" 2>"$tmp/int.err"
+sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$tmp/int.out")
+ms=$(sed -nE 's/.*, time ([0-9]+)ms$/\1/p' "$tmp/int.out")
+ok "$(test -n "$sent" && test -n "$ms" && test "$sent" -ge 1 &&
+      test "$ms" -le $(( (sent - 1) * 500 + 250 )); echo $?)" \
+   "ping stopped by SIGINT: time up to the last probe sent ($sent sent, ${ms}ms)" || diag int
 
 [ $fails -eq 0 ]
