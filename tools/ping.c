@@ -264,6 +264,7 @@ static void print_header(const struct ping_conf *c, const struct icr_addr *dest,
 struct engine_ctx {
     const struct ping_conf *c;
     struct ping_stats *st;
+    const icr_multiping_job *m; /* for the probes sent so far (iputils' pipe) */
 };
 
 static void on_engine_result(const struct icr_result *r, void *userdata) {
@@ -277,11 +278,16 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     if (r->kind == ICR_RESULT_ECHO) {
         /* A duplicate's time counts in iputils' sums too. */
         const long us = rtt_us_of_ns(r->rtt_ns);
+        struct icr_sweep_stats js = {0};
         if (r->duplicate)
             pf->nrepeats++;
         else
             pf->nreceived++;
         pf_ping_add_rtt(pf, us);
+        /* Probes in flight, this one included: sent so far minus its
+         * sequence (probe + 1), plus one. */
+        if (icr_multiping_get_stats(x->m, &js) == 0 && js.sent > r->probe)
+            pf_ping_pipe(pf, (long)(js.sent - r->probe));
         if (!x->c->quiet)
             pf_ping_reply(stdout, r->bytes_received, pr_addr(x->c, x->st, &r->responder), seq,
                           r->ttl, us, r->duplicate, NULL);
@@ -317,6 +323,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.on_result = on_engine_result;
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);
+    x.m = m;
     if (r < 0) {
         if (r == ICR_ESOCKPERM)
             (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
@@ -455,6 +462,8 @@ int cmd_ping(int argc, char **argv) {
     }
     /* Below 16 bytes the payload holds no timestamp for ping(8): no times. */
     st.pf.timing = c.size >= 16;
+    /* iputils adds "ipg/ewma" to the summary when the interval is 0. */
+    st.pf.ipg = c.interval == 0;
 
     /* The engine carries a 34-byte MAC in a payload of up to 1400 bytes and
      * matches replies to the probed address: other sizes and broadcast go
