@@ -385,8 +385,17 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     }
     *have_host = true;
     /* iputils' "time": from the start to the last probe sent. */
-    if (icr_multiping_get_stats(m, &jst) == 0)
+    if (icr_multiping_get_stats(m, &jst) == 0) {
         *send_ns = jst.send_ns;
+        /* Stopped (Ctrl-C) while still sending, the send phase runs on to
+         * now; the last probe left on the schedule, (sent - 1) intervals
+         * after the first. */
+        if (!jst.sending_done && jst.sent > 0) {
+            const int64_t last = (int64_t)((double)(jst.sent - 1) * c->interval * 1e9);
+            if (last < *send_ns)
+                *send_ns = last;
+        }
+    }
     if (r == ICR_EIFDOWN) {
         /* The interface (or the path) went away under the ping: a system
          * error whatever came before it (README: exit 4), as for sweep. */
