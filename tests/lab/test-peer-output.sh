@@ -31,7 +31,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..36"
+echo "1..37"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -243,5 +243,20 @@ ms=$(sed -nE 's/.*, time ([0-9]+)ms$/\1/p' "$tmp/int.out")
 ok "$(test -n "$sent" && test -n "$ms" && test "$sent" -ge 1 &&
       test "$ms" -le $(( (sent - 1) * 500 + 250 )); echo $?)" \
    "ping stopped by SIGINT: time up to the last probe sent ($sent sent, ${ms}ms)" || diag int
+
+# ---- traceroute: probes in their order ---------------------------------------
+# 37: the first probe of the last hop lost: traceroute(8) prints each probe
+# in turn, ' *' for a lost one and the address before the first answer
+# (" 6  * far  T ms  T ms").  far drops the Echo Reply with ICMP sequence 16
+# (traceroute -I's first probe to TTL 6: 3 per hop, from 1) and 6 (ours:
+# the clear tag is probe << 8 | TTL, so probe 0 at TTL 6; its 16 is probe
+# 0 at TTL 16, beyond the destination).
+if printf 'table inet icr_lost0 {\n chain out {\n type filter hook output priority 0;\n icmp type echo-reply icmp sequence { 6, 16 } drop\n }\n}\n' |
+    "${ICR_LAB_BIN:-false}" exec "${ICR_LAB:-}" far -- nft -f - 2>"$tmp/lost0.log"; then
+    tr_case t_lost0 "the first probe lost ('*' before the address)" "198.19.0.1" "198.19.0.1"
+    "$ICR_LAB_BIN" exec "$ICR_LAB" far -- nft delete table inet icr_lost0 >/dev/null 2>&1
+else
+    ok 1 "nft in far failed: $(head -1 "$tmp/lost0.log")"
+fi
 
 [ $fails -eq 0 ]
