@@ -55,7 +55,7 @@ static const char traceroute_help[] =
     "Text, one TARGET: traceroute(8)'s layout ('traceroute -I'): 'traceroute to\n"
     "HOST (ADDRESS), 30 hops max, 84 byte packets' (IP + ICMP header + payload),\n"
     "then per distance ' N  NAME (ADDRESS)  RTT ms  RTT ms' (' N  ADDRESS ...' with\n"
-    "-n), ' *' for a probe without answer (after the answered ones), ' N  * *' for\n"
+    "-n), ' *' for a probe without answer (in probe order), ' N  * *' for\n"
     "a silent distance, up to the destination, or to --max-hops when it was not\n"
     "reached, and traceroute's mark (!H !N !P !X ...) after each time of the hop\n"
     "that ended the route with Destination Unreachable.\n"
