@@ -31,7 +31,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..37"
+echo "1..39"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -258,5 +258,17 @@ if printf 'table inet icr_lost0 {\n chain out {\n type filter hook output priori
 else
     ok 1 "nft in far failed: $(head -1 "$tmp/lost0.log")"
 fi
+
+# ---- ping: the command line as ping(8) takes it ------------------------------
+# 38: options after HOST (ping(8)'s getopt permutes: 'ping HOST -c 2').
+ping_case p_after "options after HOST" 198.18.0.7 -c 2 -i 0.2
+# 39: a broadcast address without -b: ping(8) refuses it before its header
+# (its UDP connect() gets EACCES), nothing on stdout, exit 2; ours neither
+# (one line on stderr, exit 3: a bad argument).
+bc=${ICR_LAB_BCAST4:-192.0.2.255}
+same p_bcast mask_ping ping -c 2 -W 1 "$bc" -- ping -c 2 -W 1 "$bc"
+ok "$(test ! -s "$tmp/p_bcast.out" && test ! -s "$tmp/p_bcast.peer" && test "$(rc p_bcast)" = 3 &&
+      test "$(cat "$tmp/p_bcast.peer.rc")" = 2 && grep -q -- '-b' "$tmp/p_bcast.err"; echo $?)" \
+   "ping a broadcast address without -b: nothing on stdout, as ping(8)" || why p_bcast
 
 [ $fails -eq 0 ]
