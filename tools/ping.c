@@ -207,8 +207,9 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
 /* ping(8) first connect()s a UDP socket to the destination (which sends
  * nothing) to learn its source address, and stops there, before its
  * header, when there is no route.  The same check here: the negative
- * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH), or
- * 0 (any other failure is left to the probes, as before). */
+ * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH) or
+ * of a broadcast address (EACCES: the socket has no SO_BROADCAST), or 0
+ * (any other failure is left to the probes, as before). */
 static int no_route(const struct icr_addr *dest) {
     struct sockaddr_storage ss;
     int r = 0;
@@ -225,7 +226,7 @@ static int no_route(const struct icr_addr *dest) {
     if (connect(fd, (const struct sockaddr *)&ss,
                 ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                          : sizeof(struct sockaddr_in)) < 0 &&
-        (errno == ENETUNREACH || errno == EHOSTUNREACH))
+        (errno == ENETUNREACH || errno == EHOSTUNREACH || errno == EACCES))
         r = -errno;
     (void)close(fd);
     return r;
@@ -464,7 +465,15 @@ int cmd_ping(int argc, char **argv) {
     }
     /* No route: one line and exit 4 before anything is printed on stdout
      * (ping(8): "connect: Network is unreachable", nothing on stdout). */
-    if (!c.source && (r = no_route(&dest)) < 0) {
+    r = no_route(&dest);
+    if (r == -EACCES && !c.broadcast) {
+        /* A broadcast address without -b: refused before the header, as
+         * ping(8) does ("Do you want to ping broadcast? Then -b."). */
+        cli_error("ping", "%s (use -b to ping a broadcast address)",
+                  icr_strerror(ICR_ESOCKBROADCAST));
+        return EXIT_USAGE;
+    }
+    if (!c.source && r < 0 && r != -EACCES) {
         icr_addr_format(&dest, addr_s, sizeof(addr_s));
         cli_error("ping", "cannot send to %s: %s", addr_s, icr_strerror(r));
         return EXIT_SYSTEM;
