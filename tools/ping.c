@@ -129,7 +129,8 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bnqhV", longopts, NULL)) != -1) {
+    /* Options may follow HOST, as ping(8)'s (GNU getopt permutes). */
+    while ((o = getopt_long(argc, argv, "c:i:W:s:t:Q:I:46bnqhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'c':
             /* The engine counts probes in 32 bits and keeps UINT32_MAX out
