@@ -135,6 +135,14 @@ class LateReplies(unittest.TestCase):
         self.assertEqual([(h.packets_sent, h.packets_received) for h in hosts],
                          [(2, 0), (2, 0)])
 
+    def test_traceroute_late_reply_is_lost(self):
+        # icmplib waits `timeout` for each probe: none answers in time, so
+        # no distance answered and the route is empty.
+        hops = icmpring.traceroute(self.LATE4, count=3, interval=0.4, timeout=0.1, max_hops=2)
+        self.assertEqual([(h.distance, h.rtts) for h in hops], [])
+        hops = icmpring.traceroute(self.LATE4, count=2, interval=0.4, timeout=1, max_hops=2)
+        self.assertEqual([(h.distance, h.packets_received) for h in hops], [(1, 2)])
+
     def test_async_ping_late_reply_is_lost(self):
         h = asyncio.run(icmpring.async_ping(self.LATE4, count=2, interval=0.4, timeout=0.1))
         self.assertEqual((h.packets_sent, h.packets_received), (2, 0))
