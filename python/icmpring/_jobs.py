@@ -34,10 +34,19 @@ def host_from_c(h, address=None, timeout=None):
     return Host(address or _lib.addr_str(h.address), h.packets_sent, rtts)
 
 
-def hop_from_c(hop):
+def hop_from_c(hop, timeout=None):
+    """A Hop from a struct icr_hop; with `timeout`, None when every RTT is
+    above it (icmplib records no hop for a distance whose probes all timed
+    out), otherwise the RTTs within it (as host_from_c)."""
     h = hop.host
     n = h.packets_received
     rtts = h.rtts[:n] if n else []
+    if timeout is not None:
+        limit = timeout * 1000
+        kept = [r for r in rtts if r <= limit]
+        if rtts and not kept:
+            return None
+        rtts = kept
     return Hop(_lib.addr_str(h.address), h.packets_sent, rtts, hop.distance)
 
 
@@ -177,6 +186,7 @@ class Trace(Job):
         global jobs_created
         super().__init__()
         self.hops = None
+        self.timeout = float(timeout)
         lib = _lib.lib()
         t = ctypes.c_void_p()
         check(lib.icr_targets_new(ctypes.byref(t)))
@@ -198,7 +208,8 @@ class Trace(Job):
 
     def _trace_cb(self, rp, userdata):
         r = rp.contents
-        self.hops = [hop_from_c(r.hops[i]) for i in range(r.nhops)]
+        hops = (hop_from_c(r.hops[i], self.timeout) for i in range(r.nhops))
+        self.hops = [h for h in hops if h is not None]
 
     def free(self):
         super().free()
