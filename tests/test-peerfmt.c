@@ -279,13 +279,26 @@ static void test_fping_tm(void **state) {
     tm_is(INT64_C(2000000000000), "2.000e+06");
 }
 
+static void test_fping_min_avg_max(void **state) {
+    (void)state;
+    char buf[64];
+    /* From the RTTs, not icmplib's round(min, 3) = 1.235 ("1.24"). */
+    const double r[] = {1.3, 1.23451};
+    assert_string_equal(pf_fping_min_avg_max(r, 2, buf, sizeof(buf)), "1.23/1.27/1.30");
+    /* The mean truncated in ns: (41 + 42 + 42) us / 3 = 41.666 us. */
+    const double s[] = {0.041, 0.042, 0.042};
+    assert_string_equal(pf_fping_min_avg_max(s, 3, buf, sizeof(buf)), "0.041/0.042/0.042");
+    const double t[] = {12.34951};
+    assert_string_equal(pf_fping_min_avg_max(t, 1, buf, sizeof(buf)), "12.3/12.3/12.3");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_header),  cmocka_unit_test(test_ping_reply_time),
         cmocka_unit_test(test_ping_reply_fields), cmocka_unit_test(test_ping_errors),
         cmocka_unit_test(test_ping_summary), cmocka_unit_test(test_ping_summary_pipe_ipg),
         cmocka_unit_test(test_trace),
-        cmocka_unit_test(test_fping_tm),
+        cmocka_unit_test(test_fping_tm), cmocka_unit_test(test_fping_min_avg_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

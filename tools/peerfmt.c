@@ -7,6 +7,7 @@
  * written anew here. */
 #include "peerfmt.h"
 
+#include <math.h>
 #include <netinet/in.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -269,6 +270,21 @@ const char *pf_fping_tm(int64_t ns, char *buf, size_t len) {
         (void)snprintf(buf, len, "%.0f", t);
     else
         (void)snprintf(buf, len, "%.3e", t);
+    return buf;
+}
+
+const char *pf_fping_min_avg_max(const double *rtts_ms, size_t n, char *buf, size_t len) {
+    int64_t mn = INT64_MAX, mx = INT64_MIN, sum = 0;
+    char a[24], b[24], c[24];
+    for (size_t k = 0; k < n; k++) {
+        const int64_t ns = llround(rtts_ms[k] * 1e6);
+        mn = ns < mn ? ns : mn;
+        mx = ns > mx ? ns : mx;
+        sum += ns;
+    }
+    (void)snprintf(buf, len, "%s/%s/%s", pf_fping_tm(mn, a, sizeof(a)),
+                   pf_fping_tm(n ? sum / (int64_t)n : 0, b, sizeof(b)),
+                   pf_fping_tm(mx, c, sizeof(c)));
     return buf;
 }
 

@@ -88,6 +88,13 @@ void pf_trace_addr(FILE *f, const char *addr, const char *name);
  * by its size (0.041, 1.23, 12.3, 123).  Returns buf (>= 16 bytes). */
 const char *pf_fping_tm(int64_t ns, char *buf, size_t len);
 
+/* fping's "MIN/AVG/MAX" of a host's RTTs, given in ms (the library's
+ * unit): each back in whole ns, the mean truncated in ns, each through
+ * pf_fping_tm - from the RTTs themselves, not from icmplib's min/max
+ * rounded to 3 decimals (1.23451 ms is fping's "1.23", its round(.., 3)
+ * 1.235 would print "1.24").  n > 0.  Returns buf (>= 48 bytes). */
+const char *pf_fping_min_avg_max(const double *rtts_ms, size_t n, char *buf, size_t len);
+
 /* ---- names ------------------------------------------------------------------ */
 
 /* The reverse lookup iputils ping and traceroute print beside an address:
