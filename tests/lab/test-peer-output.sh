@@ -247,11 +247,12 @@ ok "$(test -n "$sent" && test -n "$ms" && test "$sent" -ge 1 &&
 # ---- traceroute: probes in their order ---------------------------------------
 # 37: the first probe of the last hop lost: traceroute(8) prints each probe
 # in turn, ' *' for a lost one and the address before the first answer
-# (" 6  * far  T ms  T ms").  far drops the Echo Reply with ICMP sequence 16
-# (traceroute -I's first probe to TTL 6: 3 per hop, from 1) and 6 (ours:
-# the clear tag is probe << 8 | TTL, so probe 0 at TTL 6; its 16 is probe
-# 0 at TTL 16, beyond the destination).
-if printf 'table inet icr_lost0 {\n chain out {\n type filter hook output priority 0;\n icmp type echo-reply icmp sequence { 6, 16 } drop\n }\n}\n' |
+# (" 6  * far  T ms  T ms").  far (distance d = R + 1) drops the Echo Reply
+# with ICMP sequence 3(d - 1) + 1 (traceroute -I's first probe to TTL d: 3
+# per hop, from 1) and d (ours: the clear tag is probe << 8 | TTL, so probe
+# 0 at TTL d; the other number is probe 0 at a TTL beyond the destination).
+d=$((R + 1))
+if printf 'table inet icr_lost0 {\n chain out {\n type filter hook output priority 0;\n icmp type echo-reply icmp sequence { %d, %d } drop\n }\n}\n' "$d" $((3 * (d - 1) + 1)) |
     "${ICR_LAB_BIN:-false}" exec "${ICR_LAB:-}" far -- nft -f - 2>"$tmp/lost0.log"; then
     tr_case t_lost0 "the first probe lost ('*' before the address)" "198.19.0.1" "198.19.0.1"
     "$ICR_LAB_BIN" exec "$ICR_LAB" far -- nft delete table inet icr_lost0 >/dev/null 2>&1
