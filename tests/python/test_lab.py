@@ -249,6 +249,10 @@ class Traceroute(unittest.TestCase):
         hops = icmpring.traceroute(RSP4, timeout=1)
         self.assertEqual([(h.distance, h.address) for h in hops], [(1, RSP4)])
 
+    def test_count_zero(self):
+        # icmplib sends nothing and returns no hop (no exception).
+        self.assertEqual(icmpring.traceroute(RSP4, count=0, timeout=0.5), [])
+
     def test_unreachable_ends_at_the_router(self):
         hops = icmpring.traceroute(UNREACH4, timeout=0.5, max_hops=4)
         self.assertEqual(hops[-1].address, ROUTERS4[0])
