@@ -575,6 +575,7 @@ int cmd_sweep(int argc, char **argv) {
     }
     if (!c.quiet)
         print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned, gone);
+    cli_report_drops("sweep", &st);
 
 out:
     s = icr_sweep_free(s);

@@ -372,6 +372,11 @@ int cmd_traceroute(int argc, char **argv) {
     enum cli_end end;
     r = cli_run(&job, &out.w, &out.stopped, &end);
     cli_out_end(&out.w);
+    {
+        struct icr_sweep_stats st = {.size = sizeof(st)};
+        if (icr_trace_get_stats(t, &st) == 0)
+            cli_report_drops("traceroute", &st);
+    }
     exit_code = cli_run_exit("traceroute", &out.w, r, out.stopped || end != CLI_END_DONE,
                              out.nreached == ntargets);
 
