@@ -46,8 +46,13 @@
  *   --seconds S              run at most S seconds (60, at most 3600);
  *                            SIGTERM/SIGINT end it earlier
  *
- * Log lines (times: CLOCK_MONOTONIC ns when written to the device; a
- * request's time, for RTT_NS, is when the relay read it from A):
+ * Log lines (times: CLOCK_MONOTONIC ns just before the write() that put the
+ * packet on its device -- the kernel delivers it inside that call, and the
+ * call may return milliseconds later on a busy machine (softirq work, a
+ * preempted vCPU: seen 4.8 ms), so a time taken after it would make the
+ * relay's RTT longer than the one the prober measures; a request's time,
+ * for RTT_NS, is just after the read() that took it from A, which is after
+ * the prober sent it.  So a prober's RTT is never below the relay's):
  *   req DST ID SEQ T              a request passed to B
  *   rep SRC ID SEQ T RTT_NS       an intact Echo Reply delivered to A; RTT_NS
  *                                 is T minus its request's time (-1: unknown);
@@ -439,8 +444,8 @@ static void flush_due(const int fds[2]) {
         if (q->due > now_ns())
             return;
         pop_first(where);
+        int64_t tw = now_ns(); /* before: see the log's times above */
         ssize_t w = write(fds[q->to], q->data, q->len);
-        int64_t tw = now_ns();
         if (w == (ssize_t)q->len || q->what == 3) /* a bad one may be refused */
             log_delivery(q, tw);
         slot_free((uint32_t)x);
