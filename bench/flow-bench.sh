@@ -17,6 +17,9 @@
 #        FLOW_DELAY    the relay's reply delay in ms (default 20)
 #        FLOW_AS       "root" (default) or "nobody": a setcap cap_net_raw+ep
 #                      copy run as uid 65534 (SO_RCVBUF capped by rmem_max)
+#        FLOW_RMEM     with FLOW_AS=nobody: net.core.rmem_max for the run
+#                      (a machine-wide sysctl: saved, set, and restored on
+#                      every exit path); default: left as it is
 # Bounded: the tool runs under timeout(1) (300 s), the relay ends by itself
 # after 360 s, and the lab is deleted on every exit path (icmpring-lab run).
 set -euo pipefail
@@ -43,7 +46,17 @@ if [[ ${1:-} != --inner ]]; then
 	[[ $FLOW_N =~ ^[0-9]+$ ]] && (( FLOW_N >= 1 && FLOW_N <= 1048576 )) ||
 		die "FLOW_N wants 1-1048576, not '$FLOW_N'"
 	[[ $FLOW_AS == root || $FLOW_AS == nobody ]] || die "FLOW_AS wants root or nobody"
-	exec "$ICMPRING_LAB" run --routers 1 -- bash "$SELF" --inner
+	if [[ -z ${FLOW_RMEM:-} ]]; then
+		exec "$ICMPRING_LAB" run --routers 1 -- bash "$SELF" --inner
+	fi
+	[[ $FLOW_RMEM =~ ^[0-9]+$ && $FLOW_AS == nobody ]] ||
+		die "FLOW_RMEM wants a number of bytes, with FLOW_AS=nobody"
+	saved=$(cat /proc/sys/net/core/rmem_max)
+	trap 'sysctl -qw net.core.rmem_max="$saved"' EXIT
+	trap 'exit 130' INT TERM HUP
+	sysctl -qw net.core.rmem_max="$FLOW_RMEM"
+	"$ICMPRING_LAB" run --routers 1 -- bash "$SELF" --inner
+	exit
 fi
 
 # ---- inside the prober namespace ----------------------------------------
