@@ -438,8 +438,8 @@ void cli_report_drops(const char *cmd, const struct icr_sweep_stats *st) {
                   st->kernel_drops, st->rcvbuf, rmem);
     } else {
         cli_error(cmd,
-                  "the kernel dropped %" PRIu64 " received packets (receive buffer full), "
-                  "results may be incomplete: lower the rate (--rate)",
+                  "the kernel dropped %" PRIu64 " received packets (a full receive buffer, "
+                  "or bad checksums), results may be incomplete: lower the rate (--rate)",
                   st->kernel_drops);
     }
 }
