@@ -173,6 +173,20 @@ static size_t count_what(const struct rlog *L, int what) {
  * An RTT above the relay's by more than 1 ms passes only when stalls that
  * overlap its exchange add up to the excess; below the relay's it never
  * passes (the relay's times lie inside the prober's, see lab-relay.c). */
+/* The goal is 1 ms.  Under ASan/UBSan (CI runs every suite once more in
+ * such a build) the library's own path from stamping a probe to handing it
+ * to the kernel is several times slower: seen 1.28 ms over with no stall,
+ * in 1 of 12 sanitizer runs, never in a plain build. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RTT_SLACK_MS 3.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RTT_SLACK_MS 3.0
+#endif
+#endif
+#ifndef RTT_SLACK_MS
+#define RTT_SLACK_MS 1.0
+#endif
 #define STALL_CPUS 2
 #define STALL_MAX 16384
 #define STALL_TICK_NS 250000
@@ -244,8 +258,8 @@ static double stalled_ms(int64_t from, int64_t to) {
 /* Whether the library's RTT agrees with the relay's for a probe sent at
  * sent_ns (CLOCK_REALTIME): not below it by more than 0.25 ms (clock
  * reading granularity; it cannot be below), not above it by more than
- * 1 ms + extra_ms, unless measured stalls during the exchange cover the
- * excess.  On disagreement, says why in why. */
+ * RTT_SLACK_MS (1 ms) + extra_ms, unless measured stalls during the
+ * exchange cover the excess.  On disagreement, says why in why. */
 static bool rtt_agrees(double lib_ms, double relay_ms, int64_t sent_ns, double extra_ms, char *why,
                        size_t n) {
     double d = lib_ms - relay_ms;
@@ -253,7 +267,7 @@ static bool rtt_agrees(double lib_ms, double relay_ms, int64_t sent_ns, double e
         snprintf(why, n, "rtt %.3f ms below the relay's %.3f ms", lib_ms, relay_ms);
         return false;
     }
-    double over = d - (1.0 + extra_ms);
+    double over = d - (RTT_SLACK_MS + extra_ms);
     if (over <= 0)
         return true;
     double st = stalled_ms(sent_ns, sent_ns + (int64_t)(lib_ms * 1e6));
@@ -262,8 +276,8 @@ static bool rtt_agrees(double lib_ms, double relay_ms, int64_t sent_ns, double e
                       "measured stalls\n", lib_ms, relay_ms, over, st);
         return true;
     }
-    snprintf(why, n, "rtt %.3f ms, relay %.3f ms: %.3f ms over 1 ms%s, stalls %.3f ms", lib_ms,
-             relay_ms, over, extra_ms > 0 ? " + burst" : "", st);
+    snprintf(why, n, "rtt %.3f ms, relay %.3f ms: %.3f ms over %.0f ms%s, stalls %.3f ms", lib_ms,
+             relay_ms, over, RTT_SLACK_MS, extra_ms > 0 ? " + burst" : "", st);
     return false;
 }
 
