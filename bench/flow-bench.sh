@@ -43,6 +43,7 @@ die() {
 if [[ ${1:-} != --inner ]]; then
 	[[ $(id -u) == 0 ]] || die "needs root (network namespaces)"
 	[[ -x $ICMPRING && -x $ICR_RELAY ]] || die "build first: $ICMPRING, $ICR_RELAY"
+	[[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time)"
 	[[ $FLOW_N =~ ^[0-9]+$ ]] && (( FLOW_N >= 1 && FLOW_N <= 1048576 )) ||
 		die "FLOW_N wants 1-1048576, not '$FLOW_N'"
 	[[ $FLOW_AS == root || $FLOW_AS == nobody ]] || die "FLOW_AS wants root or nobody"
