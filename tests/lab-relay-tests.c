@@ -170,7 +170,7 @@ static size_t count_what(const struct rlog *L, int what) {
  * stalls: one SCHED_FIFO 60 thread per CPU (above the relay's 50 and the
  * prober's 40) sleeps 250 us in a loop and records every wake-up more than
  * 200 us late as a stall [due, woken] (CLOCK_REALTIME, the library's clock;
- * 500 us missed a 1.018 ms RTT against the relay's 0.000 ms of stalls).
+ * 500 us left an RTT 1.018 ms above the relay's with 0.000 ms of stalls).
  * An RTT above the relay's by more than 1 ms passes only when stalls that
  * overlap its exchange add up to the excess; below the relay's it never
  * passes (the relay's times lie inside the prober's, see lab-relay.c). */
