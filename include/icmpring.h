@@ -532,7 +532,9 @@ struct icr_sweep_stats {
     uint64_t duplicates;    /* valid replies for targets already reported */
     uint64_t errors;        /* valid ICMP error messages */
     uint64_t invalid;       /* replies dropped because their MAC did not verify */
-    uint64_t kernel_drops;  /* packets the receive socket dropped (SO_RXQ_OVFL) */
+    uint64_t kernel_drops;  /* packets the receive sockets dropped (buffer full
+                               and the like: SO_RXQ_OVFL/SK_MEMINFO_DROPS), read
+                               again when the job ends so none goes unreported */
     int64_t elapsed_ns;     /* since the first step */
     int64_t send_ns;        /* time spent in the send phase */
     bool sending_done;      /* all probes sent (or stopped) */
@@ -543,6 +545,10 @@ struct icr_sweep_stats {
     uint32_t senders;       /* sending threads in use */
     uint64_t seed;          /* the seed in use (the library's choice when opts.seed was 0) */
     int backend;            /* enum icr_backend: which I/O backend runs */
+    uint64_t rcvbuf;        /* bytes of the smallest receive socket buffer the
+                               kernel granted (SO_RCVBUF as read back): without
+                               CAP_NET_ADMIN at most 2 * net.core.rmem_max, and
+                               below what a fast job needs when kernel_drops > 0 */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay

@@ -98,7 +98,7 @@ struct tx {
 };
 
 struct counters {
-    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid, kernel_drops;
+    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid;
 };
 
 struct sent_entry {
@@ -144,7 +144,11 @@ struct icr__engine {
     int backend;              /* ICR_BACKEND_*: set in new, then immutable */
     _Atomic int64_t start_ns, send_end_ns;
     int64_t cooldown_end_ns;
-    uint32_t last_ovfl4, last_ovfl6;
+    /* The receive sockets' drop counters (sk_drops: the highest value seen,
+     * from SO_RXQ_OVFL on each reply, from SO_MEMINFO per send batch and
+     * once more at the end, so drops after the last reply count too). */
+    _Atomic uint32_t drops4, drops6;
+    uint64_t rcvbuf;          /* the smallest receive buffer the kernel gave */
     uint64_t backlog_pauses;  /* times the sender waited for the receiver */
     _Atomic int last_send_error;
     _Atomic uint32_t fail_streak; /* probes refused in a row for a link reason */
@@ -179,6 +183,13 @@ static void big_buffers(int fd, bool rx) {
 
 static int open_recv_opts(struct icr__engine *e, int fd, int family) {
     big_buffers(fd, true);
+    /* What we got: without CAP_NET_ADMIN, twice net.core.rmem_max at most
+     * (the stats report it, so a caller can name the limit on drops). */
+    int got = 0;
+    socklen_t gl = sizeof(got);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got > 0 &&
+        (e->rcvbuf == 0 || (uint64_t)got < e->rcvbuf))
+        e->rcvbuf = (uint64_t)got;
     /* The kernel's count of packets this socket dropped (buffer full). */
     (void)icr__setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
     /* Datagram sockets: ICMP errors come through the error queue, which
@@ -683,16 +694,34 @@ static void dispatch(struct icr__engine *e, struct icr_result *res, bool ok,
     }
 }
 
+/* A socket's drop counter read as v: keep the highest value seen. */
+static void note_drops(struct icr__engine *e, int family, uint32_t v) {
+    _Atomic uint32_t *d = family == AF_INET ? &e->drops4 : &e->drops6;
+    uint32_t cur = atomic_load_explicit(d, memory_order_relaxed);
+    while (v > cur && !atomic_compare_exchange_weak_explicit(d, &cur, v, memory_order_relaxed,
+                                                             memory_order_relaxed))
+        ;
+}
+
+/* Read the receive sockets' drop counters now (SO_MEMINFO, 4.12): the
+ * SO_RXQ_OVFL count comes only with a packet that was queued, so drops
+ * after the last one would go unseen without this. */
+static void sync_drops(struct icr__engine *e) {
+    const int fds[2] = {e->fd4_recv, e->fd6};
+    for (int i = 0; i < 2; i++) {
+        uint32_t mi[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mi);
+        if (fds[i] >= 0 && getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+            len >= sizeof(mi))
+            note_drops(e, i ? AF_INET6 : AF_INET, mi[SK_MEMINFO_DROPS]);
+    }
+}
+
 static void on_recv(struct icr__engine *e, const struct icr__completion *c) {
     int family = (int)c->src == e->src6 ? AF_INET6 : AF_INET;
 
-    if (c->has_ovfl) {
-        uint32_t *last = family == AF_INET ? &e->last_ovfl4 : &e->last_ovfl6;
-        if (c->ovfl > *last) {
-            atomic_fetch_add_explicit(&e->c.kernel_drops, c->ovfl - *last, memory_order_relaxed);
-            *last = c->ovfl;
-        }
-    }
+    if (c->has_ovfl)
+        note_drops(e, family, c->ovfl);
     const struct icr__verify_cfg v = verify_cfg(e);
     struct icr_result res;
     struct icr__probe_info info;
@@ -850,7 +879,7 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
  * speed lost 40% of its replies to a full receive buffer), so the sender
  * pauses while more than an eighth of the buffer is in use.  SO_MEMINFO
  * (4.12) reads the socket's queued bytes in one getsockopt per batch. */
-static bool rx_backlogged(const struct icr__engine *e) {
+static bool rx_backlogged(struct icr__engine *e) {
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -858,6 +887,7 @@ static bool rx_backlogged(const struct icr__engine *e) {
         if (fds[i] < 0 || getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &len) < 0 ||
             len < sizeof(mi))
             continue;
+        note_drops(e, i ? AF_INET6 : AF_INET, mi[SK_MEMINFO_DROPS]);
         if (mi[SK_MEMINFO_RMEM_ALLOC] > mi[SK_MEMINFO_RCVBUF] / 8)
             return true;
     }
@@ -1060,6 +1090,7 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
             pthread_join(e->helper, NULL);
             e->helper_started = false;
         }
+        sync_drops(e); /* before DONE: a reader that sees DONE sees them */
         atomic_store(&e->state, DONE);
         return done_code(e);
     }
@@ -1140,7 +1171,8 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .duplicates = atomic_load_explicit(&e->c.duplicates, memory_order_relaxed),
         .errors = atomic_load_explicit(&e->c.errors, memory_order_relaxed),
         .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
-        .kernel_drops = atomic_load_explicit(&e->c.kernel_drops, memory_order_relaxed),
+        .kernel_drops = (uint64_t)atomic_load_explicit(&e->drops4, memory_order_relaxed) +
+                        atomic_load_explicit(&e->drops6, memory_order_relaxed),
         .elapsed_ns = started ? now - start_ns : 0,
         .send_ns = !started ? 0 : (st == SENDING ? now : send_end_ns) - start_ns,
         .sending_done = st != SENDING,
@@ -1150,6 +1182,7 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .senders = e->nsenders,
         .seed = e->cfg.seed,
         .backend = e->backend,
+        .rcvbuf = e->rcvbuf,
     };
 }
 

@@ -880,6 +880,7 @@ int cmd_sweep(int argc, char **argv) {
                     " targets alive over all runs\n", rs->base_pos, ck->runs, out.skipped,
                     out.base_hits + out.new_hits, shard_n);
     }
+    cli_report_drops("sweep", &st);
 finish:
     if (c.sc.summary) {
         const struct cli_summary sum = {

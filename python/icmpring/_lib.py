@@ -130,7 +130,7 @@ class icr_sweep_stats(Structure):
                 ('invalid', c_uint64), ('kernel_drops', c_uint64), ('elapsed_ns', c_int64),
                 ('send_ns', c_int64), ('sending_done', c_bool), ('done', c_bool),
                 ('multishot', c_bool), ('last_send_error', c_int), ('senders', c_uint32),
-                ('seed', c_uint64), ('backend', c_int)]
+                ('seed', c_uint64), ('backend', c_int), ('rcvbuf', c_uint64)]
 
 
 class icr_multiping_opts(Structure):

@@ -140,6 +140,7 @@ int main(void) {
     OFF(icr_sweep_stats, senders);
     OFF(icr_sweep_stats, seed);
     OFF(icr_sweep_stats, backend);
+    OFF(icr_sweep_stats, rcvbuf);
 
     SIZE(icr_multiping_opts);
     OFF(icr_multiping_opts, size);
