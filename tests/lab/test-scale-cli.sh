@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 cd "$tmp" || exit 1
 
-echo "1..31"
+echo "1..32"
 
 # Shards in the background, killed by SIGKILL after $1 s; the rest of the
 # arguments are the command.  Leaves the exit code in $tmp/$name.rc.
@@ -200,5 +200,17 @@ run cm merge -o cm.csv cs0.json cs1.json
 ok "$(test "$(rc cm)" = 0 && test "$(wc -l <cm.csv)" = $((2 * 4094 + 1)) &&
       tail -n +2 cm.csv | awk -F, '{print $1, $NF}' | cmp -s - <(tail -n +2 c.csv | awk -F, '{print $1, $NF}' | sort -V -k1,1 -k2,2n); echo $?)" \
     "merge (sweep csv, --count 2): both probes of every target, in target order" || diag cm
+
+# ---- 32: multiping: SIGTERM writes the hosts cut short as (partial); the
+# checkpoint stops before them, and the rerun probes them again.
+Q="-c 1 -W 0.3 --rate 1000 -f hosts2 --seed 46 --shards 2 --shard 0 -o q.txt --resume q.ckpt"
+"$bin" multiping -q $Q & p=$!; sleep 0.6; kill -TERM $p; wait $p; q_rc=$?
+qpart=$(grep -c '(partial)' q.txt)
+qpos=$(ckpt q.ckpt position)
+run q2 multiping -q $Q
+ok "$(test "$q_rc" = 130 && test "$qpart" -gt 0 && test "${qpos:-0}" -gt 0 && test "$(rc q2)" = 0 &&
+      test "$(grep -c '(partial)' q.txt)" = 0 && test "$(wc -l <q.txt)" = 1000 &&
+      test "$(grep -c ' = 1/1/0%' q.txt)" = 1000; echo $?)" \
+    "multiping --resume after SIGTERM: $qpart hosts (partial) at the stop, checkpoint at $qpos; the rerun leaves 1000 whole hosts" || diag q2
 
 [ "$fails" = 0 ]
