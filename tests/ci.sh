@@ -15,13 +15,20 @@ apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
-# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
+# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer);
+# traceroute fping: lab-peer-output diffs the CLI's text against theirs;
+# man pages: scdoc (builds them), groff-base and man-db (their render tests);
+# zsh (the zsh completion's test);
+# scale-out: slurm-wlm munge (lab-slurm: a one-node Slurm cluster runs the
+# shards) python3-yaml (k8s-manifest: the Indexed Job example is checked)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
+    traceroute fping scdoc groff-base man-db zsh slurm-wlm munge python3-yaml
 
 rm -rf build-ci build-asan build-tsan build-fuzz
-meson setup build-ci --werror --buildtype=debugoptimized
+# -Dman=enabled: a missing scdoc fails here instead of leaving the man tests out.
+meson setup build-ci --werror --buildtype=debugoptimized -Dman=enabled
 # Build every target (with -Werror), not only what the tests depend on.
 ninja -C build-ci
 status=0
@@ -92,6 +99,19 @@ if PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest \
     install_ok=1
 else
     echo "install: pkg-config build of the installed library: FAILED"
+    install_ok=0; status=1
+fi
+# The installed Python package, found by Debian's python3 on its own path
+# (its dist-packages under the prefix), loads the installed library.
+pyinit=$(find "$dest" -path '*/icmpring/__init__.py' | head -n 1)
+pydir=$(dirname "$(dirname "$pyinit")")
+if [ -n "$pyinit" ] && env -u ICMPRING_LIBRARY PYTHONPATH="$pydir" \
+       LD_LIBRARY_PATH=$(dirname "$(find "$dest" -name 'libicmpring.so.0' | head -n 1)") \
+       /usr/bin/python3 -c 'import icmpring; assert icmpring.library_version() == "0.1.0"' &&
+   /usr/bin/python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${pydir#"$dest"}"; then
+    echo "install: Python package in ${pydir#"$dest"}: OK"
+else
+    echo "install: Python package: FAILED"
     install_ok=0; status=1
 fi
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli-parse.h"
 #include "icmpring.h"
+#include "peerfmt.h"
 #include "scale.h"
 
 static const char traceroute_help[] =
@@ -53,12 +54,21 @@ static const char traceroute_help[] =
     "                     icmplib's Hop properties (address, min_rtt, avg_rtt,\n"
     "                     max_rtt, rtts, packets_sent, packets_received,\n"
     "                     packet_loss, jitter, is_alive) and error\n"
+    "  -n                 numeric: no reverse lookup of   -n\n"
+    "                     the hops (one target, text)\n"
     "  -q                 no status line\n"
     "  -h, --help         this help;  -V, --version  the version\n\n"
-    "Text: 'traceroute to TARGET', then ' N  ADDRESS  RTT ms ...' per answered hop\n"
-    "(' *' for a probe without answer), ' N  *' for a silent distance before the\n"
-    "last answered one, and traceroute's mark (!H !N !P !X ...) after the hop that\n"
-    "ended the route with Destination Unreachable.  RTTs are in ms.\n"
+    "Text, one TARGET: traceroute(8)'s layout ('traceroute -I'): 'traceroute to\n"
+    "HOST (ADDRESS), 30 hops max, 84 byte packets' (IP + ICMP header + payload),\n"
+    "then per distance ' N  NAME (ADDRESS)  RTT ms  RTT ms' (' N  ADDRESS ...' with\n"
+    "-n), ' *' for a probe without answer (in probe order), ' N  * *' for\n"
+    "a silent distance, up to the destination, or to --max-hops when it was not\n"
+    "reached, and traceroute's mark (!H !N !P !X ...) after each time of the hop\n"
+    "that ended the route with Destination Unreachable.\n"
+    "Text, several targets: per destination 'traceroute to TARGET (ADDRESS), N hops\n"
+    "max', then ' N  ADDRESS  RTT ms ...' per answered hop, ' N  *' for a silent\n"
+    "distance before the last answered one, and the mark after the hop that ended\n"
+    "the route.  RTTs are in ms.\n"
     "Ctrl-C (or SIGTERM) stops sending, waits -W for replies on their way, writes\n"
     "every destination (those cut short marked '(partial)', or \"partial\": true)\n"
     "and exits 130; a second Ctrl-C skips the wait (unfinished routes still written).\n\n"
@@ -70,6 +80,7 @@ struct tr_conf {
     struct icr_trace_opts opts;
     enum cli_format format;
     bool quiet;
+    bool numeric; /* -n */
     struct cli_targets ta;
     struct cli_scale sc;
     const char *output;
@@ -101,7 +112,25 @@ struct tr_out {
     bool partial_seen;
     int64_t good_bytes;
     uint64_t sent;            /* probes this run sent */
+    /* One target in text: each probe's RTT in ms by [distance][probe]
+     * (on_probe), so that its line keeps traceroute(8)'s probe order; a
+     * negative value: no reply.  NULL: the hop's RTTs in arrival order. */
+    double *probe_ms;
 };
+
+/* The slot of (distance, probe) in o->probe_ms. */
+static double *probe_slot(const struct tr_out *o, int distance, uint32_t probe) {
+    if (!o->probe_ms || distance < 0 || distance > o->c->opts.max_hops ||
+        probe >= o->c->opts.count)
+        return NULL;
+    return &o->probe_ms[(size_t)distance * o->c->opts.count + probe];
+}
+
+static void on_probe(const struct icr_result *r, void *userdata) {
+    double *slot = probe_slot(userdata, r->hop, r->probe);
+    if (slot && !r->duplicate && r->rtt_ns >= 0)
+        *slot = (double)r->rtt_ns / 1e6;
+}
 
 static int bad_value(const char *opt, const char *val, const char *range) {
     return cli_bad_value("traceroute", opt, val, range);
@@ -141,7 +170,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:o:46qhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:o:46nqhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': cli_targets_option(&c->ta, opt, optarg); break;
         case 'c':
@@ -208,6 +237,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case 'q': c->quiet = true; break;
+        case 'n': c->numeric = true; break;
         case OPT_FORMAT:
             if (cli_parse_format("traceroute", optarg, &c->format) < 0)
                 return -1;
@@ -243,24 +273,103 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
 
 static void print_header(struct tr_out *o, const char *target, bool partial) {
     const struct tr_conf *c = o->c;
+    if (o->name && o->blocks == 0) {
+        /* One destination: traceroute(8)'s header, with the size of our
+         * probes (IP header, ICMP header, payload). */
+        o->blocks++;
+        struct icr_addr a;
+        const size_t iphdr = icr_addr_parse(target, &a) == 0 && a.family == AF_INET6 ? 40 : 20;
+        pf_trace_header(o->w.f, o->name, target, c->opts.max_hops,
+                        iphdr + 8 + c->opts.payload_size);
+        return;
+    }
     if (o->blocks++ > 0)
         fputc('\n', o->w.f);
-    if (o->name && strcmp(o->name, target) != 0)
-        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", o->name, target,
-                c->opts.max_hops, partial ? " (partial)" : "");
-    else
-        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", target, target,
-                c->opts.max_hops, partial ? " (partial)" : "");
+    fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", target, target, c->opts.max_hops,
+            partial ? " (partial)" : "");
+}
+
+/* One destination, in traceroute(8)'s layout (see the help text). */
+static void print_traceroute8(struct tr_out *o, const struct icr_trace_result *res) {
+    FILE *f = o->w.f;
+    const struct tr_conf *c = o->c;
+    const uint32_t count = c->opts.count;
+    int last = c->opts.max_hops;
+    if (res->nhops) {
+        const struct icr_hop *end = &res->hops[res->nhops - 1];
+        /* Reached, ended by a Destination Unreachable (traceroute stops
+         * there too), or cut short: nothing after the last answered hop. */
+        if (res->reached || !res->complete ||
+            (end->host.error &&
+             *icr_hop_error_flag(end->host.address.family, end->host.error_type,
+                                 end->host.error_code)))
+            last = end->distance;
+    } else if (!res->complete)
+        last = c->opts.first_hop - 1;
+    size_t k = 0;
+    for (int d = c->opts.first_hop; d <= last; d++) {
+        fprintf(f, "%2d ", d);
+        while (k < res->nhops && res->hops[k].distance < d)
+            k++;
+        if (k == res->nhops || res->hops[k].distance != d) {
+            for (uint32_t p = 0; p < count; p++)
+                fputs(" *", f);
+            fputc('\n', f);
+            continue;
+        }
+        const struct icr_host *h = &res->hops[k].host;
+        char addr[ICR_ADDRSTRLEN], name[1025];
+        cli_addr_format(&h->address, addr, sizeof(addr));
+        const char *flag =
+            h->error ? icr_hop_error_flag(h->address.family, h->error_type, h->error_code) : "";
+        /* traceroute(8) prints the probes in turn: ' *' for a lost one,
+         * the address before the first answer (" 6  * far  0.1 ms  0.1 ms"),
+         * when every reply of the hop is in the table. */
+        uint64_t known = 0;
+        for (uint32_t p = 0; p < h->packets_sent && p < count; p++) {
+            const double *ms = probe_slot(o, d, p);
+            known += ms && *ms >= 0;
+        }
+        if (known && known == h->packets_received && h->packets_sent <= count) {
+            bool named = false;
+            for (uint32_t p = 0; p < h->packets_sent; p++) {
+                const double *slot = probe_slot(o, d, p);
+                const double ms = slot ? *slot : -1;
+                if (ms < 0) {
+                    fputs(" *", f);
+                    continue;
+                }
+                if (!named)
+                    pf_trace_addr(f, addr,
+                                  c->numeric ? NULL
+                                             : pf_reverse_name(&h->address, name, sizeof(name)));
+                named = true;
+                fprintf(f, "  %.3f ms%s%s", ms, *flag ? " " : "", flag);
+            }
+            fputc('\n', f);
+            continue;
+        }
+        pf_trace_addr(f, addr, c->numeric ? NULL : pf_reverse_name(&h->address, name, sizeof(name)));
+        for (uint64_t p = 0; p < h->packets_received; p++)
+            fprintf(f, "  %.3f ms%s%s", h->rtts[p], *flag ? " " : "", flag);
+        for (uint64_t p = h->packets_received; p < h->packets_sent; p++)
+            fputs(" *", f);
+        fputc('\n', f);
+    }
+    if (!res->complete)
+        fputs("(partial)\n", f);
 }
 
 static void print_text(struct tr_out *o, const struct icr_trace_result *res, const char *target) {
     FILE *f = o->w.f;
+    if (o->name) {
+        if (o->blocks == 0)
+            print_header(o, target, false);
+        print_traceroute8(o, res);
+        return;
+    }
     int next = o->c->opts.first_hop;
-    /* One target: its header went out before the probes, so a route cut
-     * short says so on a line of its own after its hops. */
-    const bool header_out = o->name && o->blocks == 1 && o->ndone == 0;
-    if (!header_out)
-        print_header(o, target, !res->complete);
+    print_header(o, target, !res->complete);
     for (size_t k = 0; k < res->nhops; k++) {
         const struct icr_hop *hop = &res->hops[k];
         const struct icr_host *h = &hop->host;
@@ -280,8 +389,6 @@ static void print_text(struct tr_out *o, const struct icr_trace_result *res, con
         }
         fputc('\n', f);
     }
-    if (header_out && !res->complete)
-        fputs("(partial)\n", f);
 }
 
 static void print_record(struct tr_out *o, const struct icr_trace_result *res, const char *target,
@@ -596,6 +703,15 @@ int cmd_traceroute(int argc, char **argv) {
         exit_code = out.base_reached == shard_n ? EXIT_ALIVE : EXIT_DEAD;
         goto finish; /* complete before this run */
     }
+    if (out.name && c.format == CLI_FMT_TEXT) {
+        const size_t n = ((size_t)c.opts.max_hops + 1) * c.opts.count;
+        out.probe_ms = malloc(n * sizeof(double));
+        for (size_t k = 0; out.probe_ms && k < n; k++)
+            out.probe_ms[k] = -1;
+        /* Without the table (no memory) the hops print in arrival order. */
+        if (out.probe_ms)
+            c.opts.on_result = on_probe;
+    }
     c.opts.on_trace = on_trace;
     c.opts.userdata = &out;
     if ((exit_code = open_job(targets, &c.opts, &t)) != 0)
@@ -659,6 +775,7 @@ out:
         cli_error("traceroute", "cannot write the routes to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }
+    free(out.probe_ms);
     targets = icr_targets_free(targets);
     cli_targets_free(&c.ta);
     return exit_code;
