@@ -74,8 +74,9 @@ bool icr__send_err_is_pending_icmp(int err) {
     /* The errnos icmp_err_convert / icmpv6_err_convert produce, and
      * EMSGSIZE, which ping_err leaves for a Fragmentation Needed (or
      * Packet Too Big) while the socket's pmtudisc is not DONT. */
-    return err == EMSGSIZE || err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EPROTO ||
-           err == EHOSTDOWN || err == ENONET || err == EACCES;
+    return err == EMSGSIZE || err == EHOSTUNREACH || err == ENETUNREACH ||
+           err == ECONNREFUSED || err == EPROTO || err == EHOSTDOWN || err == ENONET ||
+           err == EACCES;
 }
 
 bool icr__icmp_error_has_mtu(int family, int type, int code) {

@@ -1059,8 +1059,45 @@ static const char *mtu_job(const char *a4, const char *a6, int privilege) {
     return NULL;
 }
 
+/* The sockets API on a datagram socket: the Fragmentation Needed for the
+ * first request stays pending on the socket (ping_err: sk_err EMSGSIZE
+ * with IP_RECVERR) until the error queue is read; a second send before
+ * that read must still go out (the pending error is not its fate), and the
+ * receive names the MTU from ee_info. */
+static const char *mtu_socket_dgram(void) {
+    icr_socket *sk = NULL;
+    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
+    so.privilege = ICR_UNPRIVILEGED;
+    if (icr_socket_open(&so, &sk) < 0)
+        return "icr_socket_open (datagram) failed";
+    struct icr_request rq = ICR_REQUEST_INIT;
+    (void)icr_addr_parse("198.19.0.94", &rq.destination);
+    rq.payload_size = 1400;
+    rq.sequence = 1;
+    struct icr_reply rep = ICR_REPLY_INIT;
+    const char *why = NULL;
+    if (icr_socket_send(sk, &rq) < 0)
+        why = "datagram socket: the first send failed";
+    usleep(200000); /* the error is back and pending */
+    struct icr_request rq2 = rq;
+    rq2.sequence = 2;
+    int r2 = why ? 0 : icr_socket_send(sk, &rq2);
+    if (r2 < 0)
+        why = r2 == -EMSGSIZE ? "datagram socket: the second send failed with the first "
+                                "one's pending EMSGSIZE"
+                              : "datagram socket: the second send failed";
+    if (!why && icr_socket_receive(sk, &rq, 2.0, &rep) < 0)
+        why = "datagram socket: no error for the first request";
+    if (!why && (rep.type != 3 || rep.code != 4 || rep.mtu != 1300))
+        why = "datagram socket: not Fragmentation Needed with mtu 1300";
+    icr_socket_free(sk);
+    return why;
+}
+
 static void mtu_as_nobody(void) {
     const char *why = mtu_job("198.19.0.92", "2001:db8:2::92", ICR_UNPRIVILEGED);
+    if (!why)
+        why = mtu_socket_dgram();
     if (why) {
         fprintf(stderr, "# unprivileged: %s\n", why);
         _exit(1);
