@@ -234,6 +234,9 @@ struct icr_reply {
     int64_t time_ns;        /* kernel receive timestamp, CLOCK_REALTIME ns */
     int ttl;                /* the reply's TTL / hop limit, -1 if unknown */
     bool payload_matches;   /* echo reply: the payload is what was sent */
+    uint32_t mtu;           /* the next-hop MTU an error names: IPv4 Fragmentation
+                               Needed (type 3 code 4), IPv6 Packet Too Big (type 2);
+                               0 otherwise (beyond icmplib's ICMPReply) */
 };
 
 #define ICR_REPLY_INIT { .size = sizeof(struct icr_reply), .ttl = -1 }
@@ -460,6 +463,9 @@ struct icr_result {
     bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
     size_t bytes_received;     /* bytes of the ICMP message */
     int hop;                   /* the probe's TTL / hop limit (traceroute's distance) */
+    uint32_t mtu;              /* the next-hop MTU an error names: IPv4 Fragmentation
+                                  Needed (type 3 code 4), IPv6 Packet Too Big (type 2);
+                                  0 otherwise */
 };
 
 /* Result callback: `r` is valid only during the call.  For a multiping,
