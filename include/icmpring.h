@@ -483,6 +483,21 @@ enum icr_backend {
                               refused, or ICR_SWEEP_NO_URING */
 };
 
+/* How probes leave (the opts' `transport`, struct icr_sweep_stats.transport).
+ * Replies are always received on ICMP sockets (raw, or datagram). */
+enum icr_transport {
+    ICR_TRANSPORT_AUTO = 0,   /* opts only: packet when privileged, else dgram */
+    ICR_TRANSPORT_PACKET = 1, /* Ethernet frames on an AF_PACKET socket (qdisc bypassed)
+                                 to the next hop the kernel's route and neighbour
+                                 tables give; targets whose route is not plain
+                                 Ethernet unicast (loopback, local, blackhole,
+                                 unreachable, tunnels, policy rules) and neighbours
+                                 still being resolved go the raw way; needs
+                                 privilege (CAP_NET_RAW) */
+    ICR_TRANSPORT_RAW = 2,    /* raw IP sockets (IPv4 with IP_HDRINCL); privileged */
+    ICR_TRANSPORT_DGRAM = 3,  /* ICMP datagram ("ping") sockets; unprivileged */
+};
+
 struct icr_sweep_opts {
     size_t size;           /* sizeof(struct icr_sweep_opts) */
     uint64_t rate;         /* probes per second; 0 = as fast as possible (10000) */
@@ -505,6 +520,9 @@ struct icr_sweep_opts {
                               sweeps on raw sockets, else 1), 1, or 2 (0) */
     struct icr_addr source4; /* IPv4 source address; AF_UNSPEC: the kernel's choice */
     struct icr_addr source6; /* IPv6 source address; AF_UNSPEC: the kernel's choice */
+    int transport;         /* enum icr_transport (ICR_TRANSPORT_AUTO); a forced one
+                              must agree with `privilege` (PACKET and RAW need
+                              privilege, DGRAM not) */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -514,6 +532,7 @@ struct icr_sweep_opts {
         .payload_size = 56, .privilege = ICR_PRIV_AUTO, .flags = 0, .batch = 128,           \
         .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
         .source4 = {.family = AF_UNSPEC}, .source6 = {.family = AF_UNSPEC},                  \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -539,6 +558,9 @@ struct icr_sweep_stats {
     uint32_t senders;       /* sending threads in use */
     uint64_t seed;          /* the seed in use (the library's choice when opts.seed was 0) */
     int backend;            /* enum icr_backend: which I/O backend runs */
+    int transport;          /* enum icr_transport: PACKET, RAW or DGRAM */
+    uint64_t link_sent;     /* of `sent`, probes that left as AF_PACKET frames
+                               (the rest went through the IP stack) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
@@ -646,6 +668,7 @@ struct icr_multiping_opts {
     icr_host_cb on_host;    /* each host as it is finished; may be NULL */
     icr_result_cb on_result; /* each reply as it arrives; may be NULL */
     void *userdata;
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_MULTIPING_OPTS_INIT                                                              \
@@ -654,6 +677,7 @@ struct icr_multiping_opts {
         .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* icmplib's ping() defaults: count 4, interval 1, timeout 2. */
@@ -663,6 +687,7 @@ struct icr_multiping_opts {
         .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 #define icr_ping_opts icr_multiping_opts
 
@@ -778,6 +803,7 @@ struct icr_trace_opts {
     icr_trace_cb on_trace;  /* each destination as it is finished; may be NULL */
     icr_result_cb on_result; /* each validated reply (r->hop: the distance) */
     void *userdata;
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_TRACE_OPTS_INIT                                                                  \
@@ -786,7 +812,7 @@ struct icr_trace_opts {
         .first_hop = 1, .max_hops = 30, .fast = false, .rate = 0, .id = -1,                  \
         .family = AF_UNSPEC, .source = NULL, .privilege = ICR_PRIVILEGED,                    \
         .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
-        .on_result = NULL, .userdata = NULL,                                                 \
+        .on_result = NULL, .userdata = NULL, .transport = ICR_TRANSPORT_AUTO,                \
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the

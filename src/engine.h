@@ -74,6 +74,7 @@ struct icr__engine_cfg {
     bool want4, want6;      /* families to open sockets for */
     struct icr_addr source4, source6; /* AF_UNSPEC: the kernel's choice */
     uint64_t seed;          /* reported in the stats */
+    int transport;          /* enum icr_transport; AUTO: packet where privileged */
 };
 
 #define ICR__ENGINE_MAX_PAYLOAD 1400
@@ -95,6 +96,22 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
 uint32_t icr__engine_pass(const struct icr__engine *e);
 /* Whether the engine has stopped sending (done, stopped or failed). */
 bool icr__engine_sending_done(const struct icr__engine *e);
+
+/* Whether a job's transport option is one of enum icr_transport and agrees
+ * with its privilege option (PACKET and RAW need privilege, DGRAM not). */
+static inline bool icr__transport_ok(int transport, int privilege) {
+    switch (transport) {
+    case ICR_TRANSPORT_AUTO:
+        return true;
+    case ICR_TRANSPORT_PACKET:
+    case ICR_TRANSPORT_RAW:
+        return privilege != ICR_UNPRIVILEGED;
+    case ICR_TRANSPORT_DGRAM:
+        return privilege != ICR_PRIVILEGED;
+    default:
+        return false;
+    }
+}
 
 /* Parse a local source address for a job ("" / NULL: none) into the right
  * member of (source4, source6).  ICR_EINVAL when it is not an address. */

@@ -173,6 +173,40 @@ int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
     return 0;
 }
 
+int cli_parse_transport(const char *cmd, const char *s, int *ret) {
+    if (!strcmp(s, "packet"))
+        *ret = ICR_TRANSPORT_PACKET;
+    else if (!strcmp(s, "raw"))
+        *ret = ICR_TRANSPORT_RAW;
+    else if (!strcmp(s, "dgram"))
+        *ret = ICR_TRANSPORT_DGRAM;
+    else if (!strcmp(s, "auto"))
+        *ret = ICR_TRANSPORT_AUTO;
+    else
+        return cli_bad_value(cmd, "--transport", s, "packet, raw, dgram or auto");
+    return 0;
+}
+
+int cli_check_transport(const char *cmd, int transport, int privilege) {
+    if (transport == ICR_TRANSPORT_DGRAM && privilege == ICR_PRIVILEGED)
+        return cli_exclusive(cmd, "--transport dgram", "--privileged");
+    if ((transport == ICR_TRANSPORT_PACKET || transport == ICR_TRANSPORT_RAW) &&
+        privilege == ICR_UNPRIVILEGED)
+        return cli_exclusive(cmd, transport == ICR_TRANSPORT_RAW ? "--transport raw"
+                                                                 : "--transport packet",
+                             "--unprivileged");
+    return 0;
+}
+
+const char *cli_transport_name(int transport) {
+    switch (transport) {
+    case ICR_TRANSPORT_PACKET: return "packet";
+    case ICR_TRANSPORT_RAW: return "raw";
+    case ICR_TRANSPORT_DGRAM: return "dgram";
+    default: return "auto";
+    }
+}
+
 int cli_help(const char *text) {
     fputs(text, stdout);
     return 1;

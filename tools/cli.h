@@ -77,6 +77,14 @@ int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret);
 
 /* -h / -V: the help text, or "icmpring CMD VERSION", on stdout; return 1
  * (parse_args' "nothing more to do, exit 0"). */
+/* --transport packet|raw|dgram|auto into an enum icr_transport; a bad
+ * value: the message, and -1. */
+int cli_parse_transport(const char *cmd, const char *s, int *ret);
+/* A transport that contradicts --privileged / --unprivileged: the message
+ * (as cli_exclusive) and -1; else 0. */
+int cli_check_transport(const char *cmd, int transport, int privilege);
+/* "packet", "raw", "dgram" (the summaries' word for stats.transport). */
+const char *cli_transport_name(int transport);
 int cli_help(const char *text);
 int cli_version(const char *cmd);
 

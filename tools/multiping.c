@@ -35,6 +35,8 @@ static const char multiping_help[] =
     "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --transport T      how probes leave: packet, raw, dgram or auto (default:\n"
+    "                     packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
     "  -C, --all-rtts     list every probe's RTT ('-' for a lost one), like fping -C\n"
@@ -107,7 +109,7 @@ static int add_name(struct mp_conf *c, const char *name) {
 
 /* 0, 1 (help/version printed) or an exit code > 1... as negative: -EXIT. */
 static int parse_args(int argc, char **argv, struct mp_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING };
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -122,6 +124,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"all-rtts", no_argument, NULL, 'C'},
         {"format", required_argument, NULL, OPT_FORMAT},
         {0},
@@ -210,6 +213,9 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
             o->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
+        case OPT_TRANSPORT:
+            r = cli_parse_transport("multiping", optarg, &o->transport);
+            break;
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:
@@ -220,6 +226,8 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         default: r = cli_getopt_error("multiping", opt, argv); break;
         }
     }
+    if (!r)
+        r = cli_check_transport("multiping", o->transport, o->privilege);
     if (r) {
         free(files);
         return r > 0 ? 1 : -EXIT_USAGE;
@@ -399,12 +407,14 @@ static void print_summary(const struct mp_out *o, const icr_multiping_job *m) {
             " duplicates, %" PRIu64 " ICMP errors, %" PRIu64
             " invalid (dropped: MAC did not verify)\n"
             "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n"
-            "elapsed %.3f s, backend %s, receive path %s\n",
+            "elapsed %.3f s, backend %s, receive path %s\n"
+            "transport %s, %" PRIu64 " probes as link-layer frames\n",
             o->c->n, o->nalive, o->c->n ? 100.0 * (double)o->nalive / (double)o->c->n : 0.0,
             st.sent, st.planned, st.replies, st.duplicates, st.errors, st.invalid,
             st.kernel_drops, st.send_errors, (double)st.elapsed_ns / 1e9,
             st.backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring",
-            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot");
+            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot",
+            cli_transport_name(st.transport), st.link_sent);
 }
 
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,

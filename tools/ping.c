@@ -27,6 +27,8 @@ static const char ping_help[] =
     "  --privileged     raw socket only (needs CAP_NET_RAW)\n"
     "  --unprivileged   ICMP datagram socket only (net.ipv4.ping_group_range)\n"
     "                   (default: raw if permitted, else datagram)\n"
+    "  --transport T    how probes leave: packet, raw, dgram or auto (default:\n"
+    "                   packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring       sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                   io_uring is refused)\n"
     "  -q               print only the summary\n"
@@ -51,6 +53,7 @@ struct ping_conf {
     bool quiet;
     bool broadcast;
     bool no_uring;
+    int transport; /* enum icr_transport */
     const char *host;
 };
 
@@ -84,13 +87,14 @@ static void print_error_line(const char *from, unsigned long long seq, int famil
 }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
-    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING };
+    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {0},
     };
     int o;
@@ -155,6 +159,10 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
             c->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: c->no_uring = true; break;
+        case OPT_TRANSPORT:
+            if (cli_parse_transport("ping", optarg, &c->transport) < 0)
+                return -1;
+            break;
         case 'h': return cli_help(ping_help);
         case 'V': return cli_version("ping");
         case ':':
@@ -163,6 +171,8 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         default: return cli_getopt_error("ping", o, argv);
         }
     }
+    if (cli_check_transport("ping", c->transport, c->privilege) < 0)
+        return -1;
     if (optind != argc - 1) {
         cli_error("ping", optind >= argc ? "missing HOST (see --help)"
                                          : "exactly one HOST expected (see --help)");
@@ -247,6 +257,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.privilege = c->privilege;
     o.source = c->source;
     o.flags = ICR_SWEEP_ALL_REPLIES | (c->no_uring ? ICR_SWEEP_NO_URING : 0);
+    o.transport = c->transport;
     o.on_result = on_engine_result;
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);

@@ -39,6 +39,8 @@ static const char traceroute_help[] =
     "  --privileged       raw sockets only    privileged=True  -\n"
     "  --unprivileged     datagram sockets    privileged=False -\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --transport T      how probes leave: packet, raw, dgram or auto (default:\n"
+    "                     packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
     "  --seed S           order of the (destination, TTL) probes, 1-2^64-1\n"
@@ -81,7 +83,7 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 
 static int parse_args(int argc, char **argv, struct tr_conf *c) {
     enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST, OPT_SEED,
-           OPT_NO_URING };
+           OPT_NO_URING, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"seed", required_argument, NULL, OPT_SEED},
         {"format", required_argument, NULL, OPT_FORMAT},
         {0},
@@ -177,6 +180,10 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             o->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
+        case OPT_TRANSPORT:
+            if (cli_parse_transport("traceroute", optarg, &o->transport) < 0)
+                return -1;
+            break;
         case OPT_SEED:
             if (cli_parse_u64(optarg, 1, UINT64_MAX, &o->seed) < 0)
                 return bad_value("--seed", optarg, "1-18446744073709551615");
@@ -192,6 +199,8 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         }
     }
     cli_targets_operands(&c->ta, argc, argv);
+    if (cli_check_transport("traceroute", o->transport, o->privilege) < 0)
+        return -1;
     if (o->max_hops < o->first_hop) {
         cli_error("traceroute", "--max-hops %d is below --first-hop %d", o->max_hops,
                   o->first_hop);
