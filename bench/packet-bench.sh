@@ -74,26 +74,34 @@ sink_packets() {
 		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n 1
 }
 
-# send_row TOOL ROUND PPS -- CMD...: run CMD in the sender namespace,
-# record its rate, what the sink got, wall and CPU time.
+# send_row TOOL ROUND CMD...: run CMD in the sender namespace; record the
+# send rate that pkt-sender --watch sees on d0 (the same measure for every
+# tool: first to last packet, no start-up or cooldown), the tool's own
+# figure, what the sink counted, wall and CPU time (user+sys of the tool).
 send_row() {
-	local tool=$1 round=$2 st=0 before after e u s pps
+	local tool=$1 round=$2 st=0 before after e u s own pps wpid
 	shift 2
 	before=$(sink_packets)
+	ip netns exec "${NS}s" "$PKT_SENDER" --watch d0 "$T_RUN" >"$WORK/watch" &
+	wpid=$!
+	sleep 0.2
 	timeout -k 5 "$T_RUN" /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
 		ip netns exec "${NS}s" "$@" >"$WORK/out" 2>"$WORK/err" || st=$?
+	wait "$wpid" || true
 	after=$(sink_packets)
 	read -r e u s < <(tail -n 1 "$WORK/t")
+	pps=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/watch")
 	case $tool in
-	icmpring*) pps=$(icmpring_pps "$WORK/err") ;;
-	zmap*) pps=$(zmap_pps "$WORK/err" 8) ;;
-	bare*) pps=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/out") ;;
+	icmpring*) own=$(icmpring_pps "$WORK/err") ;;
+	zmap*) own=$(zmap_pps "$WORK/err" 8) ;;
+	bare*) own=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/out") ;;
 	esac
 	local got=$(( after - before ))
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$round" "${pps:-0}" "$got" "$e" "$u" "$s" >>"$WORK/send.tsv"
-	printf 'round %s %-18s %9.0f pps  sink %8s  wall %5.2f s  cpu %5.2f+%5.2f s  exit %s\n' \
-		"$round" "$tool" "${pps:-0}" "$got" "$e" "$u" "$s" "$st"
-	if (( st != 0 )); then sed "s/^/  $tool: /" "$WORK/err" | tail -n 5 >&2; fi
+	printf 'round %s %-18s %9.0f pps (own figure %9.0f)  sink %8s  wall %5.2f s  cpu %5.2f+%5.2f s  exit %s\n' \
+		"$round" "$tool" "${pps:-0}" "${own:-0}" "$got" "$e" "$u" "$s" "$st"
+	# icmpring exits 1 when nothing answered, which the sink guarantees.
+	if (( st > 1 )); then sed "s/^/  $tool: /" "$WORK/err" | tail -n 5 >&2; fi
 }
 
 send_only() {
@@ -114,13 +122,8 @@ send_only() {
 	[[ $kmac =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "no sink MAC"
 	# The sink answers nothing, ARP included: a permanent neighbour.
 	"${S[@]}" neigh replace 192.0.2.2 lladdr "$kmac" dev d0 nud permanent
-	ip netns exec "${NS}k" nft -f - <<EOF
-table netdev sink {
-	chain in {
-		type filter hook ingress device d1 priority -500; counter drop
-	}
-}
-EOF
+	printf 'table netdev sink {\n\tchain in {\n\t\ttype filter hook ingress device d1 priority -500; counter drop\n\t}\n}\n' |
+		ip netns exec "${NS}k" nft -f -
 	: >"$WORK/blocklist"
 	: >"$WORK/send.tsv"
 	local sweep=("$ICMPRING" sweep "$NET15" -c 8 --interval 0 --rate 0 --cooldown 0 -o /dev/null)
@@ -136,12 +139,14 @@ EOF
 		send_row icmpring-raw-1 "$r" "${sweep[@]}" --transport raw --senders 1
 		send_row bare-packet-1 "$r" "$PKT_SENDER" d0 "$kmac" 192.0.2.1 1048576 1 64
 		send_row bare-packet-2 "$r" "$PKT_SENDER" d0 "$kmac" 192.0.2.1 1048576 2 64
+		send_row bare-ring-1 "$r" env PKT_RING=1 "$PKT_SENDER" d0 "$kmac" 192.0.2.1 1048576 1 64
+		send_row bare-ring-2 "$r" env PKT_RING=1 "$PKT_SENDER" d0 "$kmac" 192.0.2.1 1048576 2 64
 	done
 	echo
-	echo "medians: tool, send pps, sink packets, wall s, CPU us per probe (user+sys / sink packets)"
+	echo "medians: tool, send pps (watched on d0), sink packets, wall s, CPU us per probe (user+sys / sink packets)"
 	: >"$WORK/send.med"
 	for tool in icmpring-packet zmap-T2 icmpring-packet-1 zmap-T1 icmpring-raw icmpring-raw-1 \
-		bare-packet-1 bare-packet-2; do
+		bare-packet-1 bare-packet-2 bare-ring-1 bare-ring-2; do
 		local pps got e cpu
 		pps=$(median "$WORK/send.tsv" "$tool" 3)
 		got=$(median "$WORK/send.tsv" "$tool" 4)
@@ -159,6 +164,8 @@ EOF
 		printf "  icmpring packet / icmpring raw (2 senders) %.2f\n", p["icmpring-packet"] / p["icmpring-raw"]
 		printf "  icmpring packet / bare AF_PACKET, 1 thread  %.2f\n", p["icmpring-packet-1"] / p["bare-packet-1"]
 		printf "  icmpring packet / bare AF_PACKET, 2 threads %.2f\n", p["icmpring-packet"] / p["bare-packet-2"]
+		printf "  bare TX_RING / bare sendmmsg, 1 thread      %.2f\n", p["bare-ring-1"] / p["bare-packet-1"]
+		printf "  bare TX_RING / bare sendmmsg, 2 threads     %.2f\n", p["bare-ring-2"] / p["bare-packet-2"]
 		printf "  CPU per probe, icmpring packet / zmap -T 2  %.2f  (goal <= 0.6)\n", c["icmpring-packet"] / c["zmap-T2"]
 		printf "  CPU per probe, icmpring packet 1 / zmap -T 1 %.2f\n", c["icmpring-packet-1"] / c["zmap-T1"]
 	}' "$WORK/send.med"
@@ -182,23 +189,29 @@ in_lab() {
 	[[ -n $mac ]] || mac=$(ip -n "$ICR_LAB-rsp" -br link show dev lan | awk '{ print $3 }')
 	printf '198.18.0.0/32\n198.18.255.255/32\n' >"$WORK/blocklist"
 	: >"$WORK/rep.tsv"
-	echo "== B. with replies: $NET16 x 4 in the lab =="
+	echo "== B. with replies: $NET16 x 4 in the lab (send rate watched on the prober's lan) =="
 	for (( r = 1; r <= BENCH_ROUNDS; r++ )); do
 		for t in packet raw; do
 			st=0
+			"$PKT_SENDER" --watch lan "$T_RUN" >"$WORK/watch" &
+			sleep 0.2
 			timeout -k 5 "$T_RUN" "$ICMPRING" sweep "$NET16" -c 4 --interval 0 --rate 0 --cooldown 1 \
 				--transport "$t" -o "$WORK/out" 2>"$WORK/err" || st=$?
+			wait
 			local pps hits
-			pps=$(icmpring_pps "$WORK/err")
+			pps=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/watch")
 			hits=$(count_hits "$WORK/out")
 			printf 'icmpring-%s\t%s\t%s\t%s\n' "$t" "$r" "$pps" "$hits" >>"$WORK/rep.tsv"
 			printf 'round %s icmpring %-6s %9.0f pps  hits %s/65534  exit %s\n' "$r" "$t" "$pps" "$hits" "$st"
 		done
 		st=0
+		"$PKT_SENDER" --watch lan "$T_RUN" >"$WORK/watch" &
+		sleep 0.2
 		timeout -k 5 "$T_RUN" zmap -M icmp_echoscan -r 0 -P 4 -T 2 -b "$WORK/blocklist" -G "$mac" \
 			-i lan -S "$ICR_LAB_PRB4" --cooldown-time 1 -o "$WORK/zout" --disable-syslog "$NET16" \
 			2>"$WORK/zerr" || st=$?
-		pps=$(zmap_pps "$WORK/zerr" 4)
+		wait
+		pps=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/watch")
 		hits=$(count_hits "$WORK/zout")
 		printf 'zmap-T2\t%s\t%s\t%s\n' "$r" "$pps" "$hits" >>"$WORK/rep.tsv"
 		printf 'round %s zmap -T 2        %9.0f pps  hits %s/65534  exit %s\n' "$r" "$pps" "$hits" "$st"
@@ -221,8 +234,8 @@ in_lab() {
 		for t in packet raw; do
 			timeout -k 5 "$T_RUN" /usr/bin/time -f '%e' -o "$WORK/t" "$ICMPRING" multiping -f "$WORK/hosts" \
 				-c 3 -i 0 -q --transport "$t" >"$WORK/mp.$t" 2>"$WORK/mp.$t.err" || true
-			printf 'round %s multiping %-6s wall %5.2f s  alive %s\n' "$r" "$t" "$(tail -n 1 "$WORK/t")" \
-				"$(sed -n 's/.* \([0-9]*\) alive.*/\1/p' "$WORK/mp.$t.err")"
+			printf 'round %s multiping %-6s wall %5.2f s  hosts with 3/3 %s\n' "$r" "$t" "$(tail -n 1 "$WORK/t")" \
+				"$(grep -c ' 3/3/0%' "$WORK/mp.$t")"
 			printf 'mp-%s\t%s\t%s\n' "$t" "$r" "$(tail -n 1 "$WORK/t")" >>"$WORK/rep.tsv"
 			timeout -k 5 "$T_RUN" /usr/bin/time -f '%e' -o "$WORK/t" "$ICMPRING" traceroute -f "$WORK/dests" \
 				--format csv -q >"$WORK/tr.$t" 2>"$WORK/tr.$t.err" --transport "$t" || true
