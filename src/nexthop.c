@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #define NH_CAP 4096u         /* table slots (a power of two) */
 #define NH_MAX_USED 3072u    /* beyond this the table is emptied and refilled */
@@ -645,6 +646,10 @@ int icr__nh_new(struct icr__nh **ret) {
     }
     int sz = 1 << 20;
     (void)setsockopt(nh->mon, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+    /* The kernel answers every query at once; should it ever not, a
+     * sender waits a second at most and sends that probe the raw way. */
+    struct timeval tv = {.tv_sec = 1};
+    (void)setsockopt(nh->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     *ret = nh;
     return 0;
 fail:
