@@ -5,6 +5,8 @@
  * stack (blackhole, unreachable, prohibit, loopback, local).
  * Runs inside the prober namespace of its own lab (icmpring-lab run --tap);
  * every sweep is small, and bounded by its count and cooldown. */
+#include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -285,6 +295,149 @@ static void test_multiping_trace_same(void **state) {
     }
 }
 
+/* ---- frames on the wire ------------------------------------------------- */
+
+/* One's complement sum, folded and complemented. */
+static uint16_t csum16(const uint8_t *p, size_t n, uint32_t s) {
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        s += (uint32_t)p[n - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* What the responder received: per destination (last byte), the ICMP
+ * checksums of the Echo Requests, and whether every checksum verified. */
+struct capture {
+    uint16_t csum[2][256][4]; /* [v6][last byte][probe] */
+    uint8_t n[2][256];
+    uint32_t bad;
+};
+
+/* In a child inside the responder's namespace: a packet socket on its
+ * LAN records the Echo Requests to 198.18.25.x and 2001:db8:1::19:x for
+ * `seconds`, then writes the capture to fd. */
+static void capture_child(int fd, double seconds) {
+    char path[256];
+    snprintf(path, sizeof(path), "/run/netns/%s-rsp", name());
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+        _exit(10);
+    int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+                             .sll_ifindex = (int)if_nametoindex("lan")};
+    if (s < 0 || !ll.sll_ifindex || bind(s, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+        _exit(11);
+    struct timeval tv = {.tv_usec = 100000};
+    (void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    static struct capture c;
+    if (write(fd, "r", 1) != 1) /* listening */
+        _exit(12);
+    int64_t end = mono_ns() + (int64_t)(seconds * 1e9);
+    while (mono_ns() < end) {
+        uint8_t b[2048];
+        ssize_t n = recv(s, b, sizeof(b), 0);
+        if (n < 14 + 40 + 8)
+            continue;
+        const uint8_t *ip = b + 14;
+        if (b[12] == 0x08 && b[13] == 0x00 && ip[9] == 1 && ip[20] == 8 && ip[16] == 198 &&
+            ip[17] == 18 && ip[18] == 25) {
+            size_t tot = (size_t)(ip[2] << 8 | ip[3]);
+            if (csum16(ip, 20, 0) != 0 || csum16(ip + 20, tot - 20, 0) != 0)
+                c.bad++;
+            uint8_t k = ip[19];
+            if (c.n[0][k] < 4)
+                c.csum[0][k][c.n[0][k]++] = (uint16_t)(ip[22] << 8 | ip[23]);
+        } else if (b[12] == 0x86 && b[13] == 0xdd && ip[6] == 58 && ip[40] == 128 &&
+                   ip[24] == 0x20 && ip[25] == 0x01 && ip[36] == 0 && ip[37] == 0x19) {
+            size_t plen = (size_t)(ip[4] << 8 | ip[5]);
+            /* Pseudo-header: source, destination, length, next header. */
+            uint32_t sum = 0;
+            for (int i = 8; i < 40; i += 2)
+                sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+            sum += (uint32_t)plen + 58;
+            if (csum16(ip + 40, plen, sum) != 0)
+                c.bad++;
+            uint8_t k = ip[39];
+            if (c.n[1][k] < 4)
+                c.csum[1][k][c.n[1][k]++] = (uint16_t)(ip[42] << 8 | ip[43]);
+        }
+    }
+    const uint8_t *p = (const uint8_t *)&c;
+    for (size_t off = 0; off < sizeof(c);) {
+        ssize_t w = write(fd, p + off, sizeof(c) - off);
+        if (w <= 0)
+            _exit(13);
+        off += (size_t)w;
+    }
+    _exit(0);
+}
+
+/* Frames as the responder sees them: IPv4 header and ICMP checksums
+ * valid, the ICMPv6 checksum valid over the pseudo-header, and every probe
+ * to one destination with the same ICMP checksum (Paris) over the three
+ * passes of a sweep, each probe with its own number, MAC and send time. */
+static void test_frames_checksums_paris(void **state) {
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        capture_child(p[1], 3.0);
+    }
+    close(p[1]);
+    char ready;
+    assert_int_equal(read(p[0], &ready, 1), 1);
+    const char *const list[] = {"198.18.25.0/28", "2001:db8:1::19:0/124", NULL};
+    icr_targets *t = targets(list);
+    icr_sweep *s = NULL;
+    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.rate = 0;
+    o.count = 3;
+    o.interval = 0.05;
+    o.cooldown = 0.3;
+    o.transport = ICR_TRANSPORT_PACKET;
+    o.traffic_class = 0x28;
+    assert_int_equal(icr_sweep_new(t, &o, &s), 0);
+    assert_int_equal(icr_sweep_run(s), 0);
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    assert_int_equal(icr_sweep_get_stats(s, &st), 0);
+    icr_sweep_free(s);
+    icr_targets_free(t);
+    static struct capture c;
+    uint8_t *cp = (uint8_t *)&c;
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(c) && (r = read(p[0], cp + got, sizeof(c) - got)) > 0)
+        got += (size_t)r;
+    close(p[0]);
+    int wst = 0;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+    assert_int_equal(got, sizeof(c));
+    assert_int_equal(st.hits, 14 + 16);
+    /* Frames, but for a probe per family through the stack if the
+     * neighbour has gone stale (its checksum must agree all the same). */
+    assert_true(st.link_sent + 2 >= st.sent && st.link_sent > 0);
+    assert_int_equal(c.bad, 0);
+    unsigned seen = 0;
+    for (int v6 = 0; v6 < 2; v6++)
+        for (int k = 0; k < 256; k++) {
+            if (!c.n[v6][k])
+                continue;
+            seen++;
+            assert_int_equal(c.n[v6][k], 3);
+            assert_int_equal(c.csum[v6][k][1], c.csum[v6][k][0]);
+            assert_int_equal(c.csum[v6][k][2], c.csum[v6][k][0]);
+        }
+    assert_int_equal(seen, 14 + 16);
+}
+
 int main(void) {
     if (!getenv("ICR_LAB") || !getenv("ICR_LAB_BIN")) {
         printf("1..0 # SKIP not inside icmpring-lab run\n");
@@ -298,6 +451,7 @@ int main(void) {
         cmocka_unit_test(test_fallback_routes),
         cmocka_unit_test(test_two_senders),
         cmocka_unit_test(test_multiping_trace_same),
+        cmocka_unit_test(test_frames_checksums_paris),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
