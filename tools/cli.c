@@ -502,6 +502,20 @@ int cli_start_error(const char *cmd, int r, const char *start, const char *sourc
     return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
 }
 
+int cli_start_error_t(const char *cmd, int r, const char *start, const char *source_opt,
+                      const char *source, int privilege, int transport) {
+    /* A forced packet or raw transport: name that option, not the
+     * privilege mode, which it overrides. */
+    if (r == ICR_ESOCKPERM && (transport == ICR_TRANSPORT_PACKET || transport == ICR_TRANSPORT_RAW)) {
+        cli_error(cmd, "--transport %s: no permission for %s (they need CAP_NET_RAW): run as "
+                  "root or give the binary cap_net_raw (setcap cap_net_raw+ep)",
+                  cli_transport_name(transport),
+                  transport == ICR_TRANSPORT_PACKET ? "packet and raw sockets" : "raw ICMP sockets");
+        return cli_exit_for(r);
+    }
+    return cli_start_error(cmd, r, start, source_opt, source, privilege);
+}
+
 void cli_put_host(FILE *f, const struct icr_host *h, bool json) {
     const char sep = json ? ',' : ';';
     fputs(json ? ",\"min_rtt\":" : ",", f);

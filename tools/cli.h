@@ -196,6 +196,10 @@ bool cli_limit_error(const char *cmd, int r, const char *what);
  * Returns the exit code. */
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
                     const char *source, int privilege);
+/* cli_start_error, but a forced --transport packet|raw that lacks
+ * CAP_NET_RAW is named as such. */
+int cli_start_error_t(const char *cmd, int r, const char *start, const char *source_opt,
+                      const char *source, int privilege, int transport);
 
 /* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an

@@ -421,7 +421,8 @@ static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_mul
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
     if (r < 0)
-        return cli_start_error("multiping", r, "cannot start", "-I", mo->source, mo->privilege);
+        return cli_start_error_t("multiping", r, "cannot start", "-I", mo->source, mo->privilege,
+                                 mo->transport);
     /* The sockets are open: nothing after this needs a privilege. */
     return cli_privileges_dropped("multiping");
 }

@@ -263,7 +263,8 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     r = icr_multiping_new(dest, 1, &o, &m);
     if (r < 0) {
         if (r == ICR_ESOCKPERM)
-            (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
+            (void)cli_start_error_t("ping", r, "cannot start", NULL, NULL, c->privilege,
+                                    c->transport);
         else if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));

@@ -467,7 +467,8 @@ static void trim_partial_line(FILE *f, const char *path) {
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
     int r = icr_sweep_new(t, so, ret);
     if (r < 0)
-        return cli_start_error("sweep", r, "cannot start the sweep", NULL, NULL, so->privilege);
+        return cli_start_error_t("sweep", r, "cannot start the sweep", NULL, NULL, so->privilege,
+                                 so->transport);
     return cli_privileges_dropped("sweep");
 }
 

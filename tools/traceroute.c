@@ -312,7 +312,8 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
     int r = icr_trace_new(t, to, ret);
     if (r < 0)
-        return cli_start_error("traceroute", r, "cannot start", "-I", to->source, to->privilege);
+        return cli_start_error_t("traceroute", r, "cannot start", "-I", to->source, to->privilege,
+                                 to->transport);
     /* The sockets are open: nothing after this needs a privilege. */
     return cli_privileges_dropped("traceroute");
 }
