@@ -752,6 +752,12 @@ static uint32_t send_some(struct tx *t, int64_t now, uint32_t budget, uint32_t *
         if (!e->cfg.ops->probe_at(e->cfg.job, pass, pos0 + k, &p))
             continue;
         p.probe = pass;
+        /* A next-hop lookup that must ask the kernel would hold back the
+         * probes stamped before it (their send times, in their MACs, are
+         * already taken: their RTTs would grow by the wait): send those
+         * first.  Rare: a new route block, or a neighbour's re-read. */
+        if (t->nh && !icr__nh_cached(t->nh, &p.dst, now))
+            (void)icr__ring_submit(t->ring, 0);
         if (queue_probe(t, &p, now) < 0)
             count(&e->c.send_errors);
         else

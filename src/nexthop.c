@@ -572,6 +572,13 @@ bool icr__nh_lookup(struct icr__nh *nh, const struct icr_addr *dst, size_t ip_le
     return true;
 }
 
+bool icr__nh_cached(struct icr__nh *nh, const struct icr_addr *dst, int64_t now_ns) {
+    if (dst->family != AF_INET && dst->family != AF_INET6)
+        return true;
+    struct entry *e = find(nh, fidx(dst->family), dst->bytes);
+    return e && (e->kind == K_RAW || now_ns < e->next_check);
+}
+
 /* A neighbour changed: re-read the entries that use it at their next
  * lookup. */
 static void neigh_changed(struct icr__nh *nh, const struct nlmsghdr *h) {

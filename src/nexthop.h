@@ -60,6 +60,12 @@ struct icr__nh *icr__nh_free(struct icr__nh *nh);
 bool icr__nh_lookup(struct icr__nh *nh, const struct icr_addr *dst, size_t ip_len, int64_t now_ns,
                     struct icr__nh_hop *ret);
 
+/* Whether icr__nh_lookup(dst) at now_ns would answer from the table,
+ * without a query to the kernel (which takes tens of microseconds, more
+ * under load): the engine submits the probes it has stamped before a
+ * lookup that would hold them back. */
+bool icr__nh_cached(struct icr__nh *nh, const struct icr_addr *dst, int64_t now_ns);
+
 /* Read pending change notifications (non-blocking) and forget what they
  * make stale.  Cheap when nothing changed: one recv that returns EAGAIN. */
 void icr__nh_poll(struct icr__nh *nh);
