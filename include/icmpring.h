@@ -489,6 +489,21 @@ enum icr_backend {
                               refused, or ICR_SWEEP_NO_URING */
 };
 
+/* How probes leave (the opts' `transport`, struct icr_sweep_stats.transport).
+ * Replies are always received on ICMP sockets (raw, or datagram). */
+enum icr_transport {
+    ICR_TRANSPORT_AUTO = 0,   /* opts only: packet when privileged, else dgram */
+    ICR_TRANSPORT_PACKET = 1, /* Ethernet frames on an AF_PACKET socket (qdisc bypassed)
+                                 to the next hop the kernel's route and neighbour
+                                 tables give; targets whose route is not plain
+                                 Ethernet unicast (loopback, local, blackhole,
+                                 unreachable, tunnels, policy rules) and neighbours
+                                 still being resolved go the raw way; needs
+                                 privilege (CAP_NET_RAW) */
+    ICR_TRANSPORT_RAW = 2,    /* raw IP sockets (IPv4 with IP_HDRINCL); privileged */
+    ICR_TRANSPORT_DGRAM = 3,  /* ICMP datagram ("ping") sockets; unprivileged */
+};
+
 struct icr_sweep_opts {
     size_t size;           /* sizeof(struct icr_sweep_opts) */
     uint64_t rate;         /* probes per second; 0 = as fast as possible (10000) */
@@ -514,6 +529,9 @@ struct icr_sweep_opts {
     uint64_t start_position; /* resume: positions an earlier run of the same sweep
                                (targets, seed, shards, shard, count) handed out,
                                as icr_sweep_get_position() read them (0) */
+    int transport;         /* enum icr_transport (ICR_TRANSPORT_AUTO); a forced one
+                              must agree with `privilege` (PACKET and RAW need
+                              privilege, DGRAM not) */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -524,6 +542,7 @@ struct icr_sweep_opts {
         .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
         .source4 = {.family = AF_UNSPEC}, .source6 = {.family = AF_UNSPEC},                  \
         .start_position = 0,                                                                 \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -555,6 +574,9 @@ struct icr_sweep_stats {
                                kernel granted (SO_RCVBUF as read back): without
                                CAP_NET_ADMIN at most 2 * net.core.rmem_max, and
                                below what a fast job needs when kernel_drops > 0 */
+    int transport;          /* enum icr_transport: PACKET, RAW or DGRAM */
+    uint64_t link_sent;     /* of `sent`, probes that left as AF_PACKET frames
+                               (the rest went through the IP stack) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
@@ -689,6 +711,7 @@ struct icr_multiping_opts {
     uint32_t shard;         /* < shards: only this shard's hosts are probed (0) */
     uint64_t start_position; /* resume: skip the shard's first hosts, as
                                icr_multiping_get_position() counted them (0) */
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_MULTIPING_OPTS_INIT                                                              \
@@ -698,6 +721,7 @@ struct icr_multiping_opts {
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
         .shards = 1, .shard = 0, .start_position = 0,                                        \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* icmplib's ping() defaults: count 4, interval 1, timeout 2. */
@@ -708,6 +732,7 @@ struct icr_multiping_opts {
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
         .shards = 1, .shard = 0, .start_position = 0,                                        \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 #define icr_ping_opts icr_multiping_opts
 
@@ -846,6 +871,7 @@ struct icr_trace_opts {
                                destinations taken in index order, so routes end
                                roughly in index order and the position moves
                                steadily (what a resumable run wants) */
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_TRACE_OPTS_INIT                                                                  \
@@ -856,6 +882,7 @@ struct icr_trace_opts {
         .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
         .on_result = NULL, .userdata = NULL, .shards = 1, .shard = 0, .start_position = 0,   \
         .window = 0,                                                                         \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the

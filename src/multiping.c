@@ -311,7 +311,8 @@ static int check_opts(const struct icr_multiping_opts *o) {
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
         (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)) ||
         /* Random seeds would give every shard its own split: overlap. */
-        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
+        !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
 }
@@ -377,6 +378,7 @@ ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
         .batch = 128,
         .want4 = want4,
         .want6 = want6,
+        .transport = opts->transport,
     };
     if (icr__engine_parse_source(opts->source, &cfg.source4, &cfg.source6) < 0)
         return ICR_ESOCKADDR;

@@ -299,7 +299,8 @@ static int check_opts(const struct icr_trace_opts *o) {
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
         (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING)) ||
         /* Random seeds would give every shard its own split: overlap. */
-        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
+        !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
 }
@@ -359,6 +360,7 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .ttl_in_tag = true,
         .batch = 128,
+        .transport = opts->transport,
     };
     if (icr__engine_parse_source(opts->source, &cfg.source4, &cfg.source6) < 0)
         return ICR_ESOCKADDR;

@@ -59,6 +59,7 @@ static double py_round(double x, int nd) {
 
 static struct icr_multiping_opts quick_opts(void) {
     struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
+    o.transport = lab_transport();
     o.flags = path_flags();
     return o;
 }
@@ -535,6 +536,7 @@ static void test_sent_not_behind_received(void **state) {
 static void test_ping(void **state) {
     (void)state;
     struct icr_ping_opts o = ICR_PING_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_host *h = NULL;
     assert_int_equal(o.count, 4); /* icmplib's ping() defaults */
     assert_true(o.interval == 1.0 && o.timeout == 2.0);
@@ -763,6 +765,7 @@ static void test_epoll(void **state) {
 
     icr_targets *t = NULL;
     struct icr_sweep_opts so = ICR_SWEEP_OPTS_INIT;
+    so.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     struct sweep_seen sw = {0};
     icr_sweep *sp = NULL;
@@ -777,6 +780,7 @@ static void test_epoll(void **state) {
 
     icr_targets *tt = NULL;
     struct icr_trace_opts to_ = ICR_TRACE_OPTS_INIT;
+    to_.transport = lab_transport();
     struct trace_seen tw = {0};
     icr_trace *tr = NULL;
     assert_int_equal(icr_targets_new(&tt), 0);

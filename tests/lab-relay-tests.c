@@ -399,6 +399,7 @@ static void sweep_faults(int family) {
     relay_on("--seed 7 --drop 0.25 --dup 0.2 --corrupt 0.25 --forge 0.3 --reorder 0.1 "
              "--delay 5 --jitter 5");
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     o.rate = 2000;
     o.cooldown = 1.0;
     o.flags = path_flags();
@@ -474,6 +475,7 @@ static struct got *multiping(const char *relay_opts, size_t nper, uint32_t count
     }
     relay_on("%s", relay_opts);
     struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
+    o.transport = lab_transport();
     o.count = count;
     o.interval = interval;
     o.timeout = timeout;
@@ -720,6 +722,7 @@ static void test_ping_drop_delay(void **state) {
     struct icr_host *h = NULL;
     struct got *g = got_new();
     struct icr_ping_opts o = ICR_PING_OPTS_INIT;
+    o.transport = lab_transport();
     o.count = 10;
     o.interval = 0.05;
     o.flags = path_flags();
@@ -780,6 +783,7 @@ static void trace_through(int family, const char *relay_opts) {
     memset(&g_tr, 0, sizeof(g_tr));
     relay_on("%s", relay_opts);
     struct icr_trace_opts o = ICR_TRACE_OPTS_INIT;
+    o.transport = lab_transport();
     o.count = 3;
     o.max_hops = 4;
     o.flags = path_flags();

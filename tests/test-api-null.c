@@ -244,6 +244,8 @@ static void bad_sweep_opts(icr_targets *t) {
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
     TRY(batch, 0);
     TRY(batch, 1025);
     TRY(shards, 0);
@@ -335,6 +337,9 @@ static void bad_multiping_opts(const struct icr_addr *a) {
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
+    TRY(transport, ICR_TRANSPORT_DGRAM); /* with privilege PRIVILEGED, the default */
     TRY(family, 12345);
     TRY(interval, -1);
     TRY(interval, NAN);
@@ -429,6 +434,9 @@ static void bad_trace_opts(icr_targets *t) {
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
+    TRY(transport, ICR_TRANSPORT_DGRAM); /* with privilege PRIVILEGED, the default */
     TRY(family, 12345);
     TRY(interval, -1);
     TRY(interval, NAN);
