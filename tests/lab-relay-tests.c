@@ -487,8 +487,10 @@ static struct got *multiping(const char *relay_opts, size_t nper, uint32_t count
     assert_int_equal(icr_multiping_run(m), 0);
     *st = (struct icr_sweep_stats){.size = sizeof(*st)};
     assert_int_equal(icr_multiping_get_stats(m, st), 0);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        hosts[i].size = sizeof(hosts[i]); /* the size rule: ours, or 0 */
         assert_int_equal(icr_multiping_get_host(m, i, &hosts[i]), 0);
+    }
     icr_multiping_free(m);
     relay_off(L);
 
@@ -668,6 +670,7 @@ static void test_flow_control_v6(void **state) {
     assert_int_equal(icr_multiping_get_stats(m, &st), 0);
     uint64_t received = 0, alive = 0;
     for (unsigned k = 0; k < FLOW_N; k++) {
+        hosts[k].size = sizeof(hosts[k]); /* the size rule: ours, or 0 */
         assert_int_equal(icr_multiping_get_host(m, k, &hosts[k]), 0);
         received += hosts[k].packets_received;
         alive += hosts[k].is_alive;
