@@ -132,6 +132,20 @@ static void test_sweep(void **state) {
     assert_int_equal(pos, 0);
     assert_true(all(u.b + OLD_SWEEP_OPTS, sizeof(u) - OLD_SWEEP_OPTS, GUARD));
     check_stats(sweep_stats, s, 1);
+    /* Exactly the old size on the heap: under ASan, a read or write past
+     * it fails the test. */
+    void *old_st = malloc(OLD_SWEEP_STATS);
+    const size_t old_size = OLD_SWEEP_STATS;
+    assert_non_null(old_st);
+    memcpy(old_st, &old_size, sizeof(old_size));
+    assert_int_equal(icr_sweep_get_stats(s, old_st), 0);
+    free(old_st);
+    s = icr_sweep_free(s);
+    void *old = malloc(OLD_SWEEP_OPTS);
+    assert_non_null(old);
+    memcpy(old, &u, OLD_SWEEP_OPTS);
+    assert_int_equal(icr_sweep_new(t, old, &s), 0);
+    free(old);
     s = icr_sweep_free(s);
 
     /* New: zero extra bytes are fine, a non-zero one is not. */
@@ -172,6 +186,13 @@ static void test_multiping(void **state) {
     assert_int_equal(icr_multiping_get_position(m, &pos), 0);
     assert_int_equal(pos, 0);
     check_stats(mp_stats, m, 2);
+    icr_multiping_job *m2 = NULL;
+    void *old = malloc(OLD_MULTIPING_OPTS); /* exact: see test_sweep */
+    assert_non_null(old);
+    memcpy(old, &u, OLD_MULTIPING_OPTS);
+    assert_int_equal(icr_multiping_new(a, 2, old, &m2), 0);
+    free(old);
+    m2 = icr_multiping_free(m2);
 
     /* Hosts the caller allocates: written up to its size, never past it. */
     BUF(struct icr_host) h;
@@ -234,6 +255,12 @@ static void test_trace(void **state) {
     assert_int_equal(icr_trace_get_position(tr, &pos), 0);
     assert_int_equal(pos, 0);
     check_stats(trace_stats, tr, 30);
+    tr = icr_trace_free(tr);
+    void *old = malloc(OLD_TRACE_OPTS); /* exact: see test_sweep */
+    assert_non_null(old);
+    memcpy(old, &u, OLD_TRACE_OPTS);
+    assert_int_equal(icr_trace_new(t, old, &tr), 0);
+    free(old);
     tr = icr_trace_free(tr);
 
     layout(&u, sizeof(u), &init, sizeof(init), sizeof(init) + EXTRA, 0);
