@@ -14,6 +14,7 @@ static_assert(ICR__ABI_MIN_MULTIPING_OPTS == offsetof(struct icr_multiping_opts,
               "multiping opts: first layout");
 static_assert(ICR__ABI_MIN_TRACE_OPTS == offsetof(struct icr_trace_opts, shards),
               "trace opts: first layout");
+static_assert(ICR__ABI_MIN_REPLY == offsetof(struct icr_reply, mtu), "reply: first layout");
 
 static size_t size_of(const void *s) {
     size_t n;

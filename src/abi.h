@@ -20,7 +20,8 @@
     ((offsetof(type, last) + sizeof(((type *)0)->last) + alignof(type) - 1) /                \
      alignof(type) * alignof(type))
 
-/* The first layouts (the header of 0.1.0 as of commit d593093). */
+/* The first layouts (the header of 0.1.0 as of commit d593093).  They
+ * never change: a field appended later leaves its struct's minimum here. */
 #define ICR__ABI_MIN_SOCKET_OPTS ICR__ABI_MIN(struct icr_socket_opts, privilege)
 #define ICR__ABI_MIN_REQUEST ICR__ABI_MIN(struct icr_request, time_ns)
 #define ICR__ABI_MIN_REPLY ICR__ABI_MIN(struct icr_reply, payload_matches)

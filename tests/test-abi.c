@@ -39,6 +39,7 @@
 #define OLD_SWEEP_STATS offsetof(struct icr_sweep_stats, rcvbuf)
 #define OLD_MULTIPING_OPTS offsetof(struct icr_multiping_opts, seed)
 #define OLD_TRACE_OPTS offsetof(struct icr_trace_opts, shards)
+#define OLD_REPLY offsetof(struct icr_reply, mtu)
 
 static bool private_netns; /* main() made one: loopback may carry packets */
 
@@ -283,8 +284,8 @@ static void test_trace(void **state) {
     icr_targets_free(t);
 }
 
-/* Sockets, requests and replies: no field appended yet, so their old
- * layout is sizeof; the larger and smaller sizes are checked. */
+/* Sockets, requests and replies: socket opts and requests have had no
+ * field appended, so their old layout is sizeof; replies gained mtu. */
 static void test_socket(void **state) {
     (void)state;
     const struct icr_socket_opts init = ICR_SOCKET_OPTS_INIT;
@@ -325,9 +326,11 @@ static void test_socket(void **state) {
     assert_int_equal(icr_socket_receive(so, &q.s, 0, &p.s), ICR_EINVAL);
     assert_int_equal(icr_socket_send(so, &q.s), ICR_EINVAL);
     q.s.size = sizeof(rinit) + EXTRA;
-    p.s.size = sizeof(pinit) - 1;
+    p.s.size = OLD_REPLY - 1;
     assert_int_equal(icr_socket_receive(so, &q.s, 0, &p.s), ICR_EINVAL);
     assert_int_equal(icr_socket_receive(so, NULL, 0, &p.s), ICR_EINVAL);
+    p.s.size = OLD_REPLY;
+    assert_int_equal(icr_socket_receive(so, &q.s, 0, &p.s), ICR_ETIMEOUT);
 
     if (!private_netns) {
         icr_socket_free(so);
@@ -347,6 +350,16 @@ static void test_socket(void **state) {
     assert_int_equal(p.s.sequence, 7);
     assert_true(p.s.payload_matches);
     assert_true(all(p.b + sizeof(pinit), sizeof(p) - sizeof(pinit), GUARD));
+
+    /* An old caller's reply (before mtu): nothing written past it. */
+    q.s.sequence = 8;
+    assert_int_equal(icr_socket_send(so, &q.s), 0);
+    layout(&p, sizeof(p), &pinit, sizeof(pinit), OLD_REPLY, GUARD);
+    assert_int_equal(icr_socket_receive(so, &q.s, 2.0, &p.s), 0);
+    assert_int_equal(p.s.size, OLD_REPLY);
+    assert_int_equal(p.s.sequence, 8);
+    assert_true(p.s.payload_matches);
+    assert_true(all(p.b + OLD_REPLY, sizeof(p) - OLD_REPLY, GUARD));
     icr_socket_free(so);
 }
 
