@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <errno.h>
 
+#include "abi.h"
 #include "engine.h"
 #include "icmpring.h"
 #include "perm.h"
@@ -131,12 +132,14 @@ static int check_opts(const struct icr_sweep_opts *o) {
 
 ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
                              icr_sweep **ret_sweep) {
-    const struct icr_sweep_opts defaults = ICR_SWEEP_OPTS_INIT;
+    struct icr_sweep_opts in = ICR_SWEEP_OPTS_INIT;
     struct icr_sweep *s;
     int r;
 
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_SWEEP_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     if (!targets || !ret_sweep || check_opts(opts) < 0)
         return ICR_EINVAL;
     uint64_t n = icr_targets_count(targets);
@@ -256,10 +259,13 @@ ICR_EXPORT void icr_sweep_stop(icr_sweep *s) {
 }
 
 ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret) {
-    /* size 0: a zero-initialised struct, taken as the current one. */
-    if (!s || !ret || (ret->size != 0 && ret->size < sizeof(struct icr_sweep_stats)))
+    /* size 0: a zero-initialised struct, taken as the current one; an
+     * older caller's smaller struct gets what fits (abi.h). */
+    struct icr_sweep_stats st;
+    if (!s || !ret || icr__abi_check_out(ret, ICR__ABI_MIN_SWEEP_STATS) < 0)
         return ICR_EINVAL;
-    icr__engine_stats(s->e, ret);
+    icr__engine_stats(s->e, &st);
+    icr__abi_copy_out(ret, &st, sizeof(st));
     return 0;
 }
 

@@ -690,7 +690,7 @@ int cmd_multiping(int argc, char **argv) {
     if (abandoned) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
-            struct icr_host h;
+            struct icr_host h = {.size = sizeof(h)};
             if (i < out.next || !out.mine[i] || out.slots[i] ||
                 icr_multiping_get_host(m, i, &h) < 0)
                 continue;
