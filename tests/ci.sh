@@ -16,12 +16,15 @@ apt-get update -q
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
 # the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
+# man pages: scdoc (builds them), groff-base and man-db (their render tests)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
-    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang
+    iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
+    scdoc groff-base man-db
 
 rm -rf build-ci build-asan build-tsan build-fuzz
-meson setup build-ci --werror --buildtype=debugoptimized
+# -Dman=enabled: a missing scdoc fails here instead of leaving the man tests out.
+meson setup build-ci --werror --buildtype=debugoptimized -Dman=enabled
 # Build every target (with -Werror), not only what the tests depend on.
 ninja -C build-ci
 status=0
