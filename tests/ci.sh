@@ -97,6 +97,19 @@ else
     echo "install: pkg-config build of the installed library: FAILED"
     install_ok=0; status=1
 fi
+# The installed Python package, found by Debian's python3 on its own path
+# (its dist-packages under the prefix), loads the installed library.
+pyinit=$(find "$dest" -path '*/icmpring/__init__.py' | head -n 1)
+pydir=$(dirname "$(dirname "$pyinit")")
+if [ -n "$pyinit" ] && env -u ICMPRING_LIBRARY PYTHONPATH="$pydir" \
+       LD_LIBRARY_PATH=$(dirname "$(find "$dest" -name 'libicmpring.so.0' | head -n 1)") \
+       /usr/bin/python3 -c 'import icmpring; assert icmpring.library_version() == "0.1.0"' &&
+   /usr/bin/python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${pydir#"$dest"}"; then
+    echo "install: Python package in ${pydir#"$dest"}: OK"
+else
+    echo "install: Python package: FAILED"
+    install_ok=0; status=1
+fi
 
 # As root, CI has what the lab needs (it installs it above), so a lab test
 # that skips - all of it, or some of its checks ("ok N # SKIP") - means a
