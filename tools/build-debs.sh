@@ -157,8 +157,24 @@ for m in icmpring icmpring-lab; do
 done
 ok "$(man -w 3 libicmpring 2>/dev/null | grep -q '^/usr/share/man/man3/libicmpring.3'; echo $?)" \
     "man -w 3 libicmpring: $(man -w 3 libicmpring 2>&1)"
-ok "$([ -f /usr/share/bash-completion/completions/icmpring ]; echo $?)" \
-    "bash completion: /usr/share/bash-completion/completions/icmpring"
+for c in icmpring icmpring-lab; do
+    spec=$(bash -c ". /usr/share/bash-completion/completions/$c && complete -p $c" 2>&1 || true)
+    ok "$(echo "$spec" | grep -q "^complete -F .* $c\$"; echo $?)" \
+        "bash completion /usr/share/bash-completion/completions/$c: $spec"
+done
+
+# python3-icmpring: Debian's python3, with no PYTHONPATH and no
+# ICMPRING_LIBRARY, imports the installed package, which loads the
+# installed libicmpring.so.0 through the loader.
+py=$(cd / && env -u PYTHONPATH -u ICMPRING_LIBRARY /usr/bin/python3 -c '
+import icmpring
+v = icmpring.library_version()  # loads the library (the import does not)
+lib = [l.split()[-1] for l in open("/proc/self/maps") if "libicmpring" in l][0]
+print(icmpring.__file__, v, lib)' 2>&1 || true)
+read -r pyfile pyver pylib <<<"$py" || true
+ok "$([ "$pyfile" = /usr/lib/python3/dist-packages/icmpring/__init__.py ] && [ "$pyver" = "${VERSION%%-*}" ] &&
+      [ "$(readlink -f "$pylib")" = "$(readlink -f "/usr/lib/$MA/libicmpring.so.0")" ]; echo $?)" \
+    "python3 imports the installed icmpring: $py"
 
 # The lab, from the installed icmpring-lab; inside it, the installed
 # icmpring.  Every host of 198.18.0.0/22 (1022: network and broadcast left
@@ -166,6 +182,7 @@ ok "$([ -f /usr/share/bash-completion/completions/icmpring ]; echo $?)" \
 cat >"$WORK/in-lab.sh" <<'LAB'
 set -u
 W=$1
+echo "$ICR_LAB" >"$W/lab.name"
 python3 - >"$W/want" <<'PY'
 import ipaddress
 n4 = ipaddress.ip_network("198.18.0.0/22")
@@ -182,6 +199,15 @@ timeout -k 5 60 setpriv --reuid=65534 --regid=65534 --clear-groups \
     /usr/bin/icmpring sweep --privileged 198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 \
     >"$W/nobody.out" 2>"$W/nobody.err"
 echo $? >"$W/nobody.rc"
+# The installed Python package: icmplib's multiping, and sweep().
+cd / && timeout -k 5 60 env -u PYTHONPATH -u ICMPRING_LIBRARY /usr/bin/python3 -c '
+import icmpring as icmplib
+hosts = icmplib.multiping(["198.18.0.1", "2001:db8:1::1", "198.18.3.254"], count=2, interval=0.01)
+print(" ".join("%s:%d/%d" % (h.address, h.packets_received, h.packets_sent) for h in hosts))
+found = {r.address for r in icmplib.sweep("198.18.1.0/24", cooldown=1)}
+print("sweep", len(found))
+' >"$W/py.out" 2>&1
+echo $? >"$W/py.rc"
 LAB
 chmod 755 "$WORK"
 if /usr/bin/icmpring-lab run -- bash "$WORK/in-lab.sh" "$WORK" >"$OUT/lab.log" 2>&1; then
@@ -193,10 +219,17 @@ if /usr/bin/icmpring-lab run -- bash "$WORK/in-lab.sh" "$WORK" >"$OUT/lab.log" 2
         [ "$(cat "$WORK/$who.rc")" = 0 ] || sed 's/^/    /' "$WORK/$who.err"
     done
     sed -n 's/^/    /; /elapsed/p' "$WORK/root.err"
+    ok "$([ "$(cat "$WORK/py.rc")" = 0 ] &&
+          grep -qx '198.18.0.1:2/2 2001:db8:1::1:2/2 198.18.3.254:2/2' "$WORK/py.out" &&
+          grep -qx 'sweep 254' "$WORK/py.out"; echo $?)" \
+        "lab, python3-icmpring: multiping of 3 hosts 2/2 each, sweep() of 198.18.1.0/24 found 254: $(tr '\n' ' ' <"$WORK/py.out")"
 else
     cat "$OUT/lab.log"
     ok 1 "icmpring-lab run (the lab could not be built: see $OUT/lab.log)"
 fi
+
+lab=$(cat "$WORK/lab.name" 2>/dev/null || true)
+ok "$([ -n "$lab" ] && ! ip netns list | grep -q "^$lab-"; echo $?)" "the lab '$lab' was deleted after the run"
 
 # Remove the packages again (the EXIT trap does it on failure too).
 dpkg --purge "${PKGS[@]}" >/dev/null
