@@ -36,6 +36,10 @@ die() { echo "build-debs: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (apt-get, dpkg -i, the lab)"
 [ -f "$SRC/debian/control" ] || die "no debian/ in $SRC"
 case $OUT in /|"$SRC"|"$SRC"/*) die "OUTDIR '$OUT' must be outside the source tree and not /" ;; esac
+# OUTDIR is emptied first: only when it is new, empty, or made by this script.
+if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ] && [ ! -e "$OUT/.icmpring-debs" ]; then
+    die "OUTDIR '$OUT' is not empty and not made by build-debs.sh: give a new directory"
+fi
 for p in "${PKGS[@]}"; do
     if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok'; then
         die "$p is installed already: remove it first (this script installs and then purges it)"
@@ -80,6 +84,7 @@ git -C "$SRC" ls-files -z --cached --others --exclude-standard |
     (cd "$SRC" && tar --null -T - -cf -) | tar -xf - -C "$TREE"
 rm -rf "$OUT"
 mkdir -p "$OUT"
+: >"$OUT/.icmpring-debs"  # marks OUTDIR as ours: a later run may empty it
 
 echo "build-debs: dpkg-buildpackage -us -uc -b in $TREE (log: $OUT/build.log)"
 if ! (cd "$TREE" && dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1; then
@@ -112,8 +117,9 @@ grep -E '^[EW]:' "$OUT/lintian.log" | sed 's/^/    /' || true
 # needs nothing from apt and the purge leaves nothing behind.
 debs=()
 for p in "${PKGS[@]}"; do
-    f=$(ls "$OUT/${p}_"*.deb 2>/dev/null | head -n 1 || true)
-    [ -n "$f" ] && debs+=("$f")
+    for f in "$OUT/${p}_"*.deb; do
+        [ -e "$f" ] && debs+=("$f")
+    done
 done
 installed=1
 if ! dpkg -i "${debs[@]}" >"$OUT/install.log" 2>&1; then
