@@ -101,6 +101,12 @@ ok 0 "dpkg-buildpackage -us -uc -b: $(cd "$OUT" && echo *.deb)"
 warn=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: warning:' "$OUT/build.log" || true)
 ok "$([ "$warn" = 0 ]; echo $?)" "no compiler warnings under dpkg-buildflags ($warn)"
 [ "$warn" = 0 ] || grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' "$OUT/build.log" | sort -u | head -n 20
+# debian/libicmpring0.symbols: a removed export fails the build; a new one
+# only warns, so say so here (the file needs its line).
+if grep -q 'dpkg-gensymbols: warning: some new symbols appeared' "$OUT/build.log"; then
+    echo "note: new exports missing from debian/libicmpring0.symbols (add them with the version that adds them):"
+    grep -E '^\+ ' "$OUT/build.log" | sed 's/^/    /'
+fi
 ok "$(grep -qE '^Ok: +[1-9]' "$OUT/build.log" && grep -qE '^Fail: +0' "$OUT/build.log"; echo $?)" \
     "the unit suite ran in the build: $(grep -E '^(Ok|Fail|Skipped):' "$OUT/build.log" | tr -s ' ' | paste -sd, -)"
 
@@ -200,9 +206,13 @@ sort -o "$W/want" "$W/want"
 timeout -k 5 60 /usr/bin/icmpring sweep 198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 >"$W/root.out" 2>"$W/root.err"
 echo $? >"$W/root.rc"
 # As uid 65534: raw sockets only through the file capability (--privileged
-# refuses the datagram-socket fallback).
+# refuses the datagram-socket fallback).  Without CAP_NET_ADMIN the receive
+# buffer is capped by net.core.rmem_max (about 270 replies by default): at
+# the default 10,000 pps a loaded machine dropped 276 replies in one run, so
+# this sweep goes at 1,000 pps and probes each address twice.
 timeout -k 5 60 setpriv --reuid=65534 --regid=65534 --clear-groups \
-    /usr/bin/icmpring sweep --privileged 198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 \
+    /usr/bin/icmpring sweep --privileged --rate 1000 --count 2 \
+    198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 \
     >"$W/nobody.out" 2>"$W/nobody.err"
 echo $? >"$W/nobody.rc"
 # The installed Python package: icmplib's multiping, and sweep().
@@ -218,10 +228,12 @@ LAB
 chmod 755 "$WORK"
 if /usr/bin/icmpring-lab run -- bash "$WORK/in-lab.sh" "$WORK" >"$OUT/lab.log" 2>&1; then
     for who in root nobody; do
-        sort "$WORK/$who.out" >"$WORK/$who.sorted"
+        # sort -u: with --count 2 each live address is written once per
+        # probe (without --all-replies too: a probe's first reply is news).
+        sort -u "$WORK/$who.out" >"$WORK/$who.sorted"
         ok "$([ "$(cat "$WORK/$who.rc")" = 0 ] && cmp -s "$WORK/$who.sorted" "$WORK/want" &&
-              grep -q '^1278 targets, 1278 probes sent of 1278, 1278 hits' "$WORK/$who.err"; echo $?)" \
-            "lab, as $who: /usr/bin/icmpring sweep$([ $who = nobody ] && echo ' --privileged') 198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 found $(sort -u "$WORK/$who.out" | wc -l) of 1278, exit $(cat "$WORK/$who.rc")"
+              grep -qE '^1278 targets, [0-9]+ probes sent of [0-9]+, 1278 hits' "$WORK/$who.err"; echo $?)" \
+            "lab, as $who: /usr/bin/icmpring sweep$([ $who = nobody ] && echo ' --privileged --rate 1000 --count 2') 198.18.0.0/22 2001:db8:1::1-2001:db8:1::100 found $(sort -u "$WORK/$who.out" | wc -l) of 1278, exit $(cat "$WORK/$who.rc")"
         [ "$(cat "$WORK/$who.rc")" = 0 ] || sed 's/^/    /' "$WORK/$who.err"
     done
     sed -n 's/^/    /; /elapsed/p' "$WORK/root.err"
