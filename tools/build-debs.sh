@@ -140,6 +140,20 @@ ok "$(/usr/bin/icmpring --version | grep -qx "icmpring ${VERSION%%-*}"; echo $?)
     "/usr/bin/icmpring --version: $(/usr/bin/icmpring --version)"
 caps=$(getcap /usr/bin/icmpring 2>&1 || true)
 ok "$(echo "$caps" | grep -q 'cap_net_raw[=+]ep'; echo $?)" "postinst set cap_net_raw: $caps"
+# The postinst's fallbacks: without setcap, and with a setcap that fails
+# (a file system without extended attributes), it says so and succeeds.
+mkdir -p "$WORK/fake"
+printf '#!/bin/sh\necho "Failed to set capabilities on file: Operation not supported" >&2\nexit 1\n' \
+    >"$WORK/fake/setcap"
+chmod 755 "$WORK/fake/setcap"
+for how in missing failing; do
+    path=/usr/bin:/bin
+    [ $how = failing ] && path=$WORK/fake:$path
+    prc=0
+    msg=$(env PATH="$path" sh /var/lib/dpkg/info/icmpring.postinst configure 2>&1) || prc=$?
+    ok "$([ $prc = 0 ] && echo "$msg" | grep -q '^icmpring: setcap .*raw sockets are for root only'; echo $?)" \
+        "postinst with setcap $how: exit $prc, $(echo "$msg" | grep '^icmpring:')"
+done
 
 # libicmpring-dev: a program found through pkg-config, linked against the
 # installed libicmpring.so.0 (no network: version and error strings).
