@@ -211,7 +211,7 @@ run_icmplib_one() {
 run_cli_one() {
 	local r=$1 st=0 t0=$EPOCHREALTIME
 	timeout -k 5 30 /usr/bin/time -f "$TIMEFMT" -o "$WORK/t" \
-		"$ICMPRING" traceroute -q "$ONE" >"$WORK/one.cli.$r.out" 2>"$WORK/one.cli.$r.err" || st=$?
+		"$ICMPRING" traceroute -q -n "$ONE" >"$WORK/one.cli.$r.out" 2>"$WORK/one.cli.$r.err" || st=$?
 	precise_wall "$t0" "$EPOCHREALTIME"
 	awk -v d="$ONE" '$1 ~ /^[0-9]+$/ && $2 != "*" { s = s " " $1 ":" $2 } END { print d s }' \
 		"$WORK/one.cli.$r.out" >"$WORK/one.cli.$r"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # gen-completion.sh ICMPRING HELP-OPTIONS.AWK TEMPLATE OUTPUT
 #
-# Writes the bash completion of icmpring: TEMPLATE (the hand-written
-# logic) with its @DATA@ line replaced by lists read from the built
-# binary, so that a new subcommand, option or --format value needs no edit
-# here:
+# Writes a completion of icmpring (bash: icmpring.bash.in, zsh:
+# _icmpring.zsh.in): TEMPLATE (the hand-written logic) with its @DATA@
+# line replaced by lists read from the built binary, as shell assignments
+# that bash and zsh both read, so that a new subcommand, option or --format
+# value needs no edit here:
 #   - the subcommands: the "Commands:" section of `icmpring --help`;
 #   - each one's options, and which take an argument: `icmpring CMD --help`
 #     through help-options.awk (the man-page test reads --help the same way);

@@ -7,7 +7,8 @@
 # '-'; the column runs to the first run of two blanks.  In it, options
 # joined by ", " form one group ("-c, --count N"), and an upper-case word
 # after a group is that group's argument ("N").  Several groups may share
-# a column ("--shards N --shard I").  After the column, "; -V, --version"
+# a column ("--shards N --shard I"); "<count>" and "--opt=ARG" name an
+# argument too.  After the column, "; -V, --version"
 # style pairs are groups too (icmpring's "-h, --help  this help;  -V,
 # --version  the version").  Every other "--long" word anywhere in the text
 # is an option as well (prose such as "RELAY-OPTION: --delay MS --jitter MS"
@@ -16,19 +17,25 @@ function emit(opt, arg) {
     if (!(opt in seen)) { order[++n] = opt; seen[opt] = arg }
     else if (seen[opt] == "" && arg != "") seen[opt] = arg
 }
-function groups(text,    ntok, tok, i, grp, ng, k) {
+function groups(text,    ntok, tok, i, grp, ng, k, t, cont, arg, optional) {
     ntok = split(text, tok, /[ \t]+/)
     ng = 0
     for (i = 1; i <= ntok; i++) {
         t = tok[i]
-        if (t ~ /^-[A-Za-z0-9],?$/ || t ~ /^--[a-z][a-z0-9-]*,?$/) {
+        if (t ~ /^-[A-Za-z0-9],?$/ || t ~ /^--[a-z][a-z0-9-]*(\[?=[^,]+)?,?$/) {
             cont = t ~ /,$/
             sub(/,$/, "", t)
+            arg = ""; optional = 0
+            # "--opt=ARG": the argument is attached; "--opt[=ARG]" takes
+            # none in the next word (getopt's optional argument).
+            if (match(t, /\[=/)) { optional = 1; t = substr(t, 1, RSTART - 1) }
+            else if (match(t, /=/)) { arg = substr(t, RSTART + 1); t = substr(t, 1, RSTART - 1) }
             grp[++ng] = t
             if (cont) continue
-            # A metavariable may follow the group.
-            arg = ""
-            if (i < ntok && tok[i + 1] ~ /^[A-Z][A-Z0-9_-]*$/) { arg = tok[i + 1]; i++ }
+            # A metavariable may follow the group: WORD or <word>.
+            if (arg == "" && !optional && i < ntok && (tok[i + 1] ~ /^[A-Z][A-Z0-9_-]*$/ || tok[i + 1] ~ /^<[^>]+>$/)) {
+                arg = tok[i + 1]; i++
+            }
             for (k = 1; k <= ng; k++) emit(grp[k], arg)
             ng = 0
         } else {
@@ -48,9 +55,9 @@ function groups(text,    ntok, tok, i, grp, ng, k) {
         groups(col)
         while (match(rest, /; +-[A-Za-z0-9], --[a-z][a-z0-9-]*/)) {
             pair = substr(rest, RSTART, RLENGTH)
+            rest = substr(rest, RSTART + RLENGTH)   # before groups() calls match()
             sub(/^; +/, "", pair)
             groups(pair)
-            rest = substr(rest, RSTART + RLENGTH)
         }
     }
     # Long options anywhere in the text (not "--" alone, not a word's dash).

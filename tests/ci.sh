@@ -15,12 +15,14 @@ apt-get update -q
 # build: gcc meson ninja pkg-config liburing cmocka; lab: iproute2 nftables
 # iputils-ping (warm-up, RTT cross-check) util-linux (setpriv) bsdutils
 # (script: the status-line test) procps (sysctl, pgrep) libcap2-bin (setcap:
-# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer)
-# man pages: scdoc (builds them), groff-base and man-db (their render tests)
+# the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer);
+# traceroute fping: lab-peer-output diffs the CLI's text against theirs;
+# man pages: scdoc (builds them), groff-base and man-db (their render tests);
+# zsh (the zsh completion's test)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
     iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
-    scdoc groff-base man-db
+    traceroute fping scdoc groff-base man-db zsh
 
 rm -rf build-ci build-asan build-tsan build-fuzz
 # -Dman=enabled: a missing scdoc fails here instead of leaving the man tests out.

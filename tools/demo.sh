@@ -26,10 +26,10 @@ tools/icmpring-lab run -- bash -c "
     '$bin' sweep --rate 0 --cooldown 1 198.18.0.0/16 -o /tmp/icmpring-demo.txt
     echo \"== \$(wc -l < /tmp/icmpring-demo.txt) live addresses written to /tmp/icmpring-demo.txt; the first five:\"
     head -n 5 /tmp/icmpring-demo.txt
-    echo '== a ping through the router chain (TTL shows the hops):'
+    echo '== a ping through the router chain, in the lines of iputils ping (TTL shows the hops):'
     '$bin' ping -c 3 -i 0.2 198.19.0.1
-    echo '== a traceroute of that chain (every TTL in flight at once):'
+    echo '== a traceroute of that chain, in the layout of traceroute(8) (every TTL in flight at once):'
     '$bin' traceroute 198.19.0.1
-    echo '== and a multiping of live, far, IPv6 and unreachable hosts:'
+    echo '== and a multiping of live, far, IPv6 and unreachable hosts (fping -c lines):'
     '$bin' multiping -c 3 198.18.0.7 198.19.0.1 2001:db8:1::7 203.0.113.1 || true
 "

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli-parse.h"
 #include "icmpring.h"
+#include "peerfmt.h"
 
 static const char multiping_help[] =
     "Usage: icmpring multiping [OPTIONS] HOSTS...\n"
@@ -47,7 +48,8 @@ static const char multiping_help[] =
     "  -h, --help         this help;  -V, --version  the version\n\n"
     "Text:  198.18.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.031/0.040/0.052\n"
     "  -C:  198.18.0.1 : 0.031 0.040 -\n"
-    "RTTs are in ms.  Each line is written as soon as the hosts before it are done.\n"
+    "RTTs are in ms, as fping prints them (3 decimals below 1 ms, 2 below 10, 1\n"
+    "below 100).  Each line is written as soon as the hosts before it are done.\n"
     "While stderr is a terminal a status line is refreshed every second.\n"
     "At the end a summary goes to stderr (not with -q): hosts, alive, probes sent\n"
     "and replies received, kernel drops (replies lost to a full socket buffer),\n"
@@ -269,12 +271,18 @@ static void put_error_fields(FILE *f, const struct icr_host *h, bool json) {
     }
 }
 
+/* An RTT in ms (the library's unit) back to ns, fping's unit. */
+static int64_t ns_of_ms(double ms) { return llround(ms * 1e6); }
+
+/* The text lines are fping's -c / -C summary lines, byte for byte
+ * (peerfmt.c's pf_fping_tm for the times), on stdout rather than fping's
+ * stderr, so that they can be piped. */
 static void print_host(struct mp_out *o, size_t i) {
     const struct mp_conf *c = o->c;
     const struct mp_slot *s = o->slots[i];
     const struct icr_host *h = &s->h;
     FILE *f = o->w.f;
-    char addr[ICR_ADDRSTRLEN];
+    char addr[ICR_ADDRSTRLEN], tm[32];
 
     if (o->w.write_errno)
         return;
@@ -292,7 +300,7 @@ static void print_host(struct mp_out *o, size_t i) {
                 if (isnan(ms))
                     fputs(" -", f);
                 else
-                    fprintf(f, " %.3f", ms);
+                    fprintf(f, " %s", pf_fping_tm(ns_of_ms(ms), tm, sizeof(tm)));
             }
         } else {
             /* received > sent (the library no longer reports it) is 0 %, not 2^32 - x %. */
@@ -302,8 +310,15 @@ static void print_host(struct mp_out *o, size_t i) {
                                 : 0;
             fprintf(f, " xmt/rcv/%%loss = %" PRIu64 "/%" PRIu64 "/%u%%", h->packets_sent,
                     h->packets_received, loss);
-            if (h->packets_received)
-                fprintf(f, ", min/avg/max = %.3f/%.3f/%.3f", h->min_rtt, h->avg_rtt, h->max_rtt);
+            if (h->packets_received) {
+                /* fping's figures: whole ns, the mean truncated. */
+                int64_t sum = 0;
+                for (uint64_t k = 0; k < h->packets_received; k++)
+                    sum += ns_of_ms(h->rtts[k]);
+                fprintf(f, ", min/avg/max = %s", pf_fping_tm(ns_of_ms(h->min_rtt), tm, sizeof(tm)));
+                fprintf(f, "/%s", pf_fping_tm(sum / (int64_t)h->packets_received, tm, sizeof(tm)));
+                fprintf(f, "/%s", pf_fping_tm(ns_of_ms(h->max_rtt), tm, sizeof(tm)));
+            }
         }
         fputs(s->partial ? " (partial)\n" : "\n", f);
         break;

@@ -1,8 +1,11 @@
-/* ping.c - `icmpring ping HOST`: ping(8) output on top of icmplib's sockets. */
+/* ping.c - `icmpring ping HOST`: iputils ping(8)'s output, line for line
+ * (tools/peerfmt.c), on top of icmplib's ping. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +14,12 @@
 #include "cli.h"
 #include "cli-parse.h"
 #include "icmpring.h"
+#include "peerfmt.h"
 
 static const char ping_help[] =
     "Usage: icmpring ping [OPTIONS] HOST\n"
-    "Send ICMP Echo Requests to HOST and print each reply, like ping(8).\n\n"
+    "Send ICMP Echo Requests to HOST and print each reply, in iputils ping(8)'s\n"
+    "format: its header, reply, error and summary lines, byte for byte.\n\n"
     "  -c COUNT         stop after COUNT requests, 1-4294967294 (default: until Ctrl-C)\n"
     "  -i SECONDS       wait between requests (default 1; 0 = back to back)\n"
     "  -W SECONDS       how long to wait for each reply (default 2)\n"
@@ -29,16 +34,23 @@ static const char ping_help[] =
     "                   (default: raw if permitted, else datagram)\n"
     "  --no-uring       sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                   io_uring is refused)\n"
-    "  -q               print only the summary\n"
+    "  -n               numeric output: no reverse lookup of the responders\n"
+    "                   (only done, as by ping(8), when HOST is a name)\n"
+    "  -q               print only the header and the summary\n"
+    "  --jitter         one more line after the summary: 'jitter = J ms'\n"
     "  -h, --help       this help;  -V, --version  the version\n\n"
     "If the reader of the output goes away (EPIPE, e.g. '| head -1'), ping stops as\n"
     "on Ctrl-C and exits 0 or 1 by the replies received.\n"
-    "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE'.\n"
+    "Error replies are printed as 'From ROUTER icmp_seq=N MESSAGE', in ping(8)'s\n"
+    "words ('Destination Host Unreachable', 'Time exceeded: Hop limit', ...).\n"
+    "With -c N, ping stops once N requests have their answer, as ping(8) does.\n"
     "Probes run on the io_uring engine (sent on schedule, replies matched by a\n"
     "keyed MAC) as a multiping job of one host.  The engine cannot carry payloads\n"
     "outside 34-1400 bytes (the MAC takes 34) nor broadcast replies (-b): those use\n"
     "a classic socket, one request at a time.\n"
-    "jitter is icmplib's: the mean absolute difference of consecutive RTTs.\n\n" CLI_EXIT_CODES_HELP
+    "--jitter: icmplib's jitter, the mean absolute difference of consecutive RTTs.\n"
+    "icmp_seq is printed modulo 65536, as ping(8) prints its 16-bit sequence.\n\n"
+    CLI_EXIT_CODES_HELP
     "\n";
 
 struct ping_conf {
@@ -51,15 +63,22 @@ struct ping_conf {
     bool quiet;
     bool broadcast;
     bool no_uring;
+    bool numeric; /* -n, or HOST is an address: no reverse lookups */
+    bool jitter;  /* --jitter */
     const char *host;
+    const char *display; /* iputils' hostname: HOST, or its canonical name */
 };
 
-/* What the CLI counts beyond icmplib's Host: duplicates, error replies,
- * refused sends; the classic path also keeps its RTTs here. */
+/* What the CLI counts beyond icmplib's Host: iputils' statistics
+ * (duplicates, errors, its microsecond sums), refused sends; the classic
+ * path also keeps its RTTs here (for icmplib's jitter). */
 struct ping_stats {
-    uint64_t sent, dups, errors, send_failures;
+    struct pf_ping_stats pf;
+    uint64_t send_failures;
     double *rtts;
     size_t nrtts, cap;
+    struct icr_addr last_from; /* the reverse lookup cache, as iputils keeps one */
+    char last_name[ICR_ADDRSTRLEN + NI_MAXHOST + 4];
 };
 
 static void add_rtt(struct ping_stats *st, double ms) {
@@ -74,23 +93,34 @@ static void add_rtt(struct ping_stats *st, double ms) {
     st->rtts[st->nrtts++] = ms;
 }
 
-/* "From ROUTER icmp_seq=N MESSAGE", icmplib's message for the type/code
- * (its generic "Error type: T, code: C" for types without a sentence). */
-static void print_error_line(const char *from, unsigned long long seq, int family, int type,
-                             int code) {
-    char buf[64];
-    printf("From %s icmp_seq=%llu %s\n", from, seq,
-           cli_icmp_message(family, type, code, buf, sizeof(buf)));
+/* A responder as iputils' pr_addr prints it: the address, or "NAME
+ * (ADDRESS)" when HOST was a name (and not -n). */
+static const char *pr_addr(const struct ping_conf *c, struct ping_stats *st,
+                           const struct icr_addr *a) {
+    char addr[ICR_ADDRSTRLEN], name[NI_MAXHOST];
+    if (st->last_name[0] && icr_addr_equal(a, &st->last_from))
+        return st->last_name;
+    cli_addr_format(a, addr, sizeof(addr));
+    if (c->numeric || !*pf_reverse_name(a, name, sizeof(name)))
+        (void)snprintf(st->last_name, sizeof(st->last_name), "%s", addr);
+    else
+        (void)snprintf(st->last_name, sizeof(st->last_name), "%s (%s)", name, addr);
+    st->last_from = *a;
+    return st->last_name;
 }
 
+/* The round trip as iputils measures it: whole microseconds. */
+static long rtt_us_of_ns(int64_t ns) { return ns < 0 ? 0 : (long)(ns / 1000); }
+
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
-    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING };
+    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING, OPT_JITTER };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"jitter", no_argument, NULL, OPT_JITTER},
         {0},
     };
     int o;
@@ -99,7 +129,7 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bqhV", longopts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bnqhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'c':
             /* The engine counts probes in 32 bits and keeps UINT32_MAX out
@@ -143,6 +173,8 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
             c->family = AF_INET6;
             break;
         case 'q': c->quiet = true; break;
+        case 'n': c->numeric = true; break;
+        case OPT_JITTER: c->jitter = true; break;
         case 'b': c->broadcast = true; break;
         case OPT_PRIV:
             if (c->privilege == ICR_UNPRIVILEGED)
@@ -172,29 +204,54 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
     return 0;
 }
 
-/* The statistics are icmplib's Host (min/avg/max, loss, jitter), as the
- * library computes them; mdev (ping(8)'s population standard deviation)
- * is the CLI's extra, from the host's RTTs. */
+/* ping(8) first connect()s a UDP socket to the destination (which sends
+ * nothing) to learn its source address, and stops there, before its
+ * header, when there is no route.  The same check here: the negative
+ * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH), or
+ * 0 (any other failure is left to the probes, as before). */
+static int no_route(const struct icr_addr *dest) {
+    struct sockaddr_storage ss;
+    int r = 0;
+    if (icr_addr_to_sockaddr(dest, &ss) < 0)
+        return 0;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    /* Any port: UDP connect() only picks a route and a source. */
+    if (ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(1025);
+    else
+        ((struct sockaddr_in *)&ss)->sin_port = htons(1025);
+    if (connect(fd, (const struct sockaddr *)&ss,
+                ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                         : sizeof(struct sockaddr_in)) < 0 &&
+        (errno == ENETUNREACH || errno == EHOSTUNREACH))
+        r = -errno;
+    (void)close(fd);
+    return r;
+}
+
+/* iputils' summary, exactly (peerfmt.c), from iputils' own counts; then,
+ * with --jitter, icmplib's jitter of the Host on a line of its own, so
+ * that every iputils line stays as a parser of ping(8) expects it. */
 static void print_summary(const struct ping_conf *c, const struct icr_host *h,
-                          const struct ping_stats *st, double elapsed_ms) {
-    printf("\n--- %s ping statistics ---\n", c->host);
-    printf("%" PRIu64 " packets transmitted, %" PRIu64 " received, ", h->packets_sent,
-           h->packets_received);
-    if (st->dups)
-        printf("+%" PRIu64 " duplicates, ", st->dups);
-    if (st->errors)
-        printf("+%" PRIu64 " errors, ", st->errors);
-    printf("%g%% packet loss, time %.0fms\n", h->packet_loss * 100, elapsed_ms);
-    if (h->packets_received) {
-        double sum = 0, sumsq = 0, n = (double)h->packets_received;
-        for (uint64_t k = 0; k < h->packets_received; k++) {
-            sum += h->rtts[k];
-            sumsq += h->rtts[k] * h->rtts[k];
-        }
-        double mean = sum / n, var = sumsq / n - mean * mean;
-        printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, jitter %.3f ms\n", h->min_rtt,
-               h->avg_rtt, h->max_rtt, var > 0 ? sqrt(var) : 0.0, h->jitter);
-    }
+                          const struct ping_stats *st, int64_t time_ns) {
+    pf_ping_summary(stdout, c->display, &st->pf, time_ns);
+    if (c->jitter && h->packets_received)
+        printf("jitter = %.3f ms\n", h->jitter);
+    fflush(stdout);
+}
+
+/* "PING ..." as iputils prints it for the same options. */
+static void print_header(const struct ping_conf *c, const struct icr_addr *dest,
+                         const char *addr_s) {
+    char src[ICR_ADDRSTRLEN];
+    struct icr_addr sa;
+    const char *source = NULL;
+    if (c->source)
+        source = icr_addr_parse(c->source, &sa) == 0 ? cli_addr_format(&sa, src, sizeof(src))
+                                                     : c->source;
+    pf_ping_header(stdout, dest->family, c->display, addr_s, source, (size_t)c->size);
     fflush(stdout);
 }
 
@@ -211,19 +268,28 @@ struct engine_ctx {
 
 static void on_engine_result(const struct icr_result *r, void *userdata) {
     struct engine_ctx *x = userdata;
-    char from[ICR_ADDRSTRLEN];
-    unsigned long long seq = (unsigned long long)r->probe + 1;
-    icr_addr_format(&r->responder, from, sizeof(from));
+    struct pf_ping_stats *pf = &x->st->pf;
+    const uint64_t seq = (uint64_t)r->probe + 1;
+    /* ping(8) -c N stops reading once N probes have their answer: what
+     * comes after (a late duplicate of the last reply) is not shown. */
+    if (x->c->count && (uint64_t)(pf->nreceived + pf->nerrors) >= x->c->count)
+        return;
     if (r->kind == ICR_RESULT_ECHO) {
+        /* A duplicate's time counts in iputils' sums too. */
+        const long us = rtt_us_of_ns(r->rtt_ns);
         if (r->duplicate)
-            x->st->dups++;
+            pf->nrepeats++;
+        else
+            pf->nreceived++;
+        pf_ping_add_rtt(pf, us);
         if (!x->c->quiet)
-            printf("%zu bytes from %s: icmp_seq=%llu ttl=%d time=%.3f ms%s\n", r->bytes_received,
-                   from, seq, r->ttl, (double)r->rtt_ns / 1e6, r->duplicate ? " (DUP!)" : "");
+            pf_ping_reply(stdout, r->bytes_received, pr_addr(x->c, x->st, &r->responder), seq,
+                          r->ttl, us, r->duplicate, NULL);
     } else {
-        x->st->errors++;
+        pf->nerrors++;
         if (!x->c->quiet)
-            print_error_line(from, seq, r->target.family, r->type, r->code);
+            pf_ping_error(stdout, pr_addr(x->c, x->st, &r->responder), seq, r->target.family,
+                          r->type, r->code);
     }
     fflush(stdout);
     (void)cli_output_gone(stdout);
@@ -232,7 +298,8 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
 /* Returns an exit code; fills *h (its rtts to free) when it returns one
  * that comes with a summary (*have_host). */
 static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, const char *addr_s,
-                       struct ping_stats *st, struct icr_host *h, bool *have_host) {
+                       struct ping_stats *st, struct icr_host *h, bool *have_host,
+                       int64_t *send_ns) {
     struct engine_ctx x = {.c = c, .st = st};
     struct icr_ping_opts o = ICR_PING_OPTS_INIT;
     icr_multiping_job *m = NULL;
@@ -266,8 +333,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     /* The sockets are open: nothing after this needs a privilege. */
     if (cli_privileges_dropped("ping") != 0)
         goto out; /* EXIT_SYSTEM */
-    printf("PING %s (%s) %llu data bytes\n", c->host, addr_s, (unsigned long long)c->size);
-    fflush(stdout);
+    print_header(c, dest, addr_s);
     cli_catch_signals();
     /* Ctrl-C ends at once, with what came so far, as ping(8) does; the job
      * itself ends as soon as every probe has its answer (or error). */
@@ -311,6 +377,9 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
         goto out;
     }
     *have_host = true;
+    /* iputils' "time": from the start to the last probe sent. */
+    if (icr_multiping_get_stats(m, &jst) == 0)
+        *send_ns = jst.send_ns;
     if (r == ICR_EIFDOWN) {
         /* The interface (or the path) went away under the ping: a system
          * error whatever came before it (README: exit 4), as for sweep. */
@@ -345,8 +414,8 @@ int cli_ping_parse_only(int argc, char **argv) {
 
 int cmd_ping(int argc, char **argv) {
     struct ping_conf c = PING_CONF_INIT;
-    struct ping_stats st = {0};
-    char addr_s[ICR_ADDRSTRLEN], from_s[ICR_ADDRSTRLEN];
+    struct ping_stats st = {.pf = PF_PING_STATS_INIT};
+    char addr_s[ICR_ADDRSTRLEN], canon[NI_MAXHOST];
     struct icr_addr dest;
     icr_socket *sock = NULL;
     int r;
@@ -362,6 +431,30 @@ int cmd_ping(int argc, char **argv) {
         cli_error("ping", "cannot resolve '%s': %s", c.host, icr_strerror(r));
         return cli_exit_for(r);
     }
+    /* iputils' names: an address as given is "numeric" (no reverse
+     * lookups); an IPv4 name is shown as its canonical name, an IPv6 one
+     * as given. */
+    c.display = c.host;
+    if (icr_addr_parse(c.host, &(struct icr_addr){0}) == 0 || strchr(c.host, ':'))
+        c.numeric = true;
+    else if (dest.family == AF_INET) {
+        struct addrinfo hints = {.ai_family = AF_INET, .ai_flags = AI_CANONNAME}, *ai = NULL;
+        if (getaddrinfo(c.host, NULL, &hints, &ai) == 0 && ai && ai->ai_canonname) {
+            (void)snprintf(canon, sizeof(canon), "%s", ai->ai_canonname);
+            c.display = canon;
+        }
+        if (ai)
+            freeaddrinfo(ai);
+    }
+    /* No route: one line and exit 4 before anything is printed on stdout
+     * (ping(8): "connect: Network is unreachable", nothing on stdout). */
+    if (!c.source && (r = no_route(&dest)) < 0) {
+        icr_addr_format(&dest, addr_s, sizeof(addr_s));
+        cli_error("ping", "cannot send to %s: %s", addr_s, icr_strerror(r));
+        return EXIT_SYSTEM;
+    }
+    /* Below 16 bytes the payload holds no timestamp for ping(8): no times. */
+    st.pf.timing = c.size >= 16;
 
     /* The engine carries a 34-byte MAC in a payload of up to 1400 bytes and
      * matches replies to the probed address: other sizes and broadcast go
@@ -370,10 +463,12 @@ int cmd_ping(int argc, char **argv) {
         const int64_t t0 = cli_now_ns();
         struct icr_host h = {0};
         bool have_host = false;
+        int64_t send_ns = -1;
         icr_addr_format(&dest, addr_s, sizeof(addr_s));
-        int code = ping_engine(&c, &dest, addr_s, &st, &h, &have_host);
+        int code = ping_engine(&c, &dest, addr_s, &st, &h, &have_host, &send_ns);
+        st.pf.ntransmitted = (long)h.packets_sent;
         if (have_host)
-            print_summary(&c, &h, &st, (double)(cli_now_ns() - t0) / 1e6);
+            print_summary(&c, &h, &st, send_ns >= 0 ? send_ns : cli_now_ns() - t0);
         free(h.rtts);
         return code;
     }
@@ -404,12 +499,12 @@ int cmd_ping(int argc, char **argv) {
     }
 
     icr_addr_format(&dest, addr_s, sizeof(addr_s));
-    printf("PING %s (%s) %llu data bytes\n", c.host, addr_s, (unsigned long long)c.size);
-    fflush(stdout);
+    print_header(&c, &dest, addr_s);
 
     cli_catch_signals();
     const uint16_t id = (uint16_t)(getpid() ^ (cli_now_ns() >> 10));
     const int64_t start = cli_now_ns();
+    int64_t last_send = start;
     int exit_code = EXIT_DEAD;
 
     for (uint64_t seq = 1; !cli_stop && (c.count == 0 || seq <= c.count); seq++) {
@@ -421,9 +516,9 @@ int cmd_ping(int argc, char **argv) {
         req.ttl = (int)c.ttl;
         req.traffic_class = (int)c.tclass;
 
-        const int64_t t_send = cli_now_ns();
+        const int64_t t_send = last_send = cli_now_ns();
         r = icr_socket_send(sock, &req);
-        st.sent++;
+        st.pf.ntransmitted++;
         if (r == ICR_ESOCKBROADCAST || r == ICR_EINVAL) {
             cli_error("ping", "%s%s", icr_strerror(r),
                       r == ICR_ESOCKBROADCAST ? " (use -b to ping a broadcast address)" : "");
@@ -431,9 +526,9 @@ int cmd_ping(int argc, char **argv) {
             goto out;
         }
         if (r < 0) {
+            /* ping(8) says "ping: sendmsg: REASON" on stderr. */
             st.send_failures++;
-            printf("From %s icmp_seq=%llu sendmsg: %s\n", addr_s, (unsigned long long)seq,
-                   icr_strerror(r));
+            cli_error("ping", "sendmsg: %s", icr_strerror(r));
         }
         /* One reply per request; with -b every host of the segment answers,
          * so keep listening until the timeout and count the extra ones as
@@ -452,41 +547,53 @@ int cmd_ping(int argc, char **argv) {
             }
             if (r < 0)
                 break;    /* timeout: no line, as ping(8) without -O */
-            icr_addr_format(&rep.source, from_s, sizeof(from_s));
+            const char *from_s = pr_addr(&c, &st, &rep.source);
             if (icr_reply_raise_for_status(&rep) == 0) {
-                double ms = (double)(rep.time_ns - req.time_ns) / 1e6;
+                const int64_t ns = rep.time_ns - req.time_ns;
+                const long us = rtt_us_of_ns(ns);
                 if (got)
-                    st.dups++;
-                else
-                    add_rtt(&st, ms);
+                    st.pf.nrepeats++;
+                else {
+                    st.pf.nreceived++;
+                    add_rtt(&st, (double)ns / 1e6);
+                }
+                if (st.pf.timing)
+                    pf_ping_add_rtt(&st.pf, us);
+                /* ping(8) -b does not mark the other hosts' replies
+                 * (DUP!); a payload that came back changed is our own
+                 * mark (ping(8) dumps the bytes instead). */
                 if (!c.quiet)
-                    printf("%zu bytes from %s: icmp_seq=%llu ttl=%d time=%.3f ms%s%s\n",
-                           rep.bytes_received, from_s, (unsigned long long)seq, rep.ttl, ms,
-                           rep.payload_matches ? "" : " (payload differs)", got ? " (DUP!)" : "");
+                    pf_ping_reply(stdout, rep.bytes_received, from_s, seq, rep.ttl,
+                                  st.pf.timing ? us : -1, got && !c.broadcast,
+                                  rep.payload_matches ? NULL : " (payload differs)");
                 got = true;
             } else {
-                st.errors++;
+                st.pf.nerrors++;
                 if (!c.quiet)
-                    print_error_line(from_s, (unsigned long long)seq, rep.family, rep.type,
-                                     rep.code);
+                    pf_ping_error(stdout, from_s, seq, rep.family, rep.type, rep.code);
                 got = true;
             }
             fflush(stdout);
-            if (cli_output_gone(stdout) || !c.broadcast)
+            /* ping(8) -c N stops once N probes are answered: with -b, the
+             * last probe's first reply ends it. */
+            if (cli_output_gone(stdout) || !c.broadcast ||
+                (c.count && (uint64_t)(st.pf.nreceived + st.pf.nerrors) >= c.count))
                 break;
         }
         if (c.count && seq == c.count)
             break;
         cli_sleep_ns(t_send + (int64_t)(c.interval * 1e9) - cli_now_ns());
     }
-    exit_code = st.nrtts ? EXIT_ALIVE : st.send_failures == st.sent ? EXIT_SYSTEM : EXIT_DEAD;
+    exit_code = st.nrtts                                                ? EXIT_ALIVE
+                : st.send_failures == (uint64_t)st.pf.ntransmitted ? EXIT_SYSTEM
+                                                                    : EXIT_DEAD;
 
 out:;
     /* The same icmplib Host as the engine path, from this path's RTTs. */
-    struct icr_host h = {.size = sizeof(h), .packets_sent = st.sent};
+    struct icr_host h = {.size = sizeof(h), .packets_sent = (uint64_t)st.pf.ntransmitted};
     (void)icr_host_stats(&h, st.rtts, st.nrtts);
     h.rtts = st.rtts;
-    print_summary(&c, &h, &st, (double)(cli_now_ns() - start) / 1e6);
+    print_summary(&c, &h, &st, last_send - start);
     free(st.rtts);
     sock = icr_socket_free(sock);
     return exit_code;

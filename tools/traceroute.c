@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli-parse.h"
 #include "icmpring.h"
+#include "peerfmt.h"
 
 static const char traceroute_help[] =
     "Usage: icmpring traceroute [OPTIONS] TARGETS...\n"
@@ -47,12 +48,21 @@ static const char traceroute_help[] =
     "                     icmplib's Hop properties (address, min_rtt, avg_rtt,\n"
     "                     max_rtt, rtts, packets_sent, packets_received,\n"
     "                     packet_loss, jitter, is_alive) and error\n"
+    "  -n                 numeric: no reverse lookup of   -n\n"
+    "                     the hops (one target, text)\n"
     "  -q                 no status line\n"
     "  -h, --help         this help;  -V, --version  the version\n\n"
-    "Text: 'traceroute to TARGET', then ' N  ADDRESS  RTT ms ...' per answered hop\n"
-    "(' *' for a probe without answer), ' N  *' for a silent distance before the\n"
-    "last answered one, and traceroute's mark (!H !N !P !X ...) after the hop that\n"
-    "ended the route with Destination Unreachable.  RTTs are in ms.\n"
+    "Text, one TARGET: traceroute(8)'s layout ('traceroute -I'): 'traceroute to\n"
+    "HOST (ADDRESS), 30 hops max, 84 byte packets' (IP + ICMP header + payload),\n"
+    "then per distance ' N  NAME (ADDRESS)  RTT ms  RTT ms' (' N  ADDRESS ...' with\n"
+    "-n), ' *' for a probe without answer (after the answered ones), ' N  * *' for\n"
+    "a silent distance, up to the destination, or to --max-hops when it was not\n"
+    "reached, and traceroute's mark (!H !N !P !X ...) after each time of the hop\n"
+    "that ended the route with Destination Unreachable.\n"
+    "Text, several targets: per destination 'traceroute to TARGET (ADDRESS), N hops\n"
+    "max', then ' N  ADDRESS  RTT ms ...' per answered hop, ' N  *' for a silent\n"
+    "distance before the last answered one, and the mark after the hop that ended\n"
+    "the route.  RTTs are in ms.\n"
     "Ctrl-C (or SIGTERM) stops sending, waits -W for replies on their way, writes\n"
     "every destination (those cut short marked '(partial)', or \"partial\": true)\n"
     "and exits 130; a second Ctrl-C skips the wait (unfinished routes still written).\n\n"
@@ -64,6 +74,7 @@ struct tr_conf {
     struct icr_trace_opts opts;
     enum cli_format format;
     bool quiet;
+    bool numeric; /* -n */
     struct cli_targets ta;
 };
 
@@ -111,7 +122,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46qhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46nqhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': cli_targets_option(&c->ta, opt, optarg); break;
         case 'c':
@@ -182,6 +193,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
                 return bad_value("--seed", optarg, "1-18446744073709551615");
             break;
         case 'q': c->quiet = true; break;
+        case 'n': c->numeric = true; break;
         case OPT_FORMAT:
             if (cli_parse_format("traceroute", optarg, &c->format) < 0)
                 return -1;
@@ -204,24 +216,76 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
 
 static void print_header(struct tr_out *o, const char *target, bool partial) {
     const struct tr_conf *c = o->c;
+    if (o->name && o->blocks == 0) {
+        /* One destination: traceroute(8)'s header, with the size of our
+         * probes (IP header, ICMP header, payload). */
+        o->blocks++;
+        struct icr_addr a;
+        const size_t iphdr = icr_addr_parse(target, &a) == 0 && a.family == AF_INET6 ? 40 : 20;
+        pf_trace_header(o->w.f, o->name, target, c->opts.max_hops,
+                        iphdr + 8 + c->opts.payload_size);
+        return;
+    }
     if (o->blocks++ > 0)
         fputc('\n', o->w.f);
-    if (o->name && strcmp(o->name, target) != 0)
-        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", o->name, target,
-                c->opts.max_hops, partial ? " (partial)" : "");
-    else
-        fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", target, target,
-                c->opts.max_hops, partial ? " (partial)" : "");
+    fprintf(o->w.f, "traceroute to %s (%s), %d hops max%s\n", target, target, c->opts.max_hops,
+            partial ? " (partial)" : "");
+}
+
+/* One destination, in traceroute(8)'s layout (see the help text). */
+static void print_traceroute8(struct tr_out *o, const struct icr_trace_result *res) {
+    FILE *f = o->w.f;
+    const struct tr_conf *c = o->c;
+    const uint32_t count = c->opts.count;
+    int last = c->opts.max_hops;
+    if (res->nhops) {
+        const struct icr_hop *end = &res->hops[res->nhops - 1];
+        /* Reached, ended by a Destination Unreachable (traceroute stops
+         * there too), or cut short: nothing after the last answered hop. */
+        if (res->reached || !res->complete ||
+            (end->host.error &&
+             *icr_hop_error_flag(end->host.address.family, end->host.error_type,
+                                 end->host.error_code)))
+            last = end->distance;
+    } else if (!res->complete)
+        last = c->opts.first_hop - 1;
+    size_t k = 0;
+    for (int d = c->opts.first_hop; d <= last; d++) {
+        fprintf(f, "%2d ", d);
+        while (k < res->nhops && res->hops[k].distance < d)
+            k++;
+        if (k == res->nhops || res->hops[k].distance != d) {
+            for (uint32_t p = 0; p < count; p++)
+                fputs(" *", f);
+            fputc('\n', f);
+            continue;
+        }
+        const struct icr_host *h = &res->hops[k].host;
+        char addr[ICR_ADDRSTRLEN], name[1025];
+        cli_addr_format(&h->address, addr, sizeof(addr));
+        pf_trace_addr(f, addr, c->numeric ? NULL : pf_reverse_name(&h->address, name, sizeof(name)));
+        const char *flag =
+            h->error ? icr_hop_error_flag(h->address.family, h->error_type, h->error_code) : "";
+        for (uint64_t p = 0; p < h->packets_received; p++)
+            fprintf(f, "  %.3f ms%s%s", h->rtts[p], *flag ? " " : "", flag);
+        for (uint64_t p = h->packets_received; p < h->packets_sent; p++)
+            fputs(" *", f);
+        fputc('\n', f);
+    }
+    if (!res->complete)
+        fputs("(partial)\n", f);
 }
 
 static void print_text(struct tr_out *o, const struct icr_trace_result *res, const char *target) {
     FILE *f = o->w.f;
+    if (o->name) {
+        if (o->blocks == 0)
+            print_header(o, target, false);
+        print_traceroute8(o, res);
+        return;
+    }
     int next = o->c->opts.first_hop;
-    /* One target: its header went out before the probes, so a route cut
-     * short says so on a line of its own after its hops. */
-    const bool header_out = o->name && o->blocks == 1 && o->ndone == 0;
-    if (!header_out)
-        print_header(o, target, !res->complete);
+    print_header(o, target, !res->complete);
     for (size_t k = 0; k < res->nhops; k++) {
         const struct icr_hop *hop = &res->hops[k];
         const struct icr_host *h = &hop->host;
@@ -241,8 +305,6 @@ static void print_text(struct tr_out *o, const struct icr_trace_result *res, con
         }
         fputc('\n', f);
     }
-    if (header_out && !res->complete)
-        fputs("(partial)\n", f);
 }
 
 static void print_record(struct tr_out *o, const struct icr_trace_result *res, const char *target,

@@ -4,6 +4,8 @@ and how a blocking caller drives one (step in slices, so that Ctrl-C is
 seen within 50 ms and stops the job before KeyboardInterrupt goes on).
 """
 import ctypes
+import signal
+import threading
 
 from . import _lib
 from .models import Host, Hop
@@ -76,8 +78,21 @@ class Job:
 
     def run(self):
         """Step to the end; Ctrl-C stops the job twice (nothing more is
-        waited for), frees it and lets KeyboardInterrupt go on, as icmplib's
-        blocking functions do."""
+        waited for), frees it and raises KeyboardInterrupt, as icmplib's
+        blocking functions do.  In the main thread, with Python's default
+        SIGINT handler in place, a handler of its own does the stopping:
+        a KeyboardInterrupt raised inside a result callback would be
+        swallowed by ctypes and the call would go on to the end."""
+        interrupted = []
+
+        def on_sigint(signum, frame):
+            interrupted.append(signum)
+            self.stop()
+            self.stop()
+        old = None
+        if (threading.current_thread() is threading.main_thread() and
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            old = signal.signal(signal.SIGINT, on_sigint)
         try:
             while self.step(min(self.timeout_ns(), SLICE_NS) or 0) == 1:
                 pass
@@ -86,6 +101,12 @@ class Job:
             self.stop()
             self.free()
             raise
+        finally:
+            if old is not None:
+                signal.signal(signal.SIGINT, old)
+        if interrupted:
+            self.free()
+            raise KeyboardInterrupt
 
 
 class Multiping(Job):

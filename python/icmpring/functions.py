@@ -14,7 +14,10 @@ Where icmpring differs from icmplib (on purpose):
    engine cannot send a caller's `payload` or fewer than 34 (more than
    1400) bytes: ping() and multiping() then go through ICMPv4Socket /
    ICMPv6Socket, one request at a time, as icmplib does.  traceroute()
-   refuses them (InvalidArgumentError).
+   sends a `payload`'s size, not its bytes, and refuses sizes outside
+   34-1400 (InvalidArgumentError).
+ - Ctrl-C during a blocking call stops its job at once and raises
+   KeyboardInterrupt, as icmplib's calls do.
  - traceroute() probes every TTL at once (one job) and stops at the
    destination's distance; the Hops it returns are icmplib's (answered
    distances only, RTTs of Time Exceeded replies included).
@@ -157,9 +160,9 @@ def multiping(addresses, count=2, interval=0.5, timeout=2, concurrent_tasks=50, 
 def traceroute(address, count=2, interval=0.05, timeout=2, first_hop=1, max_hops=30,
                fast=False, id=None, source=None, family=None, **kwargs):
     """The route to address: a list of Hop sorted by distance, the
-    distances that answered only.  kwargs: payload_size (56, 34-1400),
-    traffic_class (0); `privileged` (icmpring only, default True).
-    Raises as ping()."""
+    distances that answered only.  kwargs: payload (its size is used),
+    payload_size (56, 34-1400), traffic_class (0); `privileged` (icmpring
+    only, default True).  Raises as ping()."""
     privileged = kwargs.pop('privileged', True)
     payload, payload_size, _, tclass = _kwargs(kwargs, ('payload', 'payload_size',
                                                         'traffic_class'))

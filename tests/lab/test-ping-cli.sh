@@ -10,15 +10,18 @@ r1=${ICR_LAB_R1_4:-198.51.100.2}
 
 echo "1..31"
 
-# 1-4: 20 replies at 50 ms intervals, with the summary.
-run p20 ping -c 20 -i 0.05 198.18.0.7
-ok "$(test "$(rc p20)" = 0; echo $?)" "ping -c 20 exits 0"
-c=$(grep -cE '^64 bytes from 198\.18\.0\.7: icmp_seq=[0-9]+ ttl=64 time=[0-9]+\.[0-9]{3} ms$' "$tmp/p20.out")
+# 1-4: 20 replies at 50 ms intervals, with the summary, in iputils ping's
+# format (lab-peer-output diffs it against iputils ping itself); the time
+# has 3 decimals below 1 ms, 2 below 10 ms... as iputils prints it.
+run p20 ping -c 20 -i 0.05 --jitter 198.18.0.7
+ok "$(test "$(rc p20)" = 0 && test "$(head -1 "$tmp/p20.out")" = "PING 198.18.0.7 (198.18.0.7) 56(84) bytes of data."; echo $?)" \
+   "ping -c 20 exits 0, iputils' header"
+c=$(grep -cE '^64 bytes from 198\.18\.0\.7: icmp_seq=[0-9]+ ttl=64 time=[0-9]+(\.[0-9]{1,3})? ms$' "$tmp/p20.out")
 ok "$(test "$c" = 20; echo $?)" "20 reply lines in ping(8) format (got $c)" || diag p20
-grep -q '^20 packets transmitted, 20 received, 0% packet loss' "$tmp/p20.out"
+grep -qE '^20 packets transmitted, 20 received, 0% packet loss, time [0-9]+ms$' "$tmp/p20.out"
 ok $? "summary counts 20/20"
-grep -qE '^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms, jitter [0-9.]+ ms$' "$tmp/p20.out"
-ok $? "rtt and jitter line"
+ok "$(grep -qE '^rtt min/avg/max/mdev = [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$' "$tmp/p20.out" &&
+      tail -1 "$tmp/p20.out" | grep -qE '^jitter = [0-9]+\.[0-9]{3} ms$'; echo $?)" "rtt line, then --jitter's line" || diag p20
 
 # 5-6: IPv6 and the far responder (TTL reduced by the routers).
 run p6 ping -6 -c 3 -i 0.05 2001:db8:1::1
@@ -29,8 +32,8 @@ ok "$(test "$(rc far)" = 0 && grep -q "ttl=$((64 - ${ICR_LAB_ROUTERS:-5}))" "$tm
 # 7-8: Destination Unreachable from r1.
 run unr ping -c 1 -W 1 203.0.113.1
 ok "$(test "$(rc unr)" = 1; echo $?)" "unreachable: exit 1"
-grep -q "^From $r1 icmp_seq=1 Destination host unreachable$" "$tmp/unr.out"
-ok $? "unreachable: 'From $r1 icmp_seq=1 Destination host unreachable'" || diag unr
+grep -q "^From $r1 icmp_seq=1 Destination Host Unreachable$" "$tmp/unr.out"
+ok $? "unreachable: 'From $r1 icmp_seq=1 Destination Host Unreachable'" || diag unr
 
 # 9-10: TTL exceeded at the first router.
 run ttl ping -c 1 -t 1 -W 1 198.19.0.1
@@ -75,8 +78,15 @@ t1=$(date +%s%N)
 ok "$(test "$(rc nr)" = 4 && grep -q 'cannot send to 2001:db8:f::1: Network is unreachable' "$tmp/nr.err" &&
       test "$(wc -l <"$tmp/nr.err")" = 1 && test $(( (t1 - t0) / 1000000 )) -lt 2000; echo $?)" \
    "no route: one line, exit 4, at once ($(( (t1 - t0) / 1000000 )) ms)" || diag nr
-run bcb ping -b -c 1 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
-ok "$(test "$(rc bcb)" = 0 && test "$(grep -c 'bytes from' "$tmp/bcb.out")" = "${ICR_LAB_BCAST_HOSTS:-3}"; echo $?)" "ping -b gets a reply from every host of the LAN" || diag bcb
+# -b: every host of the LAN answers the first probe (the others' replies
+# counted as duplicates); as ping(8) -c 2, the second probe's first reply
+# ends the run.
+run bcb ping -b -c 2 -i 0.2 -W 0.5 "${ICR_LAB_BCAST4:-192.0.2.255}"
+ok "$(test "$(rc bcb)" = 0 &&
+      test "$(grep -o 'bytes from [0-9.]*' "$tmp/bcb.out" | sort -u | wc -l)" = "${ICR_LAB_BCAST_HOSTS:-3}" &&
+      test "$(grep -c 'bytes from' "$tmp/bcb.out")" = $(( ${ICR_LAB_BCAST_HOSTS:-3} + 1 )) &&
+      grep -q "^2 packets transmitted, 2 received, +$(( ${ICR_LAB_BCAST_HOSTS:-3} - 1 )) duplicates, 0% packet loss" "$tmp/bcb.out"; echo $?)" \
+   "ping -b gets a reply from every host of the LAN" || diag bcb
 run help ping --help
 ok "$(test "$(rc help)" = 0 && grep -q 'Exit codes' "$tmp/help.out"; echo $?)" "ping --help"
 run ver --version

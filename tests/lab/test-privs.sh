@@ -121,7 +121,7 @@ if [ -z "$why" ]; then
         "setcap copy as uid 65534: multiping --privileged" || diag cm
     nobody timeout -k 5 30 "$capdir/icmpring" traceroute --privileged 198.19.0.1 >"$tmp/ct.out" 2>"$tmp/ct.err"
     echo $? >"$tmp/ct.rc"
-    ok "$(test "$(rc ct)" = 0 && tail -1 "$tmp/ct.out" | grep -qE '^ ?[0-9]+  198\.19\.0\.1  [0-9.]+ ms  [0-9.]+ ms$'; echo $?)" \
+    ok "$(test "$(rc ct)" = 0 && tail -1 "$tmp/ct.out" | grep -qE '^ ?[0-9]+  198\.19\.0\.1 \(198\.19\.0\.1\)  [0-9.]+ ms  [0-9.]+ ms$'; echo $?)" \
         "setcap copy as uid 65534: traceroute --privileged 198.19.0.1" || diag ct
 else
     for d in "setcap: privileges dropped" "setcap: sweep --rate 100" "setcap: sweep" \

@@ -11,8 +11,12 @@ hops=$((R + 1))
 
 echo "1..16"
 
-# hop_re N ADDR: one traceroute(8) line with 2 RTTs.
-hop_re() { printf '^ ?%d  %s  [0-9]+\\.[0-9]{3} ms  [0-9]+\\.[0-9]{3} ms$' "$1" "$(echo "$2" | sed 's/\./\\./g')"; }
+# hop_re N ADDR: one traceroute(8) line with 2 RTTs (one target: the
+# reverse lookup beside the address, the address itself in the lab).
+hop_re() {
+    local a; a=$(echo "$2" | sed 's/\./\\./g')
+    printf '^ ?%d  %s \\(%s\\)  [0-9]+\\.[0-9]{3} ms  [0-9]+\\.[0-9]{3} ms$' "$1" "$a" "$a"
+}
 check_route() { # check_route NAME FAMILY(4|6) DEST FIRST LAST
     local name=$1 fam=$2 dest=$3 first=$4 last=$5 k bad=0 addr var
     for ((k = first; k <= last; k++)); do
@@ -24,7 +28,7 @@ check_route() { # check_route NAME FAMILY(4|6) DEST FIRST LAST
 
 # 1-2: IPv4: header, the routers, then the destination; exit 0.
 run t4 traceroute 198.19.0.1
-ok "$(test "$(rc t4)" = 0 && test "$(head -1 "$tmp/t4.out")" = "traceroute to 198.19.0.1 (198.19.0.1), 30 hops max"; echo $?)" "IPv4: exit 0 and the header"
+ok "$(test "$(rc t4)" = 0 && test "$(head -1 "$tmp/t4.out")" = "traceroute to 198.19.0.1 (198.19.0.1), 30 hops max, 84 byte packets"; echo $?)" "IPv4: exit 0 and traceroute(8)'s header"
 ok "$(check_route t4 4 198.19.0.1 1 $hops; echo $?)" "IPv4: $hops lines, the $R routers then 198.19.0.1" || diag t4
 
 # 3: IPv6.
@@ -35,7 +39,7 @@ ok "$(test "$(rc t6)" = 0 && check_route t6 6 2001:db8:2::1 1 $hops; echo $?)" "
 start=$(date +%s%N)
 run un traceroute "${ICR_LAB_UNREACH4:-203.0.113.1}"
 took=$(( ($(date +%s%N) - start) / 1000000 ))
-ok "$(test "$(rc un)" = 1 && tail -1 "$tmp/un.out" | grep -qE "^ 1  $ICR_LAB_R1_4  .* !H$" && test $took -lt 1500; echo $?)" \
+ok "$(test "$(rc un)" = 1 && tail -1 "$tmp/un.out" | grep -qE "^ 1  $ICR_LAB_R1_4 \($ICR_LAB_R1_4\)  [0-9.]+ ms !H  [0-9.]+ ms !H$" && test $took -lt 1500; echo $?)" \
     "unreachable: ends with !H from r1, exit 1, in ${took} ms" || diag un
 run marks traceroute -q "${ICR_LAB_PROHIBIT4:-203.0.113.65}" "${ICR_LAB_UNREACH6:-2001:db8:e:1::1}"
 ok "$(grep -qE ' !X$' "$tmp/marks.out" && grep -qE "^ 1  $ICR_LAB_R1_6  .* !N$" "$tmp/marks.out" && test "$(rc marks)" = 1; echo $?)" \
@@ -48,7 +52,7 @@ ok "$(test "$(rc fh)" = 0 && check_route fh 4 198.19.0.1 3 $hops; echo $?)" "--f
 # 7: --max-hops 3 stops at 3, destination not reached: exit 1.
 run mh traceroute --max-hops 3 -W 0.5 198.19.0.1
 ok "$(test "$(rc mh)" = 1 && check_route mh 4 198.19.0.1 1 3 &&
-      head -1 "$tmp/mh.out" | grep -q ', 3 hops max$'; echo $?)" "--max-hops 3 stops at 3, exit 1" || diag mh
+      head -1 "$tmp/mh.out" | grep -q ', 3 hops max, 84 byte packets$'; echo $?)" "--max-hops 3 stops at 3, exit 1" || diag mh
 
 # 8: ndjson through jq.
 run nd traceroute --format ndjson 198.19.0.1

@@ -2,7 +2,7 @@
  * Python binding (python/icmpring/_lib.py) mirrors, and the offset of each
  * of its fields, as the C compiler lays them out:
  *     STRUCT sizeof N
- *     STRUCT FIELD OFFSET
+ *     STRUCT FIELD OFFSET SIZE
  * tests/python/test_layout.py compares them with ctypes' layout. */
 #include <stddef.h>
 #include <stdio.h>
@@ -10,7 +10,8 @@
 #include "icmpring.h"
 
 #define SIZE(s) printf("%s sizeof %zu\n", #s, sizeof(struct s))
-#define OFF(s, f) printf("%s %s %zu\n", #s, #f, offsetof(struct s, f))
+#define OFF(s, f)                                                                            \
+    printf("%s %s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s *)0)->f))
 
 int main(void) {
     SIZE(icr_addr);

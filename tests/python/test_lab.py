@@ -105,6 +105,35 @@ class Ping(unittest.TestCase):
         self.assertEqual(icmpring.ping(RSP4, count=0).packets_sent, 0)
 
 
+class Unprivileged(unittest.TestCase):
+    def test_as_nobody(self):
+        # A uid without CAP_NET_RAW: privileged=True (icmplib's default) is
+        # SocketPermissionError with icmplib's message, privileged=False works
+        # (the lab allows ICMP datagram sockets to every group).
+        prog = textwrap.dedent(f'''
+            import icmpring
+            try:
+                icmpring.ping({RSP4!r}, count=1, timeout=1)
+            except icmpring.SocketPermissionError as e:
+                print('denied:', e)
+            try:
+                icmpring.ICMPv4Socket(privileged=False).send(icmpring.ICMPRequest({RSP4!r}, 1, 1))
+                icmpring.ping({RSP4!r}, count=1, timeout=1, privileged=False)
+            except icmpring.SocketPermissionError as e:
+                print('denied:', e)
+            h = icmpring.ping({RSP4!r}, count=2, interval=0.05, timeout=1, privileged=False)
+            hs = icmpring.multiping([{RSP4!r}, {RSP6!r}], count=1, timeout=1, privileged=False)
+            print('received', h.packets_received, [x.packets_received for x in hs])
+        ''')
+        p = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+                            sys.executable, '-c', prog], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), [
+            'denied: Root privileges are required to create the socket',
+            'received 2 [1, 1]'])
+
+
 class Multiping(unittest.TestCase):
     def test_order_and_state(self):
         addrs = [RSP4, UNREACH4, RSP6, FAR4, BLACKHOLE4, RSP4, FAR6]
@@ -127,6 +156,36 @@ class Multiping(unittest.TestCase):
     def test_payload_size_outside_the_engine(self):
         hosts = icmpring.multiping([RSP4, UNREACH4], count=1, timeout=0.5, payload_size=20)
         self.assertEqual([h.is_alive for h in hosts], [True, False])
+
+
+class CtrlC(unittest.TestCase):
+    def test_blocking_calls_raise_keyboard_interrupt_promptly(self):
+        # icmplib's blocking functions end with KeyboardInterrupt on Ctrl-C;
+        # so must these, even when the signal lands in a result callback
+        # (10,000 hosts: thousands of callbacks), and without waiting for
+        # the silent hosts' 10 s timeout.
+        prog = textwrap.dedent('''
+            import icmpring, sys, time
+            addrs = ['198.18.%d.%d' % (i // 250, 1 + i % 250) for i in range(10000)]
+            addrs += ['203.0.113.129']
+            print('start', flush=True)
+            try:
+                icmpring.multiping(addrs, count=1000, interval=0.001, timeout=10)
+            except KeyboardInterrupt:
+                print('interrupted', flush=True)
+                sys.exit(3)
+            print('finished', flush=True)
+        ''')
+        for _ in range(3):
+            p = subprocess.Popen([sys.executable, '-c', prog], stdout=subprocess.PIPE,
+                                 text=True)
+            self.assertEqual(p.stdout.readline().strip(), 'start')
+            time.sleep(1.0)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGINT)
+            out, _ = p.communicate(timeout=30)
+            self.assertEqual((p.returncode, out.strip()), (3, 'interrupted'))
+            self.assertLess(time.monotonic() - t0, 5)
 
 
 class Traceroute(unittest.TestCase):

@@ -1,5 +1,5 @@
 """test_layout.py - every ctypes structure of python/icmpring/_lib.py has
-the size and field offsets that the C compiler gives its twin in
+the size, field offsets and field sizes that the C compiler gives its twin in
 include/icmpring.h (printed by struct-layout, $ICR_STRUCT_LAYOUT).  A field
 appended to a C struct changes its size, so the binding must follow."""
 import ctypes
@@ -15,24 +15,25 @@ def c_layout():
                          text=True).stdout
     sizes, offsets = {}, {}
     for line in out.splitlines():
-        s, f, v = line.split()
+        s, f, *v = line.split()
         if f == 'sizeof':
-            sizes[s] = int(v)
+            sizes[s] = int(v[0])
         else:
-            offsets.setdefault(s, {})[f] = int(v)
+            offsets.setdefault(s, {})[f] = (int(v[0]), int(v[1]))
     return sizes, offsets
 
 
 def py_offsets(cls):
+    """{field: (offset, size)}, the members of an anonymous union inlined."""
     out = {}
     for name, _ in cls._fields_:
         off = getattr(cls, name).offset
         if name in getattr(cls, '_anonymous_', ()):
             utype = dict(cls._fields_)[name]
             for sub, _t in utype._fields_:
-                out[sub] = off + getattr(utype, sub).offset
+                out[sub] = (off + getattr(utype, sub).offset, getattr(utype, sub).size)
         else:
-            out[name] = off
+            out[name] = (off, getattr(cls, name).size)
     return out
 
 
