@@ -107,7 +107,9 @@ if grep -q 'dpkg-gensymbols: warning: some new symbols appeared' "$OUT/build.log
     echo "note: new exports missing from debian/libicmpring0.symbols (add them with the version that adds them):"
     grep -E '^\+ ' "$OUT/build.log" | sed 's/^/    /'
 fi
-ok "$(grep -qE '^Ok: +[1-9]' "$OUT/build.log" && grep -qE '^Fail: +0' "$OUT/build.log"; echo $?)" \
+# No test may skip: the Build-Depends install what every unit test needs.
+ok "$(grep -qE '^Ok: +[1-9]' "$OUT/build.log" && grep -qE '^Fail: +0' "$OUT/build.log" &&
+      grep -qE '^Skipped: +0' "$OUT/build.log" && ! grep -qE '^ok [0-9]+ .*# SKIP' "$OUT/build.log"; echo $?)" \
     "the unit suite ran in the build: $(grep -E '^(Ok|Fail|Skipped):' "$OUT/build.log" | tr -s ' ' | paste -sd, -)"
 
 # lintian over the .changes: no errors; warnings are listed (README.md,
@@ -188,6 +190,9 @@ for c in icmpring icmpring-lab; do
     ok "$(echo "$spec" | grep -q "^complete -F .* $c\$"; echo $?)" \
         "bash completion /usr/share/bash-completion/completions/$c: $spec"
 done
+
+ok "$(head -n 1 /usr/share/zsh/vendor-completions/_icmpring 2>/dev/null | grep -q '^#compdef icmpring'; echo $?)" \
+    "zsh completion /usr/share/zsh/vendor-completions/_icmpring: $(head -n 1 /usr/share/zsh/vendor-completions/_icmpring 2>&1)"
 
 # python3-icmpring: Debian's python3, with no PYTHONPATH and no
 # ICMPRING_LIBRARY, imports the installed package, which loads the
