@@ -505,6 +505,9 @@ struct icr_sweep_opts {
                               sweeps on raw sockets, else 1), 1, or 2 (0) */
     struct icr_addr source4; /* IPv4 source address; AF_UNSPEC: the kernel's choice */
     struct icr_addr source6; /* IPv6 source address; AF_UNSPEC: the kernel's choice */
+    uint64_t start_position; /* resume: positions an earlier run of the same sweep
+                               (targets, seed, shards, shard, count) handed out,
+                               as icr_sweep_get_position() read them (0) */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -514,6 +517,7 @@ struct icr_sweep_opts {
         .payload_size = 56, .privilege = ICR_PRIV_AUTO, .flags = 0, .batch = 128,           \
         .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
         .source4 = {.family = AF_UNSPEC}, .source6 = {.family = AF_UNSPEC},                  \
+        .start_position = 0,                                                                 \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -599,6 +603,26 @@ ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *r
  * while the sweep runs.  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index);
 
+/* The sweep's position: probes of this shard handed out so far, over all
+ * passes (pass * targets of the shard + place in the pass, with
+ * opts.start_position counted in), into *ret_position.  A new sweep with
+ * the same targets, seed, shards, shard and count and this value in
+ * opts.start_position sends only what comes after it: that is how a run
+ * is resumed (icmpring sweep --resume).  A probe handed out is not yet
+ * answered: save a position read at least `cooldown` seconds earlier, or
+ * the replies still on their way to probes before it are lost with the
+ * process.  Callable from any thread.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_sweep_get_position(const icr_sweep *s, uint64_t *ret_position);
+
+/* Which shard of `shards` visits `index` of `n` targets (hosts of a
+ * multiping, destinations of a traceroute) with `seed`, the rule of the
+ * seed/shards/shard options of sweeps, multipings and traceroutes: shard
+ * i gets the positions i, i + shards, ... of the seeded order.  For a
+ * merge that puts shards' outputs back in input order.
+ * Errors: ICR_EINVAL (shards 0, index >= n, n 0 or above ICR_TARGETS_MAX). */
+ICR_EXPORT int icr_shard_of(uint64_t index, uint64_t n, uint64_t seed, uint32_t shards,
+                            uint32_t *ret_shard);
+
 /* ------------------------------------------------------------------------
  * Multiping and ping: jobs on the engine, icmplib's multiping() and ping()
  *
@@ -646,6 +670,12 @@ struct icr_multiping_opts {
     icr_host_cb on_host;    /* each host as it is finished; may be NULL */
     icr_result_cb on_result; /* each reply as it arrives; may be NULL */
     void *userdata;
+    /* Beyond icmplib: sharding and resume, as for a sweep. */
+    uint64_t seed;          /* which hosts go to which shard; 0 = random (0) */
+    uint32_t shards;        /* >= 1; > 1 needs a seed (1) */
+    uint32_t shard;         /* < shards: only this shard's hosts are probed (0) */
+    uint64_t start_position; /* resume: skip the shard's first hosts, as
+                               icr_multiping_get_position() counted them (0) */
 };
 
 #define ICR_MULTIPING_OPTS_INIT                                                              \
@@ -653,7 +683,8 @@ struct icr_multiping_opts {
         .size = sizeof(struct icr_multiping_opts), .count = 2, .interval = 0.5,              \
         .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
-        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
+        .shards = 1, .shard = 0, .start_position = 0,                                        \
     }
 
 /* icmplib's ping() defaults: count 4, interval 1, timeout 2. */
@@ -662,12 +693,17 @@ struct icr_multiping_opts {
         .size = sizeof(struct icr_multiping_opts), .count = 4, .interval = 1.0,              \
         .timeout = 2.0, .rate = 0, .id = -1, .family = AF_UNSPEC, .source = NULL,            \
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
-        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL,                    \
+        .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
+        .shards = 1, .shard = 0, .start_position = 0,                                        \
     }
 #define icr_ping_opts icr_multiping_opts
 
 /* Prepare a multiping of addrs[0..n-1] (copied; duplicates are probed as
  * separate hosts, as icmplib does).  Opens the sockets and the ring.
+ * With shards > 1 only the hosts of opts->shard (icr_shard_of) are probed,
+ * and with start_position k the first k of them (in input order) are
+ * skipped; the other hosts are never probed, never handed to on_host, and
+ * icr_multiping_get_host() gives them with packets_sent 0.
  * opts NULL means ICR_MULTIPING_OPTS_INIT.
  * Errors: ICR_EINVAL (n 0, bad option), ICR_ESOCKPERM, ICR_ESOCKADDR,
  * ICR_ENOMEM, or a negative errno.  io_uring being refused is not an error:
@@ -714,6 +750,13 @@ ICR_EXPORT int icr_multiping_get_host(const icr_multiping_job *m, size_t i,
  * as the current one.  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m,
                                        struct icr_sweep_stats *ret_stats);
+
+/* The multiping's position: how many of this shard's hosts, in input
+ * order, are finished (handed to on_host) with no unfinished host before
+ * them, start_position included.  A new multiping of the same hosts,
+ * seed, shards and shard with this value in start_position probes only
+ * the hosts after them.  Stepping thread only.  Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_multiping_get_position(const icr_multiping_job *m, uint64_t *ret_position);
 
 /* icmplib's multiping(): resolve each of addresses[0..n-1] (literal or
  * host name, first address of opts->family), probe them all in one job, and
@@ -778,6 +821,17 @@ struct icr_trace_opts {
     icr_trace_cb on_trace;  /* each destination as it is finished; may be NULL */
     icr_result_cb on_result; /* each validated reply (r->hop: the distance) */
     void *userdata;
+    /* Beyond icmplib: sharding and resume.  Destinations go to shards by
+     * `seed` (icr_shard_of), which shards > 1 needs. */
+    uint32_t shards;        /* >= 1 (1) */
+    uint32_t shard;         /* < shards: only this shard's destinations (0) */
+    uint64_t start_position; /* resume: skip the shard's first destinations,
+                               as icr_trace_get_position() counted them (0) */
+    uint32_t window;        /* 0: every destination in flight at once (0); N: the
+                               (destination, TTL) pairs shuffled within blocks of N
+                               destinations taken in index order, so routes end
+                               roughly in index order and the position moves
+                               steadily (what a resumable run wants) */
 };
 
 #define ICR_TRACE_OPTS_INIT                                                                  \
@@ -786,7 +840,8 @@ struct icr_trace_opts {
         .first_hop = 1, .max_hops = 30, .fast = false, .rate = 0, .id = -1,                  \
         .family = AF_UNSPEC, .source = NULL, .privilege = ICR_PRIVILEGED,                    \
         .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
-        .on_result = NULL, .userdata = NULL,                                                 \
+        .on_result = NULL, .userdata = NULL, .shards = 1, .shard = 0, .start_position = 0,   \
+        .window = 0,                                                                         \
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the
@@ -805,6 +860,15 @@ ICR_EXPORT void icr_trace_stop(icr_trace *t);
 /* The engine's counters for this job (targets: destinations x distances
  * per pass).  As icr_multiping_get_stats. */
 ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *ret_stats);
+
+/* The traceroute's position: how many of this shard's destinations, in
+ * index order, are finished (handed to on_trace) with no unfinished one
+ * before them, start_position included.  Every TTL of every destination is
+ * in flight at once, so it moves as routes end.  A new traceroute of the
+ * same targets, seed, shards and shard with this value in start_position
+ * traces only the destinations after them.  Stepping thread only.
+ * Errors: ICR_EINVAL. */
+ICR_EXPORT int icr_trace_get_position(const icr_trace *t, uint64_t *ret_position);
 
 /* icmplib's traceroute(): resolve `address`, trace it, and return the
  * answered hops sorted by distance (silent hops left out, as icmplib does)

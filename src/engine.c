@@ -356,6 +356,16 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
         r = ICR_EINVAL; /* more probes than a 64-bit counter holds */
         goto fail;
     }
+    /* Resume: the positions an earlier run handed out are not handed out
+     * again, and the pass they reached is open from the start (the
+     * interval before it went by in that run).  A start at or beyond the
+     * end leaves nothing to send: the job goes straight to its wait. */
+    if (cfg->start) {
+        uint64_t s = cfg->start < e->total ? cfg->start : e->total;
+        atomic_init(&e->claimed, s);
+        uint64_t pass = (s < e->total ? s : s - 1) / cfg->per_pass;
+        atomic_init(&e->open_pass, (uint32_t)(pass > UINT32_MAX ? UINT32_MAX : pass));
+    }
 
     if (cfg->privilege == ICR_UNPRIVILEGED) {
         r = open_sockets(e, false);
@@ -1096,6 +1106,11 @@ int64_t icr__engine_get_timeout_ns(const struct icr__engine *e) {
 void icr__engine_stop(struct icr__engine *e) {
     if (e)
         atomic_fetch_add_explicit(&e->stop, 1, memory_order_relaxed);
+}
+
+uint64_t icr__engine_position(const struct icr__engine *e) {
+    uint64_t g = atomic_load_explicit(&e->claimed, memory_order_relaxed);
+    return g < e->total ? g : e->total;
 }
 
 uint32_t icr__engine_pass(const struct icr__engine *e) {

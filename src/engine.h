@@ -74,6 +74,8 @@ struct icr__engine_cfg {
     bool want4, want6;      /* families to open sockets for */
     struct icr_addr source4, source6; /* AF_UNSPEC: the kernel's choice */
     uint64_t seed;          /* reported in the stats */
+    uint64_t start;         /* positions already handed out by an earlier run
+                               (pass * per_pass + position): resume there */
 };
 
 #define ICR__ENGINE_MAX_PAYLOAD 1400
@@ -91,6 +93,9 @@ void icr__engine_stop(struct icr__engine *e);
 /* Counters; any thread.  hits/duplicates/targets are the engine's counts
  * of what the job's on_result said. */
 void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret);
+/* Positions handed out so far, over all passes (pass * per_pass +
+ * position), cfg.start included, at most count * per_pass.  Any thread. */
+uint64_t icr__engine_position(const struct icr__engine *e);
 /* The highest pass opened so far. */
 uint32_t icr__engine_pass(const struct icr__engine *e);
 /* Whether the engine has stopped sending (done, stopped or failed). */

@@ -24,6 +24,7 @@
 
 #include "engine.h"
 #include "icmpring.h"
+#include "perm.h"
 #include "probe.h"
 
 /* One probe's outcome, in the RTT array: an RTT in ms (>= 0), or one of
@@ -37,6 +38,7 @@ struct mp_host {
     _Atomic uint32_t sent;      /* probes the kernel accepted (sender threads) */
     uint32_t resolved;          /* probes answered, errored or refused */
     bool finished;
+    bool active;                /* in this shard and after start_position: probed */
     bool alive;                 /* an echo came */
     uint8_t err_type, err_code;
     int err;                    /* ICR_EUNREACH / ICR_ETIMEEXCEEDED / ICR_EICMP, 0 if none */
@@ -49,8 +51,13 @@ struct icr_multiping_job {
     struct mp_host *hosts;
     float *rtt;                 /* n rows of `cap` outcomes */
     uint32_t cap;               /* row length: count, or grown when count is 0 */
-    size_t nfinished;
-    uint32_t *sorted;           /* host indexes by address, made on first lookup */
+    size_t nfinished;           /* inactive hosts count as finished */
+    uint32_t *sel;              /* this shard's hosts in input order */
+    size_t nsel;
+    size_t start;               /* sel[0..start) were done by an earlier run */
+    size_t prefix;              /* sel[0..prefix) are finished: the position */
+    uint32_t *sorted;           /* active host indexes by address, made on first lookup */
+    size_t nsorted;
     struct icr__engine *e;
     bool flushed;
 };
@@ -60,8 +67,9 @@ struct icr_multiping_job {
 static bool mp_probe_at(void *job, uint32_t pass, uint64_t pos, struct icr__probe *ret) {
     struct icr_multiping_job *m = job;
     (void)pass;
-    ret->index = pos;
-    ret->dst = m->hosts[pos].addr;
+    uint32_t i = m->sel[m->start + pos];
+    ret->index = i;
+    ret->dst = m->hosts[i].addr;
     return true;
 }
 
@@ -107,6 +115,10 @@ static void mp_on_sent(void *job, const struct icr__probe *p, int res) {
 static bool mp_on_result(void *job, struct icr_result *r) {
     struct icr_multiping_job *m = job;
     struct mp_host *h = &m->hosts[r->index];
+    if (!h->active) { /* a short quote naming a host of another shard */
+        r->duplicate = true;
+        return false;
+    }
     float *slot = outcome(m, r->index, r->probe);
     bool hit = false;
     if (!slot) {
@@ -165,12 +177,13 @@ static int addr_cmp(const struct icr_addr *a, const struct icr_addr *b) {
 /* A stable merge sort of m->sorted by (address, index): qsort() takes no
  * context, and a global one would be mutable library state. */
 static int sort_by_addr(struct icr_multiping_job *m) {
-    uint32_t *a = m->sorted, *tmp = malloc(m->n * sizeof(*tmp));
+    const size_t n = m->nsorted;
+    uint32_t *a = m->sorted, *tmp = malloc(n * sizeof(*tmp));
     if (!tmp)
         return ICR_ENOMEM;
-    for (size_t w = 1; w < m->n; w *= 2) {
-        for (size_t lo = 0; lo < m->n; lo += 2 * w) {
-            size_t mid = lo + w < m->n ? lo + w : m->n, hi = lo + 2 * w < m->n ? lo + 2 * w : m->n;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             size_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
                 tmp[k++] = addr_cmp(&m->hosts[a[j]].addr, &m->hosts[a[i]].addr) < 0 ? a[j++] : a[i++];
@@ -179,7 +192,7 @@ static int sort_by_addr(struct icr_multiping_job *m) {
             while (j < hi)
                 tmp[k++] = a[j++];
         }
-        memcpy(a, tmp, m->n * sizeof(*a));
+        memcpy(a, tmp, n * sizeof(*a));
     }
     free(tmp);
     return 0;
@@ -190,15 +203,16 @@ static int mp_lookup(void *job, const struct icr_addr *dst, uint64_t *ret_index)
     if (!m->sorted) {
         if (!(m->sorted = malloc(m->n * sizeof(*m->sorted))))
             return ICR_ENOMEM;
-        for (size_t i = 0; i < m->n; i++)
-            m->sorted[i] = (uint32_t)i;
+        m->nsorted = 0;
+        for (size_t k = m->start; k < m->nsel; k++)
+            m->sorted[m->nsorted++] = m->sel[k];
         if (sort_by_addr(m) < 0) {
             free(m->sorted);
             m->sorted = NULL;
             return ICR_ENOMEM;
         }
     }
-    size_t lo = 0, hi = m->n;
+    size_t lo = 0, hi = m->nsorted;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (addr_cmp(&m->hosts[m->sorted[mid]].addr, dst) < 0)
@@ -206,7 +220,7 @@ static int mp_lookup(void *job, const struct icr_addr *dst, uint64_t *ret_index)
         else
             hi = mid;
     }
-    if (lo == m->n || addr_cmp(&m->hosts[m->sorted[lo]].addr, dst) != 0)
+    if (lo == m->nsorted || addr_cmp(&m->hosts[m->sorted[lo]].addr, dst) != 0)
         return ICR_EINVAL;
     *ret_index = m->sorted[lo];
     return 0;
@@ -264,6 +278,8 @@ static int fill_host(const struct icr_multiping_job *m, size_t i, struct icr_hos
 static int finish_host(struct icr_multiping_job *m, size_t i) {
     m->hosts[i].finished = true;
     m->nfinished++;
+    while (m->prefix < m->nsel && m->hosts[m->sel[m->prefix]].finished)
+        m->prefix++;
     if (!m->o.on_host)
         return 0;
     struct icr_host h;
@@ -293,8 +309,35 @@ static int check_opts(const struct icr_multiping_opts *o) {
         o->payload_size < ICR__PROBE_HDR || o->payload_size > ICR__ENGINE_MAX_PAYLOAD ||
         o->ttl < 1 || o->ttl > 255 || o->traffic_class < 0 || o->traffic_class > 255 ||
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)))
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)) ||
+        /* Random seeds would give every shard its own split: overlap. */
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
         return ICR_EINVAL;
+    return 0;
+}
+
+/* This shard's hosts in input order (icr_shard_of's rule), from
+ * start_position on; every other host is finished from the start. */
+static int select_hosts(struct icr_multiping_job *m) {
+    struct icr__perm p;
+    if (m->o.shards > 1)
+        icr__perm_init(&p, m->n, m->o.seed);
+    if (!(m->sel = malloc(m->n * sizeof(*m->sel))))
+        return ICR_ENOMEM;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->o.shards == 1 || icr__perm_pos_of(&p, i) % m->o.shards == m->o.shard)
+            m->sel[m->nsel++] = (uint32_t)i;
+    /* A shard with no hosts, or nothing left after start_position. */
+    if (m->o.start_position >= m->nsel)
+        return ICR_EINVAL;
+    m->start = m->prefix = (size_t)m->o.start_position;
+    for (size_t k = m->start; k < m->nsel; k++)
+        m->hosts[m->sel[k]].active = true;
+    for (size_t i = 0; i < m->n; i++)
+        if (!m->hosts[i].active) {
+            m->hosts[i].finished = true;
+            m->nfinished++;
+        }
     return 0;
 }
 
@@ -354,6 +397,10 @@ ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
         m->hosts[i].addr = addrs[i];
     for (size_t k = 0; k < n * m->cap; k++)
         m->rtt[k] = PENDING;
+    if ((r = select_hosts(m)) < 0)
+        goto fail;
+    cfg.per_pass = m->nsel - m->start;
+    cfg.seed = opts->seed;
     cfg.job = m;
     if ((r = icr__engine_new(&cfg, &m->e)) < 0)
         goto fail;
@@ -371,6 +418,7 @@ ICR_EXPORT icr_multiping_job *icr_multiping_free(icr_multiping_job *m) {
     free(m->hosts);
     free(m->rtt);
     free(m->sorted);
+    free(m->sel);
     free(m);
     return NULL;
 }
@@ -486,5 +534,12 @@ ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m, struct icr_sw
     if (!m || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
         return ICR_EINVAL;
     icr__engine_stats(m->e, ret_stats);
+    return 0;
+}
+
+ICR_EXPORT int icr_multiping_get_position(const icr_multiping_job *m, uint64_t *ret_position) {
+    if (!m || !ret_position)
+        return ICR_EINVAL;
+    *ret_position = m->prefix;
     return 0;
 }

@@ -207,6 +207,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
         .source4 = opts->source4,
         .source6 = opts->source6,
         .seed = seed,
+        .start = opts->start_position,
     };
     if ((r = icr__engine_new(&cfg, &s->e)) < 0)
         goto fail;
@@ -264,4 +265,11 @@ ICR_EXPORT int icr_sweep_is_alive(const icr_sweep *s, uint64_t index) {
     if (!s || index >= s->n)
         return ICR_EINVAL;
     return test_bit(s->alive, index);
+}
+
+ICR_EXPORT int icr_sweep_get_position(const icr_sweep *s, uint64_t *ret_position) {
+    if (!s || !ret_position)
+        return ICR_EINVAL;
+    *ret_position = icr__engine_position(s->e);
+    return 0;
 }

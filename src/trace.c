@@ -57,10 +57,17 @@ struct icr_trace {
     uint64_t n;                /* destinations */
     unsigned nh;               /* distances first_hop..max_hops */
     struct icr__perm perm;
+    uint64_t bpairs;           /* window: pairs per block (0: one block) */
+    uint64_t nfull;            /* blocks of bpairs pairs; then a shorter last one */
+    struct icr__perm lperm;    /* the last, shorter block's order */
     struct dest *dests;
     _Atomic uint8_t *sent;     /* n * nh: probes the kernel accepted */
     _Atomic uint8_t *answered; /* n * nh: probes answered (any kind) */
-    uint64_t ndone;
+    uint64_t ndone;            /* destinations of other shards count as done */
+    uint32_t *sel;             /* this shard's destinations in index order */
+    uint64_t nsel;
+    uint64_t start;            /* sel[0..start) were traced by an earlier run */
+    uint64_t prefix;           /* sel[0..prefix) are done: the position */
     struct icr__engine *e;
     bool flushed;
 };
@@ -78,8 +85,15 @@ static unsigned need(const struct icr_trace *t) {
 static bool tr_probe_at(void *job, uint32_t pass, uint64_t pos, struct icr__probe *ret) {
     struct icr_trace *t = job;
     (void)pass;
-    uint64_t x = t->n > 1 ? icr__perm_at(&t->perm, pos) : pos;
-    uint64_t di = x / t->nh;
+    uint64_t x;
+    if (t->bpairs) {
+        /* Blocks of `window` destinations in index order, shuffled inside. */
+        uint64_t b = pos / t->bpairs, w = pos % t->bpairs;
+        x = b * t->bpairs + icr__perm_at(b < t->nfull ? &t->perm : &t->lperm, w);
+    } else {
+        x = t->nsel - t->start > 1 ? icr__perm_at(&t->perm, pos) : pos;
+    }
+    uint64_t di = t->sel[t->start + x / t->nh];
     unsigned h = (unsigned)(x % t->nh);
     int hop = t->o.first_hop + (int)h;
     const struct dest *d = &t->dests[di];
@@ -200,6 +214,8 @@ static void report(struct icr_trace *t, uint64_t di, bool complete) {
     int limit = atomic_load_explicit(&d->limit, memory_order_relaxed);
     d->flags |= D_DONE;
     t->ndone++;
+    while (t->prefix < t->nsel && (t->dests[t->sel[t->prefix]].flags & D_DONE))
+        t->prefix++;
     /* Nothing more to send to it. */
     atomic_store_explicit(&d->limit, 0, memory_order_relaxed);
     if (t->o.on_trace) {
@@ -281,8 +297,32 @@ static int check_opts(const struct icr_trace_opts *o) {
         o->payload_size > ICR__ENGINE_MAX_PAYLOAD || o->traffic_class < 0 ||
         o->traffic_class > 255 ||
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING)))
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING)) ||
+        /* Random seeds would give every shard its own split: overlap. */
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
         return ICR_EINVAL;
+    return 0;
+}
+
+/* This shard's destinations in index order (icr_shard_of's rule), from
+ * start_position on; the others are done from the start, unreported. */
+static int select_dests(struct icr_trace *t) {
+    struct icr__perm p;
+    if (t->o.shards > 1)
+        icr__perm_init(&p, t->n, t->o.seed);
+    if (!(t->sel = malloc(t->n * sizeof(*t->sel))))
+        return ICR_ENOMEM;
+    for (uint64_t i = 0; i < t->n; i++)
+        if (t->o.shards == 1 || icr__perm_pos_of(&p, i) % t->o.shards == t->o.shard)
+            t->sel[t->nsel++] = (uint32_t)i;
+    if (t->o.start_position >= t->nsel)
+        return ICR_EINVAL; /* a shard with no destinations, or none left */
+    t->start = t->prefix = t->o.start_position;
+    for (uint64_t i = 0; i < t->n; i++)
+        t->dests[i].flags = D_DONE;
+    for (uint64_t k = t->start; k < t->nsel; k++)
+        t->dests[t->sel[k]].flags = 0;
+    t->ndone = t->n - (t->nsel - t->start);
     return 0;
 }
 
@@ -341,7 +381,6 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         goto fail;
     }
     cfg.seed = seed;
-    icr__perm_init(&t->perm, per_pass, seed);
     t->dests = calloc(n, sizeof(*t->dests));
     t->sent = calloc(per_pass, 1);
     t->answered = calloc(per_pass, 1);
@@ -351,6 +390,19 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
     }
     for (uint64_t i = 0; i < n; i++)
         atomic_init(&t->dests[i].limit, (uint8_t)opts->max_hops);
+    if ((r = select_dests(t)) < 0)
+        goto fail;
+    /* Only this shard's remaining destinations are probed. */
+    cfg.per_pass = (t->nsel - t->start) * nh;
+    if (opts->window && opts->window < t->nsel - t->start) {
+        t->bpairs = (uint64_t)opts->window * nh;
+        t->nfull = cfg.per_pass / t->bpairs;
+        icr__perm_init(&t->perm, t->bpairs, seed);
+        if (cfg.per_pass % t->bpairs)
+            icr__perm_init(&t->lperm, cfg.per_pass % t->bpairs, seed);
+    } else {
+        icr__perm_init(&t->perm, cfg.per_pass, seed);
+    }
     cfg.job = t;
     if ((r = icr__engine_new(&cfg, &t->e)) < 0)
         goto fail;
@@ -371,6 +423,7 @@ ICR_EXPORT icr_trace *icr_trace_free(icr_trace *t) {
     free(t->dests);
     free(t->sent);
     free(t->answered);
+    free(t->sel);
     free(t);
     return NULL;
 }
@@ -487,5 +540,12 @@ ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *r
     if (!t || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
         return ICR_EINVAL;
     icr__engine_stats(t->e, ret_stats);
+    return 0;
+}
+
+ICR_EXPORT int icr_trace_get_position(const icr_trace *t, uint64_t *ret_position) {
+    if (!t || !ret_position)
+        return ICR_EINVAL;
+    *ret_position = t->prefix;
     return 0;
 }

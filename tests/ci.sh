@@ -18,11 +18,13 @@ apt-get update -q
 # the cap_net_raw test); fuzz: clang (Debian 12: clang 14, with libFuzzer);
 # traceroute fping: lab-peer-output diffs the CLI's text against theirs;
 # man pages: scdoc (builds them), groff-base and man-db (their render tests);
-# zsh (the zsh completion's test)
+# zsh (the zsh completion's test);
+# scale-out: slurm-wlm munge (lab-slurm: a one-node Slurm cluster runs the
+# shards) python3-yaml (k8s-manifest: the Indexed Job example is checked)
 apt-get install -y -q --no-install-recommends \
     gcc libc6-dev meson ninja-build pkg-config liburing-dev libcmocka-dev \
     iproute2 nftables iputils-ping util-linux bsdutils procps libcap2-bin python3 jq clang \
-    traceroute fping scdoc groff-base man-db zsh
+    traceroute fping scdoc groff-base man-db zsh slurm-wlm munge python3-yaml
 
 rm -rf build-ci build-asan build-tsan build-fuzz
 # -Dman=enabled: a missing scdoc fails here instead of leaving the man tests out.

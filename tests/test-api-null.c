@@ -281,6 +281,32 @@ static void c_sweep_get_stats(void) {
     NEG(icr_sweep_get_stats(NULL, &st));
 }
 static void c_sweep_is_alive(void) { NEG(icr_sweep_is_alive(NULL, 0)); }
+static void c_sweep_get_position(void) {
+    uint64_t pos = 7;
+    NEG(icr_sweep_get_position(NULL, &pos));
+    assert_int_equal(pos, 7);
+}
+static void c_multiping_get_position(void) {
+    uint64_t pos = 7;
+    NEG(icr_multiping_get_position(NULL, &pos));
+    assert_int_equal(pos, 7);
+}
+static void c_trace_get_position(void) {
+    uint64_t pos = 7;
+    NEG(icr_trace_get_position(NULL, &pos));
+    assert_int_equal(pos, 7);
+}
+static void c_shard_of(void) {
+    uint32_t sh = 99;
+    NEG(icr_shard_of(0, 10, 1, 4, NULL));
+    NEG(icr_shard_of(0, 10, 1, 0, &sh));      /* no shards */
+    NEG(icr_shard_of(10, 10, 1, 4, &sh));     /* index beyond n */
+    NEG(icr_shard_of(0, 0, 1, 4, &sh));       /* n 0 */
+    NEG(icr_shard_of(0, ICR_TARGETS_MAX + 1, 1, 4, &sh));
+    assert_int_equal(sh, 99);
+    assert_int_equal(icr_shard_of(3, 10, 1, 4, &sh), 0);
+    assert_true(sh < 4);
+}
 
 static void bad_multiping_opts(const struct icr_addr *a) {
     icr_multiping_job *m = NULL;
@@ -316,6 +342,10 @@ static void bad_multiping_opts(const struct icr_addr *a) {
     TRY(timeout, -1);
     TRY(flags, 1u << 30);
     TRY(source, "not an address");
+    TRY(shards, 0);
+    TRY(shard, 1);
+    TRY(shards, 2);          /* without a seed: every shard its own split */
+    TRY(start_position, 1);  /* one host: nothing left after it */
 #undef TRY
 }
 
@@ -406,6 +436,10 @@ static void bad_trace_opts(icr_targets *t) {
     TRY(timeout, -1);
     TRY(flags, 1u << 30);
     TRY(source, "not an address");
+    TRY(shards, 0);
+    TRY(shard, 1);
+    TRY(shards, 2);          /* without a seed: every shard its own split */
+    TRY(start_position, 1);  /* one host: nothing left after it */
 #undef TRY
 }
 
@@ -543,6 +577,7 @@ static const struct api_case cases[] = {
     C(targets_count), C(targets_get), C(targets_index),
     C(sweep_new), C(sweep_free), C(sweep_run), C(sweep_step), C(sweep_get_fd),
     C(sweep_get_timeout_ns), C(sweep_stop), C(sweep_get_stats), C(sweep_is_alive),
+    C(sweep_get_position), C(multiping_get_position), C(trace_get_position), C(shard_of),
     C(multiping_new), C(multiping_free), C(multiping_run), C(multiping_step),
     C(multiping_get_fd), C(multiping_get_timeout_ns), C(multiping_stop), C(multiping_get_host),
     C(multiping_get_stats), C(multiping), C(ping),

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "icmpring.h"
 #include "perm.h"
 
 static const uint64_t seeds[] = { 0, 1, UINT64_C(0xdeadbeefcafef00d) };
@@ -171,6 +172,52 @@ static void test_shards_tile(void **state)
     free(seen);
 }
 
+/* icr_shard_of (the exported rule multiping and traceroute shard hosts
+ * and destinations by, and merge restores input order with) names the
+ * shard whose iterator visits the index: shards tile [0, n) exactly. */
+static void test_shard_of_matches_iter(void **state)
+{
+    (void)state;
+    const uint64_t n = 2000;
+    const uint32_t N = 4;
+    struct icr__perm p;
+    uint32_t *owner = calloc(n, sizeof(*owner));
+    uint64_t per[4] = {0};
+
+    assert_non_null(owner);
+    icr__perm_init(&p, n, 42);
+    for (uint64_t i = 0; i < n; i++)
+        owner[i] = UINT32_MAX;
+    for (uint32_t s = 0; s < N; s++) {
+        struct icr__perm_iter it;
+        uint64_t x;
+        icr__perm_iter_init(&it, &p, N, s, 0);
+        while (icr__perm_iter_next(&it, &x)) {
+            assert_int_equal(owner[x], UINT32_MAX); /* no overlap */
+            owner[x] = s;
+        }
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t sh = UINT32_MAX;
+        assert_int_equal(icr_shard_of(i, n, 42, N, &sh), 0);
+        assert_int_equal(sh, owner[i]);  /* union is everything, same rule */
+        per[sh]++;
+    }
+    for (uint32_t s = 0; s < N; s++)
+        assert_int_equal(per[s], n / N);
+    /* Another seed splits differently; one shard takes everything. */
+    uint64_t moved = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t sh;
+        assert_int_equal(icr_shard_of(i, n, 43, N, &sh), 0);
+        moved += sh != owner[i];
+        assert_int_equal(icr_shard_of(i, n, 43, 1, &sh), 0);
+        assert_int_equal(sh, 0);
+    }
+    assert_true(moved > n / 2);
+    free(owner);
+}
+
 static void test_shard_count(void **state)
 {
     (void)state;
@@ -296,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_shards_tile),
         cmocka_unit_test(test_shard_count),
+        cmocka_unit_test(test_shard_of_matches_iter),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_inverse),
         cmocka_unit_test(test_looks_random),

@@ -14,6 +14,7 @@
 #include "cli-parse.h"
 #include "icmpring.h"
 #include "peerfmt.h"
+#include "scale.h"
 
 static const char multiping_help[] =
     "Usage: icmpring multiping [OPTIONS] HOSTS...\n"
@@ -44,6 +45,11 @@ static const char multiping_help[] =
     "                     min_rtt, avg_rtt, max_rtt, rtts, packets_sent,\n"
     "                     packets_received, packet_loss, jitter, is_alive; plus\n"
     "                     error and error_source when an ICMP error came back)\n"
+    "  -o FILE            write the hosts to FILE (default: standard output)\n"
+    "  --seed S --shards N --shard I  ping only shard I (0..N-1) of N: the hosts\n"
+    "                     whose place in the order seeded by S falls to I; every\n"
+    "                     shard must use the same S (lines stay in input order)\n"
+    CLI_SCALE_HELP
     "  -q                 no status line and no summary\n"
     "  -h, --help         this help;  -V, --version  the version\n\n"
     "Text:  198.18.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.031/0.040/0.052\n"
@@ -68,6 +74,8 @@ struct mp_conf {
     char **names; /* the hosts, in input order (strdup'ed) */
     bool parse_only; /* cli_multiping_parse_only: -f names a file, never read */
     size_t n, cap;
+    struct cli_scale sc;
+    const char *output;
 };
 
 /* A finished host until it is printed (then freed): hosts are printed in
@@ -86,6 +94,14 @@ struct mp_out {
     size_t width;     /* of the widest name (text) */
     size_t ndone, nalive;
     bool stopped;
+    /* Sharding and resume: which hosts this run prints, and what the
+     * output holds in a form a checkpoint can name. */
+    uint8_t *mine;    /* per host: 1 if this run probes and prints it */
+    uint64_t nmine;   /* hosts of this run */
+    uint64_t base_pos, base_alive, base_sent; /* done by earlier runs */
+    uint64_t printed, printed_alive, printed_sent; /* whole hosts printed by this run */
+    bool partial_seen; /* a partial host was printed: the position stops there */
+    int64_t good_bytes; /* the output's length after the last whole host, -1: now */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -126,6 +142,9 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"all-rtts", no_argument, NULL, 'C'},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
+        CLI_SHARD_LONGOPTS,
+        CLI_RESUME_LONGOPTS,
         {0},
     };
     struct icr_multiping_opts *o = &c->opts;
@@ -150,7 +169,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
     optind = 0;
     opterr = 0;
     r = 0;
-    while (r == 0 && (opt = getopt_long(argc, argv, ":f:c:i:W:s:t:Q:I:46CqhV", longopts,
+    while (r == 0 && (opt = getopt_long(argc, argv, ":f:c:i:W:s:t:Q:I:o:46CqhV", longopts,
                                         NULL)) != -1) {
         switch (opt) {
         case 'f': files[nfiles++] = optarg; break;
@@ -217,11 +236,18 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         case OPT_FORMAT:
             r = cli_parse_format("multiping", optarg, &c->format);
             break;
+        case 'o': c->output = optarg; break;
         case 'h': r = cli_help(multiping_help); break;
         case 'V': r = cli_version("multiping"); break;
-        default: r = cli_getopt_error("multiping", opt, argv); break;
+        default: {
+            int k = cli_scale_option(&c->sc, opt, optarg);
+            r = k > 0 ? 0 : k < 0 ? -1 : cli_getopt_error("multiping", opt, argv);
+            break;
+        }
         }
     }
+    if (!r && cli_scale_check(&c->sc, true, c->output) < 0)
+        r = -1;
     if (r) {
         free(files);
         return r > 0 ? 1 : -EXIT_USAGE;
@@ -286,6 +312,18 @@ static void print_host(struct mp_out *o, size_t i) {
 
     if (o->w.write_errno)
         return;
+    if (s->partial && !o->partial_seen) {
+        /* A resumed run starts again at this host: the checkpoint names
+         * the output up to here. */
+        o->partial_seen = true;
+        (void)fflush(f);
+        o->good_bytes = ftello(f);
+    }
+    if (!s->partial) {
+        o->printed++;
+        o->printed_alive += h->is_alive;
+        o->printed_sent += h->packets_sent;
+    }
     cli_addr_format(&h->address, addr, sizeof(addr));
     cli_out_clear_status(&o->w);
     switch (c->format) {
@@ -347,7 +385,11 @@ static void print_host(struct mp_out *o, size_t i) {
 
 /* Print every finished host whose predecessors are all printed. */
 static void flush_ready(struct mp_out *o) {
-    while (o->next < o->c->n && o->slots[o->next]) {
+    for (;;) {
+        while (o->next < o->c->n && !o->mine[o->next])
+            o->next++; /* another shard's, or printed by an earlier run */
+        if (o->next >= o->c->n || !o->slots[o->next])
+            break;
         print_host(o, o->next);
         free(o->slots[o->next]->h.rtts);
         free(o->slots[o->next]);
@@ -395,11 +437,48 @@ static void on_result(const struct icr_result *r, void *userdata) {
 
 static void on_status(void *userdata, double elapsed, double dt) {
     struct mp_out *o = userdata;
-    cli_status(&o->w, "%.0fs: %zu/%zu hosts done, %zu alive", elapsed, o->ndone, o->c->n,
-               o->nalive);
+    cli_status(&o->w, "%.0fs: %zu/%" PRIu64 " hosts done, %zu alive", elapsed, o->ndone,
+               o->nmine, o->nalive);
 }
 
-static void after_step(void *userdata) { flush_ready(userdata); }
+/* --resume: the checkpoint as the output stands (hosts are printed in
+ * input order, so the position is the number of whole hosts printed). */
+struct mp_resume {
+    struct mp_out *out;
+    struct cli_ckpt ck;       /* identity filled in; counts set on save */
+    const char *path;
+    int64_t t0, last;
+    double interval;
+};
+
+static int save_ckpt(struct mp_resume *rs, bool final) {
+    struct mp_out *o = rs->out;
+    int64_t bytes = o->partial_seen ? o->good_bytes : cli_output_sync(o->w.f);
+    if (o->partial_seen)
+        (void)cli_output_sync(o->w.f);
+    if (bytes < 0)
+        return -EIO;
+    rs->ck.position = o->base_pos + o->printed;
+    rs->ck.output_bytes = (uint64_t)bytes;
+    rs->ck.hits = o->base_alive + o->printed_alive;
+    rs->ck.sent = o->base_sent + o->printed_sent;
+    rs->ck.records = rs->ck.position;
+    rs->ck.done = final && o->printed == o->nmine;
+    int64_t now = cli_now_ns();
+    double el = rs->ck.elapsed;
+    rs->ck.elapsed += (double)(now - rs->t0) / 1e9;
+    int r = cli_ckpt_save(rs->path, &rs->ck);
+    rs->ck.elapsed = el;
+    rs->last = now;
+    return r;
+}
+
+static void after_step(void *userdata) {
+    struct mp_resume *rs = userdata;
+    flush_ready(rs->out);
+    if (rs->path && cli_now_ns() - rs->last >= (int64_t)(rs->interval * 1e9))
+        (void)save_ckpt(rs, false);
+}
 
 /* The job's counters on stderr, as the sweep's summary: what the per-host
  * lines cannot say (kernel drops: replies lost to a full receive buffer). */
@@ -415,7 +494,7 @@ static void print_summary(const struct mp_out *o, const icr_multiping_job *m) {
             " invalid (dropped: MAC did not verify)\n"
             "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n"
             "elapsed %.3f s, backend %s, receive path %s\n",
-            o->c->n, o->nalive, o->c->n ? 100.0 * (double)o->nalive / (double)o->c->n : 0.0,
+            (size_t)o->nmine, o->nalive, o->nmine ? 100.0 * (double)o->nalive / (double)o->nmine : 0.0,
             st.sent, st.planned, st.replies, st.duplicates, st.errors, st.invalid,
             st.kernel_drops, st.send_errors, (double)st.elapsed_ns / 1e9,
             st.backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring",
@@ -437,6 +516,7 @@ static void mp_stop(void *m) { icr_multiping_stop(m); }
 int cli_multiping_parse_only(int argc, char **argv) {
     struct mp_conf c = {.opts = ICR_MULTIPING_OPTS_INIT, .format = CLI_FMT_TEXT,
                         .parse_only = true};
+    cli_scale_init(&c.sc, "multiping");
     c.opts.privilege = ICR_PRIV_AUTO;
     int r = parse_args(argc, argv, &c);
     for (size_t i = 0; i < c.n; i++)
@@ -451,6 +531,7 @@ int cmd_multiping(int argc, char **argv) {
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
     int exit_code = EXIT_SYSTEM, r;
+    cli_scale_init(&c.sc, "multiping");
 
     c.opts.privilege = ICR_PRIV_AUTO;
     r = parse_args(argc, argv, &c);
@@ -461,7 +542,8 @@ int cmd_multiping(int argc, char **argv) {
 
     addrs = calloc(c.n, sizeof(*addrs));
     out.slots = calloc(c.n, sizeof(*out.slots));
-    if (!addrs || !out.slots ||
+    out.mine = calloc(c.n, 1);
+    if (!addrs || !out.slots || !out.mine ||
         (c.all_rtts && (c.n > SIZE_MAX / sizeof(double) / c.opts.count ||
                         !(out.probe_ms = malloc(c.n * c.opts.count * sizeof(double)))))) {
         cli_error("multiping", "%s", icr_strerror(ICR_ENOMEM));
@@ -487,7 +569,91 @@ int cmd_multiping(int argc, char **argv) {
         }
     }
 
-    cli_out_start(&out.w, stdout, c.quiet);
+    /* Sharding: the hosts of this shard, in input order. */
+    c.opts.seed = c.sc.seed_set ? c.sc.seed : cli_random_seed();
+    c.opts.shards = c.sc.shards;
+    c.opts.shard = c.sc.shard;
+    uint64_t shard_n = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        uint32_t sh = 0;
+        if (c.opts.shards > 1 && icr_shard_of(i, c.n, c.opts.seed, c.opts.shards, &sh) < 0)
+            goto out;
+        out.mine[i] = sh == c.opts.shard;
+        shard_n += out.mine[i];
+    }
+    if (shard_n == 0) {
+        cli_error("multiping", "shard %" PRIu32 " of %" PRIu32 " has no hosts (%zu hosts in all)",
+                  c.opts.shard, c.opts.shards, c.n);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+
+    struct mp_resume rs = {.out = &out, .path = c.sc.resume, .interval = c.sc.ckpt_interval,
+                           .t0 = cli_now_ns()};
+    rs.last = rs.t0;
+    struct cli_ckpt *ck = &rs.ck;
+    (void)snprintf(ck->kind, sizeof(ck->kind), "multiping");
+    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
+    ck->targets_hash = cli_hash_addrs(addrs, c.n);
+    ck->targets = c.n;
+    ck->seed = c.opts.seed;
+    ck->shards = c.opts.shards;
+    ck->shard = c.opts.shard;
+    cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
+    cli_opts_add(ck->opts, sizeof(ck->opts), "all-rtts", "%d", c.all_rtts);
+    ck->runs = 1;
+    out.good_bytes = -1;
+
+    FILE *f = stdout;
+    bool fresh = true;
+    if (c.sc.resume) {
+        struct cli_ckpt saved;
+        int lr = cli_ckpt_load("multiping", c.sc.resume, &saved);
+        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("multiping", c.sc.resume, &saved, ck,
+                                                       c.sc.seed_set)) != 0)) {
+            exit_code = lr;
+            goto out;
+        }
+        if (lr == 0) {
+            fresh = false;
+            if ((exit_code = cli_resume_output("multiping", c.output, saved.output_bytes, false,
+                                               &f)) != 0)
+                goto out;
+            ck->seed = c.opts.seed = saved.seed; /* the run's seed, given or drawn */
+            ck->runs = saved.runs + 1;
+            ck->elapsed = saved.elapsed;
+            out.base_pos = saved.position;
+            out.base_alive = saved.hits;
+            out.base_sent = saved.sent;
+            /* The seed decides the split: recompute it with the saved one. */
+            for (size_t i = 0; i < c.n; i++) {
+                uint32_t sh = 0;
+                if (c.opts.shards > 1 &&
+                    icr_shard_of(i, c.n, c.opts.seed, c.opts.shards, &sh) < 0)
+                    goto out;
+                out.mine[i] = sh == c.opts.shard;
+            }
+        }
+    }
+    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
+        cli_error("multiping", "cannot open '%s' for writing: %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    /* Hosts before the resume position are in the output already. */
+    for (size_t i = 0, k = 0; i < c.n; i++)
+        if (out.mine[i] && k++ < out.base_pos)
+            out.mine[i] = 0;
+    out.nmine = shard_n - out.base_pos;
+    c.opts.start_position = out.base_pos;
+
+    cli_out_start(&out.w, f, c.quiet);
+    if (out.nmine == 0) {
+        /* The checkpoint says this shard is complete: nothing to send. */
+        exit_code = EXIT_ALIVE;
+        goto finish;
+    }
     c.opts.on_host = on_host;
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
@@ -496,13 +662,18 @@ int cmd_multiping(int argc, char **argv) {
     free(addrs); /* the job keeps its own copy */
     addrs = NULL;
 
-    if (c.format == CLI_FMT_CSV)
+    if (c.format == CLI_FMT_CSV && fresh)
         fputs("address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,packets_received,"
               "packet_loss,jitter,is_alive,error,error_source,partial\n", out.w.f);
+    if (rs.path && save_ckpt(&rs, false) < 0) {
+        cli_error("multiping", "cannot write the checkpoint '%s': %s", rs.path, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
 
     /* Each step prints the hosts that are ready (after_step). */
     const struct cli_job job = {.job = m, .step = mp_step, .stop = mp_stop,
-                                .after_step = after_step, .status = on_status, .userdata = &out};
+                                .after_step = after_step, .status = on_status, .userdata = &rs};
     enum cli_end end;
     r = cli_run(&job, &out.w, &out.stopped, &end);
     /* EPIPE or a second signal: nobody reads the rest, or the wait is cut. */
@@ -511,17 +682,39 @@ int cmd_multiping(int argc, char **argv) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
             struct icr_host h;
-            if (i < out.next || out.slots[i] || icr_multiping_get_host(m, i, &h) < 0)
+            if (i < out.next || !out.mine[i] || out.slots[i] ||
+                icr_multiping_get_host(m, i, &h) < 0)
                 continue;
             keep_host(&out, i, &h, true);
             free(h.rtts);
         }
         flush_ready(&out);
     }
+    flush_ready(&out);
+    const bool interrupted = out.stopped || abandoned;
+    if (rs.path && save_ckpt(&rs, !interrupted && r >= 0 && !out.w.write_errno) < 0)
+        cli_error("multiping", "cannot write the checkpoint '%s': %s", rs.path, strerror(errno));
     cli_out_end(&out.w);
     if (!c.quiet && out.w.write_errno != EPIPE)
         print_summary(&out, m);
-    exit_code = cli_run_exit("multiping", &out.w, r, out.stopped || abandoned, out.nalive == c.n);
+    exit_code = cli_run_exit("multiping", &out.w, r, interrupted,
+                             out.base_alive + out.printed_alive == shard_n);
+finish:
+    if (c.sc.summary) {
+        const struct cli_summary sum = {
+            .kind = "multiping", .seed = c.opts.seed, .shards = c.opts.shards,
+            .shard = c.opts.shard, .targets_hash = ck->targets_hash, .targets = c.n,
+            .shard_targets = shard_n, .format = cli_format_name((int)c.format), .opts = ck->opts,
+            .output = f == stdout ? NULL : c.output, .sent = out.base_sent + out.printed_sent,
+            .hits = out.base_alive + out.printed_alive, .records = out.base_pos + out.printed,
+            .elapsed = ck->elapsed + (double)(cli_now_ns() - rs.t0) / 1e9,
+            .complete = out.base_pos + out.printed == shard_n, .runs = ck->runs};
+        int sr = cli_summary_write("multiping", c.sc.summary, &sum);
+        if (sr && exit_code != EXIT_INTERRUPTED)
+            exit_code = sr;
+    }
+    if (m == NULL && exit_code == EXIT_ALIVE && out.base_alive != shard_n)
+        exit_code = EXIT_DEAD; /* complete before this run: its hosts' verdict */
 
 out:
     m = icr_multiping_free(m);
@@ -532,6 +725,11 @@ out:
                 free(out.slots[i]);
             }
     free(out.slots);
+    free(out.mine);
+    if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code == EXIT_ALIVE) {
+        cli_error("multiping", "cannot write the hosts to '%s': %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+    }
     free(out.probe_ms);
     free(addrs);
     for (size_t i = 0; i < c.n; i++)

@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <stdio_ext.h>
 #include <sys/random.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cli-parse.h"
 #include "icmpring.h"
+#include "scale.h"
 
 static const char sweep_help[] =
     "Usage: icmpring sweep [OPTIONS] TARGETS...\n"
@@ -59,6 +61,7 @@ static const char sweep_help[] =
     "                     csv: target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe\n"
     "                     ndjson: one JSON object a line with the same fields;\n"
     "                     csv and ndjson include ICMP error replies (kind error)\n"
+    CLI_SCALE_HELP
     "  -q                 no status line, no summary\n"
     "  -h, --help         this help;  -V, --version  the version\n\n"
     "Results are written line by line as they arrive.  While stderr is a terminal\n"
@@ -80,6 +83,7 @@ struct sweep_conf {
     bool seed_set, shard_set, shards_set, quiet;
     enum cli_format format;
     const char *output;
+    struct cli_scale sc;  /* --resume, --checkpoint-interval, --summary-json */
 };
 
 /* What the result callback writes to; also remembers whether the status
@@ -89,6 +93,15 @@ struct sweep_out {
     enum cli_format format;
     bool all_replies;
     uint64_t lines;
+    /* A resumed sweep: what the output holds already, by target index
+     * (mmap'ed bitmaps), so a probe sent again writes nothing twice. */
+    icr_targets *targets;
+    uint64_t *had_echo, *had_error; /* NULL when not resuming */
+    size_t map_bytes;
+    uint64_t skipped;     /* results the output held already */
+    uint64_t base_hits;   /* distinct live targets in the output before this run */
+    uint64_t base_lines;
+    uint64_t new_hits;    /* live targets this run wrote */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -127,6 +140,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"all-replies", no_argument, NULL, OPT_ALL_REPLIES},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
+        CLI_RESUME_LONGOPTS,
         {0},
     };
     struct icr_sweep_opts *so = &c->opts;
@@ -239,10 +253,24 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         }
         case 'h': return cli_help(sweep_help);
         case 'V': return cli_version("sweep");
-        default: return cli_getopt_error("sweep", o, argv);
+        default: {
+            int k = cli_scale_option(&c->sc, o, optarg);
+            if (k < 0)
+                return -1;
+            if (k == 0)
+                return cli_getopt_error("sweep", o, argv);
+            break;
+        }
         }
     }
     cli_targets_operands(&c->ta, argc, argv);
+    if (cli_scale_check(&c->sc, false, c->output) < 0)
+        return -1;
+    if (c->sc.resume && (so->flags & ICR_SWEEP_ALL_REPLIES)) {
+        cli_error("sweep", "--resume cannot be used with --all-replies (a reply to a probe sent "
+                  "again could not be told from a repeat)");
+        return -1;
+    }
 
     if (c->shard_set && !c->shards_set) {
         cli_error("sweep", "--shard %" PRIu32 " needs --shards N (N > %" PRIu32 ") and --seed S",
@@ -271,6 +299,19 @@ static void on_result(const struct icr_result *r, void *userdata) {
     /* text lists live hosts, once each: no error replies, no repeats. */
     if (o->format == CLI_FMT_TEXT && (r->kind != ICR_RESULT_ECHO || r->duplicate))
         return;
+    /* Resumed: a probe sent again by this run whose answer the output
+     * holds from the run before.  Text with --count above 1: the answer to
+     * a later probe of a target already written (the library reports each
+     * probe's first reply as news when it can tell probes apart). */
+    uint64_t *had = r->kind == ICR_RESULT_ECHO ? o->had_echo : o->had_error;
+    if (had && !r->duplicate) {
+        const uint64_t bit = (uint64_t)1 << (r->index & 63);
+        if (had[r->index >> 6] & bit) {
+            o->skipped++;
+            return;
+        }
+        had[r->index >> 6] |= bit;
+    }
     if (o->w.write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
     cli_addr_format(&r->target, target, sizeof(target));
@@ -325,6 +366,8 @@ static void on_result(const struct icr_result *r, void *userdata) {
     /* Counted so a test (or a reader of the summary) can check that every
      * hit became a line, interrupted or not. */
     o->lines++;
+    if (r->kind == ICR_RESULT_ECHO && !r->duplicate)
+        o->new_hits++;
 }
 
 /* "1.23 K" style rates, as zmap prints them. */
@@ -454,6 +497,147 @@ static void trim_partial_line(FILE *f, const char *path) {
     (void)close(rfd);
 }
 
+/* ---- resume ------------------------------------------------------------ */
+
+/* The target a line of our own output names (text: the line; csv: the
+ * first field; ndjson: "target"), and whether it is an error line. */
+static bool line_target(const char *line, enum cli_format fmt, char *buf, size_t len,
+                        bool *ret_error) {
+    const char *p = line, *end;
+    *ret_error = false;
+    if (fmt == CLI_FMT_TEXT) {
+        end = p + strcspn(p, "\n");
+    } else if (fmt == CLI_FMT_CSV) {
+        if (*p == '"')
+            p++;
+        end = p + strcspn(p, "\",\n");
+        *ret_error = strstr(end, ",error,") != NULL;
+    } else {
+        if (strncmp(p, "{\"target\":\"", 11) != 0)
+            return false;
+        p += 11;
+        end = strchr(p, '"');
+        if (!end)
+            return false;
+        *ret_error = strstr(end, "\"kind\":\"error\"") != NULL;
+    }
+    size_t n = (size_t)(end - p);
+    if (n == 0 || n >= len)
+        return false;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    return true;
+}
+
+static uint64_t *map_bits(uint64_t n, size_t *ret_bytes) {
+    size_t bytes = (size_t)((n + 63) / 64) * 8;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    *ret_bytes = bytes;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Read what the output of the earlier runs holds (after its last whole
+ * line): which targets are written already, how many live ones. */
+static int load_written(struct sweep_out *o, const char *path) {
+    uint64_t n = icr_targets_count(o->targets);
+    o->had_echo = map_bits(n, &o->map_bytes);
+    o->had_error = map_bits(n, &o->map_bytes);
+    if (!o->had_echo || !o->had_error) {
+        cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+        return EXIT_SYSTEM;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL, addr[ICR_ADDRSTRLEN];
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        bool err;
+        struct icr_addr a;
+        uint64_t i;
+        if (line[len - 1] != '\n')
+            break; /* cut by the kill: cli_resume_output drops it */
+        if (!line_target(line, o->format, addr, sizeof(addr), &err) ||
+            icr_addr_parse(addr, &a) < 0 || icr_targets_index(o->targets, &a, &i) < 0)
+            continue; /* the csv header */
+        o->base_lines++;
+        uint64_t *m = err ? o->had_error : o->had_echo;
+        const uint64_t bit = (uint64_t)1 << (i & 63);
+        const bool known = m[i >> 6] & bit;
+        m[i >> 6] |= bit;
+        if (!known && !err)
+            o->base_hits++;
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* Positions sampled as the sweep goes, so a checkpoint can name one that
+ * every reply has had `cooldown` seconds to come back for. */
+struct sample {
+    int64_t t;
+    uint64_t pos, sent;
+};
+
+struct sweep_resume {
+    icr_sweep *s;
+    struct sweep_out *out;
+    const char *path;
+    struct cli_ckpt ck;       /* identity; counts set on save */
+    uint64_t per_pass;        /* targets of the shard */
+    uint64_t base_pos, base_sent;
+    struct sample *ring;
+    size_t cap, head, len;
+    int64_t t0, last_sample, last_save, lag_ns, sample_ns, interval_ns;
+};
+
+static void take_sample(struct sweep_resume *rs, int64_t now) {
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    uint64_t pos = rs->base_pos;
+    (void)icr_sweep_get_stats(rs->s, &st);
+    (void)icr_sweep_get_position(rs->s, &pos);
+    rs->ring[rs->head] = (struct sample){.t = now, .pos = pos, .sent = rs->base_sent + st.sent};
+    rs->head = (rs->head + 1) % rs->cap;
+    if (rs->len < rs->cap)
+        rs->len++;
+    rs->last_sample = now;
+}
+
+/* The newest sample at least lag_ns old: its position is safe. */
+static struct sample safe_sample(const struct sweep_resume *rs, int64_t now) {
+    struct sample best = {.pos = rs->base_pos, .sent = rs->base_sent};
+    for (size_t k = 0; k < rs->len; k++) {
+        const struct sample *x = &rs->ring[(rs->head + rs->cap - 1 - k) % rs->cap];
+        if (now - x->t >= rs->lag_ns)
+            return *x;
+    }
+    return best;
+}
+
+static int save_sweep_ckpt(struct sweep_resume *rs, struct sample at, bool done) {
+    int64_t bytes = cli_output_sync(rs->out->w.f);
+    if (bytes < 0)
+        return -EIO;
+    rs->ck.position = at.pos;
+    rs->ck.pass = rs->per_pass ? at.pos / rs->per_pass : 0;
+    rs->ck.sent = at.sent;
+    rs->ck.output_bytes = (uint64_t)bytes;
+    rs->ck.hits = rs->out->base_hits;  /* recounted from the output on resume */
+    rs->ck.records = rs->out->base_lines + rs->out->lines;
+    rs->ck.done = done;
+    int64_t now = cli_now_ns();
+    double el = rs->ck.elapsed;
+    rs->ck.elapsed += (double)(now - rs->t0) / 1e9;
+    int r = cli_ckpt_save(rs->path, &rs->ck);
+    rs->ck.elapsed = el;
+    rs->last_save = now;
+    return r;
+}
+
+
 /* Open the sweep, with a hint for the usual system failures; then, its
  * sockets open, drop every privilege before the first packet is parsed. */
 static int open_sweep(icr_targets *t, const struct icr_sweep_opts *so, icr_sweep **ret) {
@@ -471,12 +655,29 @@ struct sweep_status {
     struct icr_sweep_stats prev;
 };
 
+/* What the step loop's callbacks share. */
+struct sweep_run {
+    struct sweep_status ss;
+    struct sweep_resume rs;
+};
+
 static void on_status(void *userdata, double elapsed, double dt) {
-    struct sweep_status *x = userdata;
+    struct sweep_status *x = &((struct sweep_run *)userdata)->ss;
     struct icr_sweep_stats st = {.size = sizeof(st)};
     (void)icr_sweep_get_stats(x->s, &st);
     print_status(x->so, &st, &x->prev, dt, x->out);
     x->prev = st;
+}
+
+static void sweep_after_step(void *userdata) {
+    struct sweep_resume *rs = &((struct sweep_run *)userdata)->rs;
+    if (!rs->path)
+        return;
+    int64_t now = cli_now_ns();
+    if (now - rs->last_sample >= rs->sample_ns)
+        take_sample(rs, now);
+    if (now - rs->last_save >= rs->interval_ns)
+        (void)save_sweep_ckpt(rs, safe_sample(rs, now), false);
 }
 
 static int sweep_step(void *s, int64_t timeout_ns) { return icr_sweep_step(s, timeout_ns); }
@@ -485,6 +686,7 @@ static void sweep_stop(void *s) { icr_sweep_stop(s); }
 int cli_sweep_parse_only(int argc, char **argv) {
     struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
     int r = -1;
+    cli_scale_init(&c.sc, "sweep");
     if (cli_targets_init(&c.ta, "sweep", argc) == 0)
         r = parse_args(argc, argv, &c);
     cli_targets_free(&c.ta);
@@ -499,7 +701,10 @@ int cmd_sweep(int argc, char **argv) {
     icr_sweep *s = NULL;
     bool stopped = false, abandoned = false, gone = false;
     int exit_code = EXIT_SYSTEM, r;
+    struct sweep_run run = {0};
+    struct sweep_resume *rs = &run.rs;
 
+    cli_scale_init(&c.sc, "sweep");
     if (cli_targets_init(&c.ta, "sweep", argc) < 0)
         goto out;
 
@@ -522,36 +727,129 @@ int cmd_sweep(int argc, char **argv) {
     if (exit_code != 0)
         goto out;
 
+    /* This run's identity, for --resume and --summary-json. */
+    const uint64_t ntargets = icr_targets_count(targets);
+    const uint64_t shard_n =
+        ntargets / c.opts.shards + (c.opts.shard < ntargets % c.opts.shards ? 1 : 0);
+    const int64_t t_start = cli_now_ns();
+    struct cli_ckpt *ck = &rs->ck;
+    (void)snprintf(ck->kind, sizeof(ck->kind), "sweep");
+    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
+    ck->targets_hash = cli_hash_targets(targets);
+    ck->targets = ntargets;
+    ck->seed = c.opts.seed;
+    ck->shards = c.opts.shards;
+    ck->shard = c.opts.shard;
+    cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
+    ck->runs = 1;
+    out.format = c.format;
+    out.targets = targets;
+
     FILE *f = stdout;
-    if (c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
+    bool fresh = true, complete_before = false;
+    if (c.sc.resume) {
+        struct cli_ckpt saved;
+        int lr = cli_ckpt_load("sweep", c.sc.resume, &saved);
+        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("sweep", c.sc.resume, &saved, ck,
+                                                       c.seed_set)) != 0)) {
+            exit_code = lr;
+            goto out;
+        }
+        if (lr == 0) {
+            fresh = false;
+            complete_before = saved.done;
+            ck->seed = c.opts.seed = saved.seed; /* the run's seed, given or drawn */
+            ck->runs = saved.runs + 1;
+            ck->elapsed = saved.elapsed;
+            rs->base_pos = saved.position;
+            rs->base_sent = saved.sent;
+            /* The output keeps every whole line (results that came after
+             * the checkpoint too); what it holds is not written again. */
+            if ((exit_code = cli_resume_output("sweep", c.output, saved.output_bytes, true,
+                                               &f)) != 0 ||
+                (exit_code = load_written(&out, c.output)) != 0)
+                goto out;
+        }
+    }
+    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
         cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
         goto out;
     }
     cli_out_start(&out.w, f, c.quiet);
-    out.format = c.format;
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
+    /* text names each live target once, whatever --count says. */
+    if (!out.had_echo && c.format == CLI_FMT_TEXT && c.opts.count != 1 &&
+        !(out.had_echo = map_bits(ntargets, &out.map_bytes))) {
+        cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+        goto out;
+    }
+    if (complete_before) {
+        exit_code = out.base_hits >= shard_n ? EXIT_ALIVE : EXIT_DEAD;
+        st.targets = shard_n;
+        goto finish; /* the checkpoint says this shard is complete */
+    }
 
     c.opts.on_result = on_result;
     c.opts.userdata = &out;
+    c.opts.start_position = rs->base_pos;
     if ((exit_code = open_sweep(targets, &c.opts, &s)) != 0)
         goto out;
 
-    if (c.format == CLI_FMT_CSV)
+    if (c.format == CLI_FMT_CSV && fresh)
         fprintf(out.w.f, "target,responder,kind,type,code,rtt_ms,ttl,sent_ns,probe%s\n",
                 out.all_replies ? ",duplicate" : "");
+    if (c.sc.resume) {
+        rs->s = s;
+        rs->out = &out;
+        rs->path = c.sc.resume;
+        rs->per_pass = shard_n;
+        rs->t0 = rs->last_save = rs->last_sample = t_start;
+        /* A checkpoint names a position every reply has had the cooldown
+         * (plus a margin for the loop's 100 ms wake-ups) to come back for. */
+        rs->lag_ns = (int64_t)((c.opts.cooldown + 0.2) * 1e9);
+        rs->sample_ns = 100000000;
+        rs->interval_ns = (int64_t)(c.sc.ckpt_interval * 1e9);
+        rs->cap = (size_t)((c.opts.cooldown + 0.2) * 10) + 16;
+        if (!(rs->ring = calloc(rs->cap, sizeof(*rs->ring)))) {
+            cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
+            goto out;
+        }
+        take_sample(rs, t_start);
+        if (save_sweep_ckpt(rs, safe_sample(rs, t_start), false) < 0) {
+            cli_error("sweep", "cannot write the checkpoint '%s': %s", rs->path, strerror(errno));
+            exit_code = EXIT_SYSTEM;
+            goto out;
+        }
+    }
 
     /* EPIPE stops the sending and skips the cooldown (gone); a second
      * signal gives up the cooldown (abandoned). */
-    struct sweep_status ss = {.s = s, .so = &c.opts, .out = &out,
-                              .prev = {.size = sizeof(struct icr_sweep_stats)}};
+    run.ss = (struct sweep_status){.s = s, .so = &c.opts, .out = &out,
+                                   .prev = {.size = sizeof(struct icr_sweep_stats)}};
     const struct cli_job job = {.job = s, .step = sweep_step, .stop = sweep_stop,
-                                .status = on_status, .userdata = &ss};
+                                .after_step = sweep_after_step, .status = on_status,
+                                .userdata = &run};
     enum cli_end end;
     r = cli_run(&job, &out.w, &stopped, &end);
     gone = end == CLI_END_GONE;
     abandoned = end == CLI_END_ABANDONED;
     (void)icr_sweep_get_stats(s, &st);
+    if (rs->path) {
+        /* The cooldown ran to its end (done, or one Ctrl-C): every probe
+         * handed out has had its replies, so the position now is safe.
+         * Cut short (a second signal, EPIPE, a failure): the sampled one. */
+        int64_t now = cli_now_ns();
+        struct sample at = safe_sample(rs, now);
+        const bool full_wait = !abandoned && !gone && (r == 0 || r == ICR_ESTOPPED);
+        if (full_wait) {
+            at.sent = rs->base_sent + st.sent;
+            (void)icr_sweep_get_position(s, &at.pos);
+        }
+        if (save_sweep_ckpt(rs, at, full_wait && r == 0 && !out.w.write_errno) < 0)
+            cli_error("sweep", "cannot write the checkpoint '%s': %s", rs->path, strerror(errno));
+    }
     /* gone: write_errno is EPIPE already */
     cli_out_end(&out.w);
     if (out.w.write_errno == EPIPE)
@@ -575,14 +873,42 @@ int cmd_sweep(int argc, char **argv) {
     } else if (stopped || abandoned || r == ICR_ESTOPPED) {
         exit_code = EXIT_INTERRUPTED;
     } else {
-        /* fping's convention: 0 only if every target (of this shard) answered. */
-        exit_code = st.hits >= st.targets ? EXIT_ALIVE : EXIT_DEAD;
+        /* fping's convention: 0 only if every target (of this shard) answered
+         * (over every run of a resumed sweep). */
+        exit_code = out.base_hits + out.new_hits >= shard_n ? EXIT_ALIVE : EXIT_DEAD;
     }
-    if (!c.quiet)
+    if (!c.quiet) {
         print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned, gone);
+        if (ck->runs > 1)
+            fprintf(stderr, "resumed at position %" PRIu64 " (run %" PRIu32 "): %" PRIu64
+                    " results were in the output already; %" PRIu64 " of %" PRIu64
+                    " targets alive over all runs\n", rs->base_pos, ck->runs, out.skipped,
+                    out.base_hits + out.new_hits, shard_n);
+    }
+finish:
+    if (c.sc.summary) {
+        const struct cli_summary sum = {
+            .kind = "sweep", .seed = c.opts.seed, .shards = c.opts.shards,
+            .shard = c.opts.shard, .targets_hash = ck->targets_hash, .targets = ntargets,
+            .shard_targets = shard_n, .format = cli_format_name((int)c.format), .opts = ck->opts,
+            .output = f == stdout ? NULL : c.output, .sent = rs->base_sent + st.sent,
+            .hits = out.base_hits + out.new_hits, .records = out.base_lines + out.lines,
+            .elapsed = ck->elapsed + (double)(cli_now_ns() - t_start) / 1e9,
+            .complete = complete_before ||
+                        (exit_code == EXIT_ALIVE || exit_code == EXIT_DEAD),
+            .runs = ck->runs};
+        int sr = cli_summary_write("sweep", c.sc.summary, &sum);
+        if (sr && exit_code != EXIT_INTERRUPTED)
+            exit_code = sr;
+    }
 
 out:
     s = icr_sweep_free(s);
+    free(rs->ring);
+    if (out.had_echo)
+        munmap((void *)out.had_echo, out.map_bytes);
+    if (out.had_error)
+        munmap((void *)out.had_error, out.map_bytes);
     targets = icr_targets_free(targets);
     if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));

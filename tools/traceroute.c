@@ -13,6 +13,7 @@
 #include "cli-parse.h"
 #include "icmpring.h"
 #include "peerfmt.h"
+#include "scale.h"
 
 static const char traceroute_help[] =
     "Usage: icmpring traceroute [OPTIONS] TARGETS...\n"
@@ -43,6 +44,11 @@ static const char traceroute_help[] =
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
     "  --seed S           order of the (destination, TTL) probes, 1-2^64-1\n"
+    "  --shards N --shard I  trace only shard I (0..N-1) of N of the destinations;\n"
+    "                     every shard must use the same --seed\n"
+    "  -o FILE            write the routes to FILE (default: standard output)\n"
+    CLI_SCALE_HELP
+    "                     (with --resume, routes are written in target order)\n"
     "  --format FORMAT    text (default), csv (with a header line) or ndjson: one\n"
     "                     record per answered hop with target, distance and\n"
     "                     icmplib's Hop properties (address, min_rtt, avg_rtt,\n"
@@ -76,6 +82,17 @@ struct tr_conf {
     bool quiet;
     bool numeric; /* -n */
     struct cli_targets ta;
+    struct cli_scale sc;
+    const char *output;
+};
+
+/* A route rendered but held back until the ones before it are written
+ * (--resume: the output is then a prefix of the shard's destinations, in
+ * index order, which is what a checkpoint's position can name). */
+struct tr_slot {
+    char *text;
+    size_t len;
+    bool complete, reached;
 };
 
 struct tr_out {
@@ -84,6 +101,17 @@ struct tr_out {
     const char *name; /* the one target's name as given, or NULL */
     uint64_t ntargets, ndone, nreached, blocks;
     bool stopped;
+    /* Sharding and resume. */
+    bool ordered;             /* hold routes back to write them in index order */
+    uint8_t *mine;            /* per target index: this run traces it */
+    uint64_t *local;          /* per target index: its place among this run's */
+    struct tr_slot *slots;    /* per place: a route waiting for its turn */
+    uint64_t nmine, next;     /* this run's destinations; the first not written */
+    uint64_t base_pos, base_reached; /* done by earlier runs */
+    uint64_t written, written_reached; /* whole routes written by this run */
+    bool partial_seen;
+    int64_t good_bytes;
+    uint64_t sent;            /* probes this run sent */
 };
 
 static int bad_value(const char *opt, const char *val, const char *range) {
@@ -91,7 +119,7 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 }
 
 static int parse_args(int argc, char **argv, struct tr_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST, OPT_SEED,
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST,
            OPT_NO_URING };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -109,8 +137,10 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
-        {"seed", required_argument, NULL, OPT_SEED},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
+        CLI_SHARD_LONGOPTS,
+        CLI_RESUME_LONGOPTS,
         {0},
     };
     struct icr_trace_opts *o = &c->opts;
@@ -122,7 +152,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:46nqhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":f:c:i:W:s:Q:I:o:46nqhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': cli_targets_option(&c->ta, opt, optarg); break;
         case 'c':
@@ -188,22 +218,31 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             o->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
-        case OPT_SEED:
-            if (cli_parse_u64(optarg, 1, UINT64_MAX, &o->seed) < 0)
-                return bad_value("--seed", optarg, "1-18446744073709551615");
-            break;
         case 'q': c->quiet = true; break;
         case 'n': c->numeric = true; break;
         case OPT_FORMAT:
             if (cli_parse_format("traceroute", optarg, &c->format) < 0)
                 return -1;
             break;
+        case 'o': c->output = optarg; break;
         case 'h': return cli_help(traceroute_help);
         case 'V': return cli_version("traceroute");
-        default: return cli_getopt_error("traceroute", opt, argv);
+        default: {
+            int k = cli_scale_option(&c->sc, opt, optarg);
+            if (k < 0)
+                return -1;
+            if (k == 0)
+                return cli_getopt_error("traceroute", opt, argv);
+            break;
+        }
         }
     }
     cli_targets_operands(&c->ta, argc, argv);
+    if (cli_scale_check(&c->sc, true, c->output) < 0)
+        return -1;
+    o->seed = c->sc.seed;
+    o->shards = c->sc.shards;
+    o->shard = c->sc.shard;
     if (o->max_hops < o->first_hop) {
         cli_error("traceroute", "--max-hops %d is below --first-hop %d", o->max_hops,
                   o->first_hop);
@@ -344,22 +383,95 @@ static void print_record(struct tr_out *o, const struct icr_trace_result *res, c
     }
 }
 
+static void render(struct tr_out *o, const struct icr_trace_result *res, const char *target) {
+    if (o->c->format == CLI_FMT_TEXT)
+        print_text(o, res, target);
+    else
+        for (size_t k = 0; k < res->nhops; k++)
+            print_record(o, res, target, &res->hops[k]);
+}
+
+/* A route is written: count it (whole ones only make the position). */
+static void account(struct tr_out *o, bool complete, bool reached) {
+    if (!complete && !o->partial_seen) {
+        o->partial_seen = true;
+        o->good_bytes = -2; /* set by the caller before the route was written */
+    }
+    if (complete && !o->partial_seen) {
+        o->written++;
+        o->written_reached += reached;
+    }
+}
+
+/* Write the held-back routes whose predecessors are written. */
+static void flush_ordered(struct tr_out *o) {
+    while (o->next < o->nmine && o->slots[o->next].text) {
+        struct tr_slot *sl = &o->slots[o->next];
+        if (!o->w.write_errno) {
+            cli_out_clear_status(&o->w);
+            if (!sl->complete && !o->partial_seen) {
+                (void)fflush(o->w.f);
+                o->good_bytes = ftello(o->w.f);
+            }
+            /* Text routes are blocks with a blank line between them. */
+            if (o->c->format == CLI_FMT_TEXT && o->blocks++ > 0)
+                fputc('\n', o->w.f);
+            fwrite(sl->text, 1, sl->len, o->w.f);
+            (void)cli_out_failed(&o->w);
+            int64_t gb = o->good_bytes;
+            account(o, sl->complete, sl->reached);
+            if (o->good_bytes == -2)
+                o->good_bytes = gb;
+        }
+        free(sl->text);
+        sl->text = NULL;
+        o->next++;
+    }
+}
+
 static void on_trace(const struct icr_trace_result *res, void *userdata) {
     struct tr_out *o = userdata;
     char target[ICR_ADDRSTRLEN];
     cli_addr_format(&res->target, target, sizeof(target));
+    if (o->ordered) {
+        o->ndone++;
+        o->nreached += res->reached;
+        if (res->index >= o->ntargets || !o->mine[res->index])
+            return;
+        struct tr_slot *sl = &o->slots[o->local[res->index]];
+        if (sl->text)
+            return;
+        /* Render into memory with this struct's printers: no separator
+         * (flush_ordered writes it), never the early single-target header. */
+        struct tr_out tmp = *o;
+        FILE *mem = open_memstream(&sl->text, &sl->len);
+        if (!mem)
+            return; /* out of memory: output stops before this route */
+        tmp.w.f = mem;
+        tmp.w.status = false;
+        tmp.blocks = 0;
+        tmp.ndone = 1;
+        render(&tmp, res, target);
+        if (fclose(mem) != 0) {
+            free(sl->text);
+            sl->text = NULL;
+            return;
+        }
+        sl->complete = res->complete;
+        sl->reached = res->reached;
+        return; /* written in order by the loop (after_step) */
+    }
     if (!o->w.write_errno) {
         cli_out_clear_status(&o->w);
-        if (o->c->format == CLI_FMT_TEXT)
-            print_text(o, res, target);
-        else
-            for (size_t k = 0; k < res->nhops; k++)
-                print_record(o, res, target, &res->hops[k]);
+        render(o, res, target);
         (void)cli_out_failed(&o->w);
     }
+    /* After the route: print_text's one-target header test reads ndone. */
     o->ndone++;
-    if (res->reached)
-        o->nreached++;
+    o->nreached += res->reached;
+    account(o, res->complete, res->reached);
+    if (o->good_bytes == -2)
+        o->good_bytes = -1;
 }
 
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
@@ -373,7 +485,44 @@ static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace *
 static void on_status(void *userdata, double elapsed, double dt) {
     struct tr_out *o = userdata;
     cli_status(&o->w, "%.0fs: %" PRIu64 "/%" PRIu64 " destinations done, %" PRIu64 " reached",
-               elapsed, o->ndone, o->ntargets, o->nreached);
+               elapsed, o->ndone, o->nmine, o->nreached);
+}
+
+/* --resume: the checkpoint as the output stands. */
+struct tr_resume {
+    struct tr_out *out;
+    struct cli_ckpt ck;
+    const char *path;
+    int64_t t0, last;
+    double interval;
+};
+
+static int save_ckpt(struct tr_resume *rs, bool final) {
+    struct tr_out *o = rs->out;
+    int64_t end = cli_output_sync(o->w.f);
+    int64_t bytes = o->partial_seen ? o->good_bytes : end;
+    if (bytes < 0)
+        return -EIO;
+    rs->ck.position = o->base_pos + o->written;
+    rs->ck.output_bytes = (uint64_t)bytes;
+    rs->ck.hits = o->base_reached + o->written_reached;
+    rs->ck.records = rs->ck.position;
+    rs->ck.done = final && o->written == o->nmine;
+    int64_t now = cli_now_ns();
+    double el = rs->ck.elapsed;
+    rs->ck.elapsed += (double)(now - rs->t0) / 1e9;
+    int r = cli_ckpt_save(rs->path, &rs->ck);
+    rs->ck.elapsed = el;
+    rs->last = now;
+    return r;
+}
+
+static void after_step(void *userdata) {
+    struct tr_resume *rs = userdata;
+    if (rs->out->ordered)
+        flush_ordered(rs->out);
+    if (rs->path && cli_now_ns() - rs->last >= (int64_t)(rs->interval * 1e9))
+        (void)save_ckpt(rs, false);
 }
 
 static int trace_step(void *t, int64_t timeout_ns) { return icr_trace_step(t, timeout_ns); }
@@ -384,6 +533,7 @@ int cli_traceroute_parse_only(int argc, char **argv) {
     int r = -1;
     c.opts.privilege = ICR_PRIV_AUTO;
     c.ta.brief_line_errors = true;
+    cli_scale_init(&c.sc, "traceroute");
     if (cli_targets_init(&c.ta, "traceroute", argc) == 0)
         r = parse_args(argc, argv, &c);
     cli_targets_free(&c.ta);
@@ -399,6 +549,7 @@ int cmd_traceroute(int argc, char **argv) {
 
     c.opts.privilege = ICR_PRIV_AUTO;
     c.ta.brief_line_errors = true;
+    cli_scale_init(&c.sc, "traceroute");
     if (cli_targets_init(&c.ta, "traceroute", argc) < 0)
         goto out;
     r = parse_args(argc, argv, &c);
@@ -412,13 +563,107 @@ int cmd_traceroute(int argc, char **argv) {
     if (ntargets == 1 && c.ta.n_targets == 1 && c.ta.n_files == 0)
         out.name = c.ta.targets[0];
 
-    cli_out_start(&out.w, stdout, c.quiet);
+    /* The seed splits the destinations and orders the probes: draw one
+     * here when none was given, so the summary and the checkpoint name it. */
+    if (!c.opts.seed)
+        c.opts.seed = cli_random_seed();
+    out.ordered = c.sc.resume != NULL;
+    out.good_bytes = -1;
+    out.mine = calloc(ntargets, 1);
+    out.local = calloc(ntargets, sizeof(*out.local));
+    if (!out.mine || !out.local) {
+        cli_error("traceroute", "%s", icr_strerror(ICR_ENOMEM));
+        goto out;
+    }
+    struct tr_resume rs = {.out = &out, .path = c.sc.resume, .interval = c.sc.ckpt_interval,
+                           .t0 = cli_now_ns()};
+    rs.last = rs.t0;
+    struct cli_ckpt *ck = &rs.ck;
+    (void)snprintf(ck->kind, sizeof(ck->kind), "traceroute");
+    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
+    ck->targets_hash = cli_hash_targets(targets);
+    ck->targets = ntargets;
+    ck->seed = c.opts.seed;
+    ck->shards = c.opts.shards;
+    ck->shard = c.opts.shard;
+    cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "first-hop", "%d", c.opts.first_hop);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "max-hops", "%d", c.opts.max_hops);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "fast", "%d", c.opts.fast);
+    cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
+    ck->runs = 1;
+
+    FILE *f = stdout;
+    bool fresh = true;
+    if (c.sc.resume) {
+        struct cli_ckpt saved;
+        int lr = cli_ckpt_load("traceroute", c.sc.resume, &saved);
+        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("traceroute", c.sc.resume, &saved, ck,
+                                                       c.sc.seed_set)) != 0)) {
+            exit_code = lr;
+            goto out;
+        }
+        if (lr == 0) {
+            fresh = false;
+            if ((exit_code = cli_resume_output("traceroute", c.output, saved.output_bytes, false,
+                                               &f)) != 0)
+                goto out;
+            ck->seed = c.opts.seed = saved.seed;
+            ck->runs = saved.runs + 1;
+            ck->elapsed = saved.elapsed;
+            out.base_pos = saved.position;
+            out.base_reached = saved.hits;
+            /* A text file that holds routes already: the next one after a
+             * blank line. */
+            out.blocks = saved.output_bytes > 0;
+        }
+    }
+    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
+        cli_error("traceroute", "cannot open '%s' for writing: %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
+    uint64_t shard_n = 0;
+    for (uint64_t i = 0; i < ntargets; i++) {
+        uint32_t sh = 0;
+        if (c.opts.shards > 1 && icr_shard_of(i, ntargets, c.opts.seed, c.opts.shards, &sh) < 0)
+            goto out;
+        if (sh != c.opts.shard)
+            continue;
+        if (shard_n++ < out.base_pos)
+            continue; /* in the output already */
+        out.mine[i] = 1;
+        out.local[i] = out.nmine++;
+    }
+    if (shard_n == 0) {
+        cli_error("traceroute", "shard %" PRIu32 " of %" PRIu32 " has no destinations (%" PRIu64
+                  " in all)", c.opts.shard, c.opts.shards, ntargets);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    c.opts.start_position = out.base_pos;
+    /* Resumable: routes in blocks of 32 destinations, so they end (and the
+     * position moves) in index order instead of all at the very end. */
+    if (out.ordered)
+        c.opts.window = 32;
+    if (out.ordered && !(out.slots = calloc(out.nmine ? out.nmine : 1, sizeof(*out.slots)))) {
+        cli_error("traceroute", "%s", icr_strerror(ICR_ENOMEM));
+        goto out;
+    }
+    if (out.ordered || c.opts.shards > 1)
+        out.name = NULL; /* the early one-target header needs the route first */
+
+    cli_out_start(&out.w, f, c.quiet);
+    if (out.nmine == 0) {
+        exit_code = out.base_reached == shard_n ? EXIT_ALIVE : EXIT_DEAD;
+        goto finish; /* complete before this run */
+    }
     c.opts.on_trace = on_trace;
     c.opts.userdata = &out;
     if ((exit_code = open_job(targets, &c.opts, &t)) != 0)
         goto out;
 
-    if (c.format == CLI_FMT_CSV)
+    if (c.format == CLI_FMT_CSV && fresh)
         fputs("target,distance,address,min_rtt,avg_rtt,max_rtt,rtts,packets_sent,"
               "packets_received,packet_loss,jitter,is_alive,error,partial\n", out.w.f);
     else if (c.format == CLI_FMT_TEXT && out.name) {
@@ -429,16 +674,53 @@ int cmd_traceroute(int argc, char **argv) {
             print_header(&out, as, false);
     }
 
+    if (rs.path && save_ckpt(&rs, false) < 0) {
+        cli_error("traceroute", "cannot write the checkpoint '%s': %s", rs.path, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+        goto out;
+    }
     const struct cli_job job = {.job = t, .step = trace_step, .stop = trace_stop,
-                                .status = on_status, .userdata = &out};
+                                .after_step = after_step, .status = on_status, .userdata = &rs};
     enum cli_end end;
     r = cli_run(&job, &out.w, &out.stopped, &end);
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    (void)icr_trace_get_stats(t, &st);
+    out.sent = st.sent;
+    if (out.ordered)
+        flush_ordered(&out);
+    const bool interrupted = out.stopped || end != CLI_END_DONE;
+    if (rs.path && save_ckpt(&rs, !interrupted && r >= 0 && !out.w.write_errno) < 0)
+        cli_error("traceroute", "cannot write the checkpoint '%s': %s", rs.path, strerror(errno));
     cli_out_end(&out.w);
-    exit_code = cli_run_exit("traceroute", &out.w, r, out.stopped || end != CLI_END_DONE,
-                             out.nreached == ntargets);
+    exit_code = cli_run_exit("traceroute", &out.w, r, interrupted,
+                             out.base_reached + out.written_reached == shard_n);
+finish:
+    if (c.sc.summary) {
+        const struct cli_summary sum = {
+            .kind = "traceroute", .seed = c.opts.seed, .shards = c.opts.shards,
+            .shard = c.opts.shard, .targets_hash = ck->targets_hash, .targets = ntargets,
+            .shard_targets = shard_n, .format = cli_format_name((int)c.format), .opts = ck->opts,
+            .output = f == stdout ? NULL : c.output, .sent = out.sent,
+            .hits = out.base_reached + out.written_reached, .records = out.base_pos + out.written,
+            .elapsed = ck->elapsed + (double)(cli_now_ns() - rs.t0) / 1e9,
+            .complete = out.base_pos + out.written == shard_n, .runs = ck->runs};
+        int sr = cli_summary_write("traceroute", c.sc.summary, &sum);
+        if (sr && exit_code != EXIT_INTERRUPTED)
+            exit_code = sr;
+    }
 
 out:
     t = icr_trace_free(t);
+    if (out.slots)
+        for (uint64_t k = 0; k < out.nmine; k++)
+            free(out.slots[k].text);
+    free(out.slots);
+    free(out.mine);
+    free(out.local);
+    if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code == EXIT_ALIVE) {
+        cli_error("traceroute", "cannot write the routes to '%s': %s", c.output, strerror(errno));
+        exit_code = EXIT_SYSTEM;
+    }
     targets = icr_targets_free(targets);
     cli_targets_free(&c.ta);
     return exit_code;
