@@ -201,6 +201,53 @@ static void test_ping_summary(void **state) {
     check(&c, "\n--- x ping statistics ---\n0 packets transmitted, 0 received\n\n");
 }
 
+static void test_ping_summary_pipe_ipg(void **state) {
+    (void)state;
+    struct cap c;
+    /* iputils -c 4 -i 0 with replies 250 ms late (lab-relay): four probes
+     * in flight, 61 ms of sends; ewma = 8 x the RTT, then += rtt - ewma/8. */
+    const long late[] = {250431, 250960, 250600, 250509};
+    struct pf_ping_stats s = stats_of(late, 4);
+    s.ntransmitted = 4;
+    s.nreceived = 4;
+    s.ipg = true;
+    pf_ping_pipe(&s, 4);
+    pf_ping_pipe(&s, 3);
+    assert_int_equal(s.rtt, 2004079); /* 250.509 ms */
+    cap_open(&c);
+    pf_ping_summary(c.f, "198.18.200.7", &s, 60762000);
+    check(&c, "\n--- 198.18.200.7 ping statistics ---\n"
+              "4 packets transmitted, 4 received, 0% packet loss, time 61ms\n"
+              "rtt min/avg/max/mdev = 250.431/250.625/250.960/0.202 ms, pipe 4, "
+              "ipg/ewma 20.254/250.509 ms\n");
+    /* Untimed (-s 8 -i 0): ipg/ewma alone on the line, ewma 0. */
+    s = (struct pf_ping_stats)PF_PING_STATS_INIT;
+    s.timing = false;
+    s.ipg = true;
+    s.ntransmitted = 2;
+    s.nreceived = 2;
+    cap_open(&c);
+    pf_ping_summary(c.f, "198.18.0.7", &s, 60000);
+    check(&c, "\n--- 198.18.0.7 ping statistics ---\n"
+              "2 packets transmitted, 2 received, 0% packet loss, time 0ms\n"
+              "ipg/ewma 0.060/0.000 ms\n");
+    /* One probe in flight at a time: no pipe; no reply: no ipg/ewma, but
+     * a pipe without an rtt line starts the line itself. */
+    s = (struct pf_ping_stats)PF_PING_STATS_INIT;
+    s.ipg = true;
+    s.ntransmitted = 3;
+    pf_ping_pipe(&s, 1);
+    cap_open(&c);
+    pf_ping_summary(c.f, "h", &s, 0);
+    check(&c, "\n--- h ping statistics ---\n"
+              "3 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n");
+    s.pipesize = 2;
+    cap_open(&c);
+    pf_ping_summary(c.f, "h", &s, 0);
+    check(&c, "\n--- h ping statistics ---\n"
+              "3 packets transmitted, 0 received, 100% packet loss, time 0ms\npipe 2\n");
+}
+
 static void test_trace(void **state) {
     (void)state;
     struct cap c;
@@ -232,12 +279,26 @@ static void test_fping_tm(void **state) {
     tm_is(INT64_C(2000000000000), "2.000e+06");
 }
 
+static void test_fping_min_avg_max(void **state) {
+    (void)state;
+    char buf[64];
+    /* From the RTTs, not icmplib's round(min, 3) = 1.235 ("1.24"). */
+    const double r[] = {1.3, 1.23451};
+    assert_string_equal(pf_fping_min_avg_max(r, 2, buf, sizeof(buf)), "1.23/1.27/1.30");
+    /* The mean truncated in ns: (41 + 42 + 42) us / 3 = 41.666 us. */
+    const double s[] = {0.041, 0.042, 0.042};
+    assert_string_equal(pf_fping_min_avg_max(s, 3, buf, sizeof(buf)), "0.041/0.042/0.042");
+    const double t[] = {12.34951};
+    assert_string_equal(pf_fping_min_avg_max(t, 1, buf, sizeof(buf)), "12.3/12.3/12.3");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_header),  cmocka_unit_test(test_ping_reply_time),
         cmocka_unit_test(test_ping_reply_fields), cmocka_unit_test(test_ping_errors),
-        cmocka_unit_test(test_ping_summary), cmocka_unit_test(test_trace),
-        cmocka_unit_test(test_fping_tm),
+        cmocka_unit_test(test_ping_summary), cmocka_unit_test(test_ping_summary_pipe_ipg),
+        cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_fping_tm), cmocka_unit_test(test_fping_min_avg_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

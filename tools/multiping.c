@@ -349,13 +349,11 @@ static void print_host(struct mp_out *o, size_t i) {
             fprintf(f, " xmt/rcv/%%loss = %" PRIu64 "/%" PRIu64 "/%u%%", h->packets_sent,
                     h->packets_received, loss);
             if (h->packets_received) {
-                /* fping's figures: whole ns, the mean truncated. */
-                int64_t sum = 0;
-                for (uint64_t k = 0; k < h->packets_received; k++)
-                    sum += ns_of_ms(h->rtts[k]);
-                fprintf(f, ", min/avg/max = %s", pf_fping_tm(ns_of_ms(h->min_rtt), tm, sizeof(tm)));
-                fprintf(f, "/%s", pf_fping_tm(sum / (int64_t)h->packets_received, tm, sizeof(tm)));
-                fprintf(f, "/%s", pf_fping_tm(ns_of_ms(h->max_rtt), tm, sizeof(tm)));
+                /* fping's figures, from the RTTs (not icmplib's rounded
+                 * min/max): whole ns, the mean truncated. */
+                char mam[80];
+                fprintf(f, ", min/avg/max = %s",
+                        pf_fping_min_avg_max(h->rtts, h->packets_received, mam, sizeof(mam)));
             }
         }
         fputs(s->partial ? " (partial)\n" : "\n", f);

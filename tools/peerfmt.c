@@ -7,6 +7,7 @@
  * written anew here. */
 #include "peerfmt.h"
 
+#include <math.h>
 #include <netinet/in.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -20,6 +21,16 @@ void pf_ping_add_rtt(struct pf_ping_stats *s, long rtt_us) {
         s->tmin = rtt_us;
     if (rtt_us > s->tmax)
         s->tmax = rtt_us;
+    /* iputils' ewma: 8 x the RTT, each new one weighing 1/8. */
+    if (!s->rtt)
+        s->rtt = rtt_us * 8;
+    else
+        s->rtt += rtt_us - s->rtt / 8;
+}
+
+void pf_ping_pipe(struct pf_ping_stats *s, long in_flight) {
+    if (in_flight > s->pipesize)
+        s->pipesize = in_flight;
 }
 
 void pf_ping_header(FILE *f, int family, const char *host, const char *addr, const char *source,
@@ -201,6 +212,7 @@ void pf_ping_summary(FILE *f, const char *host, const struct pf_ping_stats *s, i
         fprintf(f, ", time %ldms", (long)((time_ns < 0 ? 0 : time_ns) + 500000) / 1000000);
     }
     fputc('\n', f);
+    const char *comma = "";
     if (s->nreceived && s->timing) {
         /* Duplicates' times are in the sums, so they count in the mean. */
         long total = s->nreceived + s->nrepeats;
@@ -216,6 +228,17 @@ void pf_ping_summary(FILE *f, const char *host, const struct pf_ping_stats *s, i
         fprintf(f, "rtt min/avg/max/mdev = %ld.%03ld/%lu.%03ld/%ld.%03ld/%ld.%03ld ms",
                 s->tmin / 1000, s->tmin % 1000, (unsigned long)(tmavg / 1000), tmavg % 1000,
                 s->tmax / 1000, s->tmax % 1000, tmdev / 1000, tmdev % 1000);
+        comma = ", ";
+    }
+    if (s->pipesize > 1) {
+        fprintf(f, "%spipe %ld", comma, s->pipesize);
+        comma = ", ";
+    }
+    if (s->nreceived && s->ipg && s->ntransmitted > 1) {
+        /* The mean gap between sends, in whole microseconds. */
+        const long ipg = (long)((time_ns < 0 ? 0 : time_ns) / 1000 / (s->ntransmitted - 1));
+        fprintf(f, "%sipg/ewma %ld.%03ld/%ld.%03ld ms", comma, ipg / 1000, ipg % 1000,
+                s->rtt / 8000, (s->rtt / 8) % 1000);
     }
     fputc('\n', f);
 }
@@ -247,6 +270,21 @@ const char *pf_fping_tm(int64_t ns, char *buf, size_t len) {
         (void)snprintf(buf, len, "%.0f", t);
     else
         (void)snprintf(buf, len, "%.3e", t);
+    return buf;
+}
+
+const char *pf_fping_min_avg_max(const double *rtts_ms, size_t n, char *buf, size_t len) {
+    int64_t mn = INT64_MAX, mx = INT64_MIN, sum = 0;
+    char a[24], b[24], c[24];
+    for (size_t k = 0; k < n; k++) {
+        const int64_t ns = llround(rtts_ms[k] * 1e6);
+        mn = ns < mn ? ns : mn;
+        mx = ns > mx ? ns : mx;
+        sum += ns;
+    }
+    (void)snprintf(buf, len, "%s/%s/%s", pf_fping_tm(mn, a, sizeof(a)),
+                   pf_fping_tm(n ? sum / (int64_t)n : 0, b, sizeof(b)),
+                   pf_fping_tm(mx, c, sizeof(c)));
     return buf;
 }
 

@@ -23,12 +23,20 @@ struct pf_ping_stats {
     long tmin, tmax;    /* microseconds */
     double tsum, tsum2; /* microseconds, microseconds^2 */
     bool timing;        /* the payload holds a timestamp (>= 16 bytes): times shown */
+    long pipesize;      /* the most probes in flight when a reply came (pf_ping_pipe) */
+    long rtt;           /* iputils' moving average of the round trip: 8 x us */
+    bool ipg;           /* interval 0: the summary ends with "ipg/ewma G/E ms" */
 };
 #define PF_PING_STATS_INIT {.tmin = LONG_MAX, .timing = true}
 
 /* One echo reply's round trip, `dup` or not, into the statistics (the
  * caller counts nreceived and nrepeats itself). */
 void pf_ping_add_rtt(struct pf_ping_stats *s, long rtt_us);
+
+/* An echo reply (duplicate or not) came while `in_flight` probes, its own
+ * included, were out: sent so far minus its sequence, plus one.  The
+ * summary says ", pipe N" once that was more than one, as iputils. */
+void pf_ping_pipe(struct pf_ping_stats *s, long in_flight);
 
 /* "PING host (addr) 56(84) bytes of data." (IPv4) or
  * "PING host(addr) 56 data bytes" (IPv6); with a source address
@@ -57,7 +65,10 @@ void pf_ping_error(FILE *f, const char *from, uint64_t seq, int family, int type
 /* The summary iputils' finish() prints: a blank line, "--- host ping
  * statistics ---", the counts line (+N duplicates, +N errors, loss as
  * %g of a float, "time Nms"), then "rtt min/avg/max/mdev = ..." when a
- * reply was timed, then a newline (alone when there is no rtt line). */
+ * reply was timed, ", pipe N" and (s->ipg, more than one probe sent)
+ * ", ipg/ewma G/E ms" - the mean gap between sends over time_ns and the
+ * moving average of the RTT -, then a newline (alone when that line has
+ * nothing). */
 void pf_ping_summary(FILE *f, const char *host, const struct pf_ping_stats *s, int64_t time_ns);
 
 /* ---- traceroute(8) ------------------------------------------------------ */
@@ -76,6 +87,13 @@ void pf_trace_addr(FILE *f, const char *addr, const char *name);
 /* fping's sprint_tm: a round trip in ns as ms with 3, 2, 1 or 0 decimals
  * by its size (0.041, 1.23, 12.3, 123).  Returns buf (>= 16 bytes). */
 const char *pf_fping_tm(int64_t ns, char *buf, size_t len);
+
+/* fping's "MIN/AVG/MAX" of a host's RTTs, given in ms (the library's
+ * unit): each back in whole ns, the mean truncated in ns, each through
+ * pf_fping_tm - from the RTTs themselves, not from icmplib's min/max
+ * rounded to 3 decimals (1.23451 ms is fping's "1.23", its round(.., 3)
+ * 1.235 would print "1.24").  n > 0.  Returns buf (>= 48 bytes). */
+const char *pf_fping_min_avg_max(const double *rtts_ms, size_t n, char *buf, size_t len);
 
 /* ---- names ------------------------------------------------------------------ */
 

@@ -129,7 +129,8 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
      * second parse in one process (the fuzz harness) read freed memory. */
     optind = 0;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "+c:i:W:s:t:Q:I:46bnqhV", longopts, NULL)) != -1) {
+    /* Options may follow HOST, as ping(8)'s (GNU getopt permutes). */
+    while ((o = getopt_long(argc, argv, "c:i:W:s:t:Q:I:46bnqhV", longopts, NULL)) != -1) {
         switch (o) {
         case 'c':
             /* The engine counts probes in 32 bits and keeps UINT32_MAX out
@@ -207,8 +208,9 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
 /* ping(8) first connect()s a UDP socket to the destination (which sends
  * nothing) to learn its source address, and stops there, before its
  * header, when there is no route.  The same check here: the negative
- * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH), or
- * 0 (any other failure is left to the probes, as before). */
+ * errno of a destination without a route (ENETUNREACH, EHOSTUNREACH) or
+ * of a broadcast address (EACCES: the socket has no SO_BROADCAST), or 0
+ * (any other failure is left to the probes, as before). */
 static int no_route(const struct icr_addr *dest) {
     struct sockaddr_storage ss;
     int r = 0;
@@ -225,7 +227,7 @@ static int no_route(const struct icr_addr *dest) {
     if (connect(fd, (const struct sockaddr *)&ss,
                 ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                          : sizeof(struct sockaddr_in)) < 0 &&
-        (errno == ENETUNREACH || errno == EHOSTUNREACH))
+        (errno == ENETUNREACH || errno == EHOSTUNREACH || errno == EACCES))
         r = -errno;
     (void)close(fd);
     return r;
@@ -264,6 +266,7 @@ static void print_header(const struct ping_conf *c, const struct icr_addr *dest,
 struct engine_ctx {
     const struct ping_conf *c;
     struct ping_stats *st;
+    const icr_multiping_job *m; /* for the probes sent so far (iputils' pipe) */
 };
 
 static void on_engine_result(const struct icr_result *r, void *userdata) {
@@ -277,11 +280,16 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
     if (r->kind == ICR_RESULT_ECHO) {
         /* A duplicate's time counts in iputils' sums too. */
         const long us = rtt_us_of_ns(r->rtt_ns);
+        struct icr_sweep_stats js = {0};
         if (r->duplicate)
             pf->nrepeats++;
         else
             pf->nreceived++;
         pf_ping_add_rtt(pf, us);
+        /* Probes in flight, this one included: sent so far minus its
+         * sequence (probe + 1), plus one. */
+        if (icr_multiping_get_stats(x->m, &js) == 0 && js.sent > r->probe)
+            pf_ping_pipe(pf, (long)(js.sent - r->probe));
         if (!x->c->quiet)
             pf_ping_reply(stdout, r->bytes_received, pr_addr(x->c, x->st, &r->responder), seq,
                           r->ttl, us, r->duplicate, NULL);
@@ -317,6 +325,7 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.on_result = on_engine_result;
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);
+    x.m = m;
     if (r < 0) {
         if (r == ICR_ESOCKPERM)
             (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
@@ -378,8 +387,17 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     }
     *have_host = true;
     /* iputils' "time": from the start to the last probe sent. */
-    if (icr_multiping_get_stats(m, &jst) == 0)
+    if (icr_multiping_get_stats(m, &jst) == 0) {
         *send_ns = jst.send_ns;
+        /* Stopped (Ctrl-C) while still sending, the send phase runs on to
+         * now; the last probe left on the schedule, (sent - 1) intervals
+         * after the first. */
+        if (!jst.sending_done && jst.sent > 0) {
+            const int64_t last = (int64_t)((double)(jst.sent - 1) * c->interval * 1e9);
+            if (last < *send_ns)
+                *send_ns = last;
+        }
+    }
     if (r == ICR_EIFDOWN) {
         /* The interface (or the path) went away under the ping: a system
          * error whatever came before it (README: exit 4), as for sweep. */
@@ -448,13 +466,23 @@ int cmd_ping(int argc, char **argv) {
     }
     /* No route: one line and exit 4 before anything is printed on stdout
      * (ping(8): "connect: Network is unreachable", nothing on stdout). */
-    if (!c.source && (r = no_route(&dest)) < 0) {
+    r = no_route(&dest);
+    if (r == -EACCES && !c.broadcast) {
+        /* A broadcast address without -b: refused before the header, as
+         * ping(8) does ("Do you want to ping broadcast? Then -b."). */
+        cli_error("ping", "%s (use -b to ping a broadcast address)",
+                  icr_strerror(ICR_ESOCKBROADCAST));
+        return EXIT_USAGE;
+    }
+    if (!c.source && r < 0 && r != -EACCES) {
         icr_addr_format(&dest, addr_s, sizeof(addr_s));
         cli_error("ping", "cannot send to %s: %s", addr_s, icr_strerror(r));
         return EXIT_SYSTEM;
     }
     /* Below 16 bytes the payload holds no timestamp for ping(8): no times. */
     st.pf.timing = c.size >= 16;
+    /* iputils adds "ipg/ewma" to the summary when the interval is 0. */
+    st.pf.ipg = c.interval == 0;
 
     /* The engine carries a 34-byte MAC in a payload of up to 1400 bytes and
      * matches replies to the probed address: other sizes and broadcast go

@@ -61,7 +61,7 @@ static const char traceroute_help[] =
     "Text, one TARGET: traceroute(8)'s layout ('traceroute -I'): 'traceroute to\n"
     "HOST (ADDRESS), 30 hops max, 84 byte packets' (IP + ICMP header + payload),\n"
     "then per distance ' N  NAME (ADDRESS)  RTT ms  RTT ms' (' N  ADDRESS ...' with\n"
-    "-n), ' *' for a probe without answer (after the answered ones), ' N  * *' for\n"
+    "-n), ' *' for a probe without answer (in probe order), ' N  * *' for\n"
     "a silent distance, up to the destination, or to --max-hops when it was not\n"
     "reached, and traceroute's mark (!H !N !P !X ...) after each time of the hop\n"
     "that ended the route with Destination Unreachable.\n"
@@ -112,7 +112,25 @@ struct tr_out {
     bool partial_seen;
     int64_t good_bytes;
     uint64_t sent;            /* probes this run sent */
+    /* One target in text: each probe's RTT in ms by [distance][probe]
+     * (on_probe), so that its line keeps traceroute(8)'s probe order; a
+     * negative value: no reply.  NULL: the hop's RTTs in arrival order. */
+    double *probe_ms;
 };
+
+/* The slot of (distance, probe) in o->probe_ms. */
+static double *probe_slot(const struct tr_out *o, int distance, uint32_t probe) {
+    if (!o->probe_ms || distance < 0 || distance > o->c->opts.max_hops ||
+        probe >= o->c->opts.count)
+        return NULL;
+    return &o->probe_ms[(size_t)distance * o->c->opts.count + probe];
+}
+
+static void on_probe(const struct icr_result *r, void *userdata) {
+    double *slot = probe_slot(userdata, r->hop, r->probe);
+    if (slot && !r->duplicate && r->rtt_ns >= 0)
+        *slot = (double)r->rtt_ns / 1e6;
+}
 
 static int bad_value(const char *opt, const char *val, const char *range) {
     return cli_bad_value("traceroute", opt, val, range);
@@ -302,9 +320,36 @@ static void print_traceroute8(struct tr_out *o, const struct icr_trace_result *r
         const struct icr_host *h = &res->hops[k].host;
         char addr[ICR_ADDRSTRLEN], name[1025];
         cli_addr_format(&h->address, addr, sizeof(addr));
-        pf_trace_addr(f, addr, c->numeric ? NULL : pf_reverse_name(&h->address, name, sizeof(name)));
         const char *flag =
             h->error ? icr_hop_error_flag(h->address.family, h->error_type, h->error_code) : "";
+        /* traceroute(8) prints the probes in turn: ' *' for a lost one,
+         * the address before the first answer (" 6  * far  0.1 ms  0.1 ms"),
+         * when every reply of the hop is in the table. */
+        uint64_t known = 0;
+        for (uint32_t p = 0; p < h->packets_sent && p < count; p++) {
+            const double *ms = probe_slot(o, d, p);
+            known += ms && *ms >= 0;
+        }
+        if (known && known == h->packets_received && h->packets_sent <= count) {
+            bool named = false;
+            for (uint32_t p = 0; p < h->packets_sent; p++) {
+                const double *slot = probe_slot(o, d, p);
+                const double ms = slot ? *slot : -1;
+                if (ms < 0) {
+                    fputs(" *", f);
+                    continue;
+                }
+                if (!named)
+                    pf_trace_addr(f, addr,
+                                  c->numeric ? NULL
+                                             : pf_reverse_name(&h->address, name, sizeof(name)));
+                named = true;
+                fprintf(f, "  %.3f ms%s%s", ms, *flag ? " " : "", flag);
+            }
+            fputc('\n', f);
+            continue;
+        }
+        pf_trace_addr(f, addr, c->numeric ? NULL : pf_reverse_name(&h->address, name, sizeof(name)));
         for (uint64_t p = 0; p < h->packets_received; p++)
             fprintf(f, "  %.3f ms%s%s", h->rtts[p], *flag ? " " : "", flag);
         for (uint64_t p = h->packets_received; p < h->packets_sent; p++)
@@ -658,6 +703,15 @@ int cmd_traceroute(int argc, char **argv) {
         exit_code = out.base_reached == shard_n ? EXIT_ALIVE : EXIT_DEAD;
         goto finish; /* complete before this run */
     }
+    if (out.name && c.format == CLI_FMT_TEXT) {
+        const size_t n = ((size_t)c.opts.max_hops + 1) * c.opts.count;
+        out.probe_ms = malloc(n * sizeof(double));
+        for (size_t k = 0; out.probe_ms && k < n; k++)
+            out.probe_ms[k] = -1;
+        /* Without the table (no memory) the hops print in arrival order. */
+        if (out.probe_ms)
+            c.opts.on_result = on_probe;
+    }
     c.opts.on_trace = on_trace;
     c.opts.userdata = &out;
     if ((exit_code = open_job(targets, &c.opts, &t)) != 0)
@@ -721,6 +775,7 @@ out:
         cli_error("traceroute", "cannot write the routes to '%s': %s", c.output, strerror(errno));
         exit_code = EXIT_SYSTEM;
     }
+    free(out.probe_ms);
     targets = icr_targets_free(targets);
     cli_targets_free(&c.ta);
     return exit_code;

@@ -21,17 +21,32 @@ jobs_created = 0
 MIN_PAYLOAD, MAX_PAYLOAD = 34, 1400
 
 
-def host_from_c(h, address=None):
-    """A Host from a struct icr_host (copied: the C memory may go away)."""
+def host_from_c(h, address=None, timeout=None):
+    """A Host from a struct icr_host (copied: the C memory may go away).
+    With `timeout` (seconds), RTTs above it are dropped: icmplib waits
+    `timeout` for each request's reply, whereas the job counts a late reply
+    to any probe but the last (it waits `timeout` after the last probe only)."""
     n = h.packets_received
     rtts = h.rtts[:n] if n else []
+    if timeout is not None:
+        limit = timeout * 1000
+        rtts = [r for r in rtts if r <= limit]
     return Host(address or _lib.addr_str(h.address), h.packets_sent, rtts)
 
 
-def hop_from_c(hop):
+def hop_from_c(hop, timeout=None):
+    """A Hop from a struct icr_hop; with `timeout`, None when every RTT is
+    above it (icmplib records no hop for a distance whose probes all timed
+    out), otherwise the RTTs within it (as host_from_c)."""
     h = hop.host
     n = h.packets_received
     rtts = h.rtts[:n] if n else []
+    if timeout is not None:
+        limit = timeout * 1000
+        kept = [r for r in rtts if r <= limit]
+        if rtts and not kept:
+            return None
+        rtts = kept
     return Hop(_lib.addr_str(h.address), h.packets_sent, rtts, hop.distance)
 
 
@@ -124,6 +139,7 @@ class Multiping(Job):
         self.names = names
         self.hosts = [None] * n
         self.on_host = on_host
+        self.timeout = float(timeout)
         arr = _lib.addr_array(names, to_addr)
         self._cb = _lib.HOST_CB(self._host_cb)  # kept alive with the job
         opts = _lib._new(_lib.icr_multiping_opts, count=count, interval=float(interval),
@@ -140,7 +156,7 @@ class Multiping(Job):
 
     def _host_cb(self, index, hp, userdata):
         name = self.names[index] if self.names else None
-        self.hosts[index] = host_from_c(hp.contents, name)
+        self.hosts[index] = host_from_c(hp.contents, name, self.timeout)
         if self.on_host:
             self.on_host(index)
 
@@ -152,7 +168,8 @@ class Multiping(Job):
                 c = _lib._new(_lib.icr_host)
                 check(_lib.lib().icr_multiping_get_host(self.handle, i, ctypes.byref(c)))
                 try:
-                    self.hosts[i] = host_from_c(c, self.names[i] if self.names else None)
+                    self.hosts[i] = host_from_c(c, self.names[i] if self.names else None,
+                                                self.timeout)
                 finally:
                     _lib.libc_free(ctypes.cast(c.rtts, ctypes.c_void_p))
         return self.hosts
@@ -169,6 +186,7 @@ class Trace(Job):
         global jobs_created
         super().__init__()
         self.hops = None
+        self.timeout = float(timeout)
         lib = _lib.lib()
         t = ctypes.c_void_p()
         check(lib.icr_targets_new(ctypes.byref(t)))
@@ -190,7 +208,8 @@ class Trace(Job):
 
     def _trace_cb(self, rp, userdata):
         r = rp.contents
-        self.hops = [hop_from_c(r.hops[i]) for i in range(r.nhops)]
+        hops = (hop_from_c(r.hops[i], self.timeout) for i in range(r.nhops))
+        self.hops = [h for h in hops if h is not None]
 
     def free(self):
         super().free()

@@ -119,7 +119,8 @@ class icr_sweep_opts(Structure):
                 ('traffic_class', c_int), ('payload_size', c_size_t), ('privilege', c_int),
                 ('flags', c_uint), ('batch', c_uint32), ('on_result', RESULT_CB),
                 ('userdata', c_void_p), ('senders', c_uint32), ('source4', icr_addr),
-                ('source6', icr_addr)]
+                ('source6', icr_addr), ('start_position', c_uint64)]
+    _defaults_ = {'shards': 1}
 
 
 class icr_sweep_stats(Structure):
@@ -137,7 +138,10 @@ class icr_multiping_opts(Structure):
                 ('timeout', c_double), ('rate', c_uint64), ('id', c_int), ('family', c_int),
                 ('source', c_char_p), ('privilege', c_int), ('payload_size', c_size_t),
                 ('ttl', c_int), ('traffic_class', c_int), ('flags', c_uint),
-                ('on_host', HOST_CB), ('on_result', RESULT_CB), ('userdata', c_void_p)]
+                ('on_host', HOST_CB), ('on_result', RESULT_CB), ('userdata', c_void_p),
+                ('seed', c_uint64), ('shards', c_uint32), ('shard', c_uint32),
+                ('start_position', c_uint64)]
+    _defaults_ = {'shards': 1}
 
 
 class icr_trace_opts(Structure):
@@ -146,7 +150,10 @@ class icr_trace_opts(Structure):
                 ('fast', c_bool), ('rate', c_uint64), ('id', c_int), ('family', c_int),
                 ('source', c_char_p), ('privilege', c_int), ('payload_size', c_size_t),
                 ('traffic_class', c_int), ('seed', c_uint64), ('flags', c_uint),
-                ('on_trace', TRACE_CB), ('on_result', RESULT_CB), ('userdata', c_void_p)]
+                ('on_trace', TRACE_CB), ('on_result', RESULT_CB), ('userdata', c_void_p),
+                ('shards', c_uint32), ('shard', c_uint32), ('start_position', c_uint64),
+                ('window', c_uint32)]
+    _defaults_ = {'shards': 1}
 
 
 # Every structure the binding mirrors, by its C name (the layout test walks it).
@@ -157,8 +164,12 @@ STRUCTS = {c.__name__: c for c in (icr_addr, icr_socket_opts, icr_request, icr_r
 
 
 def _new(cls, **fields):
-    """A structure with its size field set, as the *_INIT macros do."""
-    s = cls(**fields)
+    """A structure with its size field set, as the *_INIT macros do.
+
+    Fields the caller does not name keep the INIT macro's value: zero, or the
+    class's _defaults_ (fields appended to a C struct with a non-zero INIT
+    value must be listed there)."""
+    s = cls(**{**getattr(cls, '_defaults_', {}), **fields})
     s.size = ctypes.sizeof(cls)
     return s
 

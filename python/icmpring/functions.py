@@ -169,8 +169,8 @@ def traceroute(address, count=2, interval=0.05, timeout=2, first_hop=1, max_hops
     if payload:
         payload_size = len(payload)  # the engine's probes carry their own bytes
     address = _literal(address, family)
-    if first_hop > max_hops:
-        return []
+    if first_hop > max_hops or count <= 0:
+        return []  # icmplib: no probe, so no hop (the job refuses count 0)
     job = _jobs.Trace(address, count=count, interval=interval, timeout=timeout,
                       first_hop=first_hop, max_hops=max_hops, fast=fast, source=source,
                       privileged=privileged, payload_size=payload_size, traffic_class=tclass)

@@ -31,7 +31,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..33"
+echo "1..39"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -39,7 +39,8 @@ echo "1..33"
 mask_ping() {
     sed -E -e 's/ time=[0-9]+(\.[0-9]+)? ms/ time=T ms/' \
         -e 's/, time [0-9]+ms$/, time Tms/' \
-        -e 's#^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$#rtt min/avg/max/mdev = T/T/T/T ms#'
+        -e 's#^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms#rtt min/avg/max/mdev = T/T/T/T ms#' \
+        -e 's#(^|, )ipg/ewma [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$#\1ipg/ewma T/T ms#'
 }
 mask_trace() {
     sed -E -e 's/  [0-9]+\.[0-9]{3} ms/  T ms/g' -e 's/, [0-9]+ byte packets$/, N byte packets/'
@@ -209,5 +210,66 @@ if "${ICR_LAB_BIN:-false}" relay "${ICR_LAB:-}" --delay 3 --seconds 60 on >"$tmp
 else
     for k in 1 2 3; do ok 1 "lab-relay did not start (ICR_RELAY): $(head -1 "$tmp/relay.log")"; done
 fi
+
+# ---- ping: the rest of iputils' rtt line -------------------------------------
+# 34: replies later than the interval (300 ms through lab-relay, -i 0.2):
+# iputils ends its rtt line with ", pipe 2" (the most probes in flight when
+# a reply came); the sends are 100 ms either side of each reply.
+if "${ICR_LAB_BIN:-false}" relay "${ICR_LAB:-}" --delay 300 --seconds 60 on >"$tmp/relay2.log" 2>&1; then
+    ping_case p_pipe "replies later than the interval (pipe 2)" -c 3 -i 0.2 198.18.200.7
+    "$ICR_LAB_BIN" relay "$ICR_LAB" off >/dev/null 2>&1
+else
+    ok 1 "lab-relay did not start (ICR_RELAY): $(head -1 "$tmp/relay2.log")"
+fi
+# 35: -i 0: iputils adds ", ipg/ewma G/E ms" (the mean gap between sends
+# and its moving average of the RTT), on the engine path and, alone on
+# the line for payloads without times, on the socket path (-s 8).  How
+# many probes are in flight with -i 0 depends on the sender (pipe), so the
+# lines are checked for the form iputils gives them, not diffed.
+ipg='ipg/ewma [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$'
+run ipg ping -c 3 -i 0 198.18.0.7
+run ipg8 ping -c 2 -i 0 -s 8 198.18.0.7
+ok "$(test "$(rc ipg)" = 0 && test "$(rc ipg8)" = 0 &&
+      tail -1 "$tmp/ipg.out" | grep -qE "^rtt min/avg/max/mdev = [0-9./]+ ms(, pipe [0-9]+)?, $ipg" &&
+      tail -1 "$tmp/ipg8.out" | grep -qE "^$ipg"; echo $?)" \
+   "ping -i 0: iputils' ', ipg/ewma G/E ms' on the rtt line (and alone without times)" ||
+    { diag ipg; diag ipg8; }
+# 36: Ctrl-C: iputils' "time" runs from the first probe to the last one sent
+# (not to the Ctrl-C).  -i 0.5, SIGINT after 0.9 s: the last probe left
+# ~0.4 s before it; allow 250 ms over the schedule.
+timeout -s INT -k 5 0.9 "$bin" ping -i 0.5 198.18.0.7 >"$tmp/int.out" 2>"$tmp/int.err"
+sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$tmp/int.out")
+ms=$(sed -nE 's/.*, time ([0-9]+)ms$/\1/p' "$tmp/int.out")
+ok "$(test -n "$sent" && test -n "$ms" && test "$sent" -ge 1 &&
+      test "$ms" -le $(( (sent - 1) * 500 + 250 )); echo $?)" \
+   "ping stopped by SIGINT: time up to the last probe sent ($sent sent, ${ms}ms)" || diag int
+
+# ---- traceroute: probes in their order ---------------------------------------
+# 37: the first probe of the last hop lost: traceroute(8) prints each probe
+# in turn, ' *' for a lost one and the address before the first answer
+# (" 6  * far  T ms  T ms").  far (distance d = R + 1) drops the Echo Reply
+# with ICMP sequence 3(d - 1) + 1 (traceroute -I's first probe to TTL d: 3
+# per hop, from 1) and d (ours: the clear tag is probe << 8 | TTL, so probe
+# 0 at TTL d; the other number is probe 0 at a TTL beyond the destination).
+d=$((R + 1))
+if printf 'table inet icr_lost0 {\n chain out {\n type filter hook output priority 0;\n icmp type echo-reply icmp sequence { %d, %d } drop\n }\n}\n' "$d" $((3 * (d - 1) + 1)) |
+    "${ICR_LAB_BIN:-false}" exec "${ICR_LAB:-}" far -- nft -f - 2>"$tmp/lost0.log"; then
+    tr_case t_lost0 "the first probe lost ('*' before the address)" "198.19.0.1" "198.19.0.1"
+    "$ICR_LAB_BIN" exec "$ICR_LAB" far -- nft delete table inet icr_lost0 >/dev/null 2>&1
+else
+    ok 1 "nft in far failed: $(head -1 "$tmp/lost0.log")"
+fi
+
+# ---- ping: the command line as ping(8) takes it ------------------------------
+# 38: options after HOST (ping(8)'s getopt permutes: 'ping HOST -c 2').
+ping_case p_after "options after HOST" 198.18.0.7 -c 2 -i 0.2
+# 39: a broadcast address without -b: ping(8) refuses it before its header
+# (its UDP connect() gets EACCES), nothing on stdout, exit 2; ours neither
+# (one line on stderr, exit 3: a bad argument).
+bc=${ICR_LAB_BCAST4:-192.0.2.255}
+same p_bcast mask_ping ping -c 2 -W 1 "$bc" -- ping -c 2 -W 1 "$bc"
+ok "$(test ! -s "$tmp/p_bcast.out" && test ! -s "$tmp/p_bcast.peer" && test "$(rc p_bcast)" = 3 &&
+      test "$(cat "$tmp/p_bcast.peer.rc")" = 2 && grep -q -- '-b' "$tmp/p_bcast.err"; echo $?)" \
+   "ping a broadcast address without -b: nothing on stdout, as ping(8)" || why p_bcast
 
 [ $fails -eq 0 ]

@@ -117,6 +117,7 @@ int main(void) {
     OFF(icr_sweep_opts, senders);
     OFF(icr_sweep_opts, source4);
     OFF(icr_sweep_opts, source6);
+    OFF(icr_sweep_opts, start_position);
 
     SIZE(icr_sweep_stats);
     OFF(icr_sweep_stats, size);
@@ -157,6 +158,10 @@ int main(void) {
     OFF(icr_multiping_opts, on_host);
     OFF(icr_multiping_opts, on_result);
     OFF(icr_multiping_opts, userdata);
+    OFF(icr_multiping_opts, seed);
+    OFF(icr_multiping_opts, shards);
+    OFF(icr_multiping_opts, shard);
+    OFF(icr_multiping_opts, start_position);
 
     SIZE(icr_trace_opts);
     OFF(icr_trace_opts, size);
@@ -178,5 +183,9 @@ int main(void) {
     OFF(icr_trace_opts, on_trace);
     OFF(icr_trace_opts, on_result);
     OFF(icr_trace_opts, userdata);
+    OFF(icr_trace_opts, shards);
+    OFF(icr_trace_opts, shard);
+    OFF(icr_trace_opts, start_position);
+    OFF(icr_trace_opts, window);
     return 0;
 }

@@ -105,6 +105,49 @@ class Ping(unittest.TestCase):
         self.assertEqual(icmpring.ping(RSP4, count=0).packets_sent, 0)
 
 
+class LateReplies(unittest.TestCase):
+    """icmplib's `timeout` is each request's wait: a reply later than that
+    is lost, whichever probe it answers (not only the last one's).  Replies
+    come 300 ms late through lab-relay (icmpring-lab relay)."""
+    LATE4 = '198.18.200.7'
+
+    @classmethod
+    def setUpClass(cls):
+        lab, bin_ = ENV.get('ICR_LAB'), ENV.get('ICR_LAB_BIN')
+        if not bin_ or not ENV.get('ICR_RELAY'):
+            # Not a skip: meson sets both, and a skip would pass.
+            raise RuntimeError('no icmpring-lab relay (ICR_LAB_BIN, ICR_RELAY)')
+        subprocess.run([bin_, 'relay', lab, '--delay', '300', '--seconds', '120', 'on'],
+                       check=True, stdout=subprocess.DEVNULL)
+        cls.addClassCleanup(subprocess.run, [bin_, 'relay', lab, 'off'],
+                            stdout=subprocess.DEVNULL)
+
+    def test_ping_late_reply_is_lost(self):
+        h = icmpring.ping(self.LATE4, count=3, interval=0.4, timeout=0.1)
+        self.assertEqual((h.packets_sent, h.packets_received, h.rtts), (3, 0, []))
+        # The relay works: with a timeout above its delay every reply counts.
+        h = icmpring.ping(self.LATE4, count=2, interval=0.4, timeout=1)
+        self.assertEqual(h.packets_received, 2, h.rtts)
+
+    def test_multiping_late_reply_is_lost(self):
+        hosts = icmpring.multiping([self.LATE4, '198.18.200.8'], count=2, interval=0.4,
+                                   timeout=0.1)
+        self.assertEqual([(h.packets_sent, h.packets_received) for h in hosts],
+                         [(2, 0), (2, 0)])
+
+    def test_traceroute_late_reply_is_lost(self):
+        # icmplib waits `timeout` for each probe: none answers in time, so
+        # no distance answered and the route is empty.
+        hops = icmpring.traceroute(self.LATE4, count=3, interval=0.4, timeout=0.1, max_hops=2)
+        self.assertEqual([(h.distance, h.rtts) for h in hops], [])
+        hops = icmpring.traceroute(self.LATE4, count=2, interval=0.4, timeout=1, max_hops=2)
+        self.assertEqual([(h.distance, h.packets_received) for h in hops], [(1, 2)])
+
+    def test_async_ping_late_reply_is_lost(self):
+        h = asyncio.run(icmpring.async_ping(self.LATE4, count=2, interval=0.4, timeout=0.1))
+        self.assertEqual((h.packets_sent, h.packets_received), (2, 0))
+
+
 class Unprivileged(unittest.TestCase):
     def test_as_nobody(self):
         # A uid without CAP_NET_RAW: privileged=True (icmplib's default) is
@@ -205,6 +248,10 @@ class Traceroute(unittest.TestCase):
     def test_one_hop(self):
         hops = icmpring.traceroute(RSP4, timeout=1)
         self.assertEqual([(h.distance, h.address) for h in hops], [(1, RSP4)])
+
+    def test_count_zero(self):
+        # icmplib sends nothing and returns no hop (no exception).
+        self.assertEqual(icmpring.traceroute(RSP4, count=0, timeout=0.5), [])
 
     def test_unreachable_ends_at_the_router(self):
         hops = icmpring.traceroute(UNREACH4, timeout=0.5, max_hops=4)
