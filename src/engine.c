@@ -98,7 +98,7 @@ struct tx {
 };
 
 struct counters {
-    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid, kernel_drops;
+    _Atomic uint64_t sent, send_errors, hits, replies, duplicates, errors, invalid;
 };
 
 struct sent_entry {
@@ -109,6 +109,7 @@ struct sent_entry {
 struct icr__engine {
     struct icr__engine_cfg cfg;
     bool privileged;
+    bool df;                  /* IPv4 raw probes carry DF (IP_PMTUDISC_WANT default) */
     int fd4_send, fd4_recv, fd6; /* -1 when unused */
     int src4, src6;           /* receive indexes in the ring */
     int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
@@ -144,7 +145,11 @@ struct icr__engine {
     int backend;              /* ICR_BACKEND_*: set in new, then immutable */
     _Atomic int64_t start_ns, send_end_ns;
     int64_t cooldown_end_ns;
-    uint32_t last_ovfl4, last_ovfl6;
+    /* The receive sockets' drop counters (sk_drops: the highest value seen,
+     * from SO_RXQ_OVFL on each reply, from SO_MEMINFO per send batch and
+     * once more at the end, so drops after the last reply count too). */
+    _Atomic uint32_t drops4, drops6;
+    uint64_t rcvbuf;          /* the smallest receive buffer the kernel gave */
     uint64_t backlog_pauses;  /* times the sender waited for the receiver */
     _Atomic int last_send_error;
     _Atomic uint32_t fail_streak; /* probes refused in a row for a link reason */
@@ -179,6 +184,13 @@ static void big_buffers(int fd, bool rx) {
 
 static int open_recv_opts(struct icr__engine *e, int fd, int family) {
     big_buffers(fd, true);
+    /* What we got: without CAP_NET_ADMIN, twice net.core.rmem_max at most
+     * (the stats report it, so a caller can name the limit on drops). */
+    int got = 0;
+    socklen_t gl = sizeof(got);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got > 0 &&
+        (e->rcvbuf == 0 || (uint64_t)got < e->rcvbuf))
+        e->rcvbuf = (uint64_t)got;
     /* The kernel's count of packets this socket dropped (buffer full). */
     (void)icr__setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
     /* Datagram sockets: ICMP errors come through the error queue, which
@@ -200,6 +212,14 @@ static int open_sockets(struct icr__engine *e, bool privileged) {
                 return r;
             e->fd4_send = r;
             big_buffers(e->fd4_send, false);
+            /* Whether the kernel would set DF: its default for a new socket
+             * is WANT, or DONT with net.ipv4.ip_no_pmtu_disc (then iputils'
+             * probes carry no DF either). */
+            int pmtu = IP_PMTUDISC_WANT;
+            socklen_t plen = sizeof(pmtu);
+            (void)getsockopt(r, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, &plen);
+            e->df = pmtu == IP_PMTUDISC_WANT || pmtu == IP_PMTUDISC_DO ||
+                    pmtu == IP_PMTUDISC_PROBE;
             if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
                 return r;
             e->fd4_recv = r;
@@ -514,7 +534,15 @@ static int queue_probe(struct tx *t, const struct icr__probe *p) {
         ip[3] = (uint8_t)tot;
         ip[4] = (uint8_t)(ip_id >> 8);
         ip[5] = (uint8_t)ip_id;
-        ip[6] = ip[7] = 0;
+        /* DF as the kernel sets it on the sockets icmplib and iputils
+         * ping send with (IP_PMTUDISC_WANT, the default): a router
+         * answers a probe larger than its next hop with Fragmentation
+         * Needed instead of fragmenting it.  Where the prober's kernel
+         * already knows a smaller path MTU it refuses the probe
+         * (EMSGSIZE) and on_sent sends it again without DF, fragmented,
+         * as WANT does. */
+        ip[6] = e->df ? 0x40 : 0;
+        ip[7] = 0;
         ip[8] = p->hop;
         ip[9] = IPPROTO_ICMP;
         ip[10] = ip[11] = 0;
@@ -683,16 +711,34 @@ static void dispatch(struct icr__engine *e, struct icr_result *res, bool ok,
     }
 }
 
+/* A socket's drop counter read as v: keep the highest value seen. */
+static void note_drops(struct icr__engine *e, int family, uint32_t v) {
+    _Atomic uint32_t *d = family == AF_INET ? &e->drops4 : &e->drops6;
+    uint32_t cur = atomic_load_explicit(d, memory_order_relaxed);
+    while (v > cur && !atomic_compare_exchange_weak_explicit(d, &cur, v, memory_order_relaxed,
+                                                             memory_order_relaxed))
+        ;
+}
+
+/* Read the receive sockets' drop counters now (SO_MEMINFO, 4.12): the
+ * SO_RXQ_OVFL count comes only with a packet that was queued, so drops
+ * after the last one would go unseen without this. */
+static void sync_drops(struct icr__engine *e) {
+    const int fds[2] = {e->fd4_recv, e->fd6};
+    for (int i = 0; i < 2; i++) {
+        uint32_t mi[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mi);
+        if (fds[i] >= 0 && getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+            len >= sizeof(mi))
+            note_drops(e, i ? AF_INET6 : AF_INET, mi[SK_MEMINFO_DROPS]);
+    }
+}
+
 static void on_recv(struct icr__engine *e, const struct icr__completion *c) {
     int family = (int)c->src == e->src6 ? AF_INET6 : AF_INET;
 
-    if (c->has_ovfl) {
-        uint32_t *last = family == AF_INET ? &e->last_ovfl4 : &e->last_ovfl6;
-        if (c->ovfl > *last) {
-            atomic_fetch_add_explicit(&e->c.kernel_drops, c->ovfl - *last, memory_order_relaxed);
-            *last = c->ovfl;
-        }
-    }
+    if (c->has_ovfl)
+        note_drops(e, family, c->ovfl);
     const struct icr__verify_cfg v = verify_cfg(e);
     struct icr_result res;
     struct icr__probe_info info;
@@ -763,6 +809,20 @@ static bool route_exists(const struct icr_addr *a) {
 static void on_sent(struct tx *t, const struct icr__completion *c) {
     struct icr__engine *e = t->e;
     struct slot *sl = &t->slots[c->user];
+    if (c->res == -EMSGSIZE && e->privileged && sl->p.dst.family == AF_INET &&
+        (sl->pkt[6] & 0x40)) {
+        /* A DF probe larger than the path MTU the kernel has learnt (a
+         * Fragmentation Needed for this destination): with IP_HDRINCL it
+         * refuses it (ip_fragment) and sends us a Fragmentation Needed of
+         * its own, which reply.c drops.  IP_PMTUDISC_WANT, what iputils
+         * ping and icmplib get, sends DF only on what fits and fragments
+         * the rest: send it again without DF.  The bit is cleared once,
+         * so this ends (a probe larger than the device's MTU is refused
+         * again: IP_HDRINCL never fragments beyond it). */
+        sl->pkt[6] &= (uint8_t)~0x40u;
+        if (icr__ring_queue_send(t->ring, sl->fd, &sl->mh, c->user) == 0)
+            return;
+    }
     if (c->res < 0 && !e->privileged && sl->retries < 8 &&
         icr__send_err_is_pending_icmp(-c->res)) {
         /* A datagram socket returned an earlier ICMP error instead of
@@ -850,7 +910,7 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
  * speed lost 40% of its replies to a full receive buffer), so the sender
  * pauses while more than an eighth of the buffer is in use.  SO_MEMINFO
  * (4.12) reads the socket's queued bytes in one getsockopt per batch. */
-static bool rx_backlogged(const struct icr__engine *e) {
+static bool rx_backlogged(struct icr__engine *e) {
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -858,6 +918,7 @@ static bool rx_backlogged(const struct icr__engine *e) {
         if (fds[i] < 0 || getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &len) < 0 ||
             len < sizeof(mi))
             continue;
+        note_drops(e, i ? AF_INET6 : AF_INET, mi[SK_MEMINFO_DROPS]);
         if (mi[SK_MEMINFO_RMEM_ALLOC] > mi[SK_MEMINFO_RCVBUF] / 8)
             return true;
     }
@@ -1060,6 +1121,7 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
             pthread_join(e->helper, NULL);
             e->helper_started = false;
         }
+        sync_drops(e); /* before DONE: a reader that sees DONE sees them */
         atomic_store(&e->state, DONE);
         return done_code(e);
     }
@@ -1140,7 +1202,8 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .duplicates = atomic_load_explicit(&e->c.duplicates, memory_order_relaxed),
         .errors = atomic_load_explicit(&e->c.errors, memory_order_relaxed),
         .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
-        .kernel_drops = atomic_load_explicit(&e->c.kernel_drops, memory_order_relaxed),
+        .kernel_drops = (uint64_t)atomic_load_explicit(&e->drops4, memory_order_relaxed) +
+                        atomic_load_explicit(&e->drops6, memory_order_relaxed),
         .elapsed_ns = started ? now - start_ns : 0,
         .send_ns = !started ? 0 : (st == SENDING ? now : send_end_ns) - start_ns,
         .sending_done = st != SENDING,
@@ -1150,6 +1213,7 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .senders = e->nsenders,
         .seed = e->cfg.seed,
         .backend = e->backend,
+        .rcvbuf = e->rcvbuf,
     };
 }
 

@@ -5,13 +5,16 @@
  *   - no host reported that the relay never delivered an intact reply of,
  *     none reported twice;
  *   - counts exact against the relay's deliveries;
- *   - RTTs within 1 ms of the relay's own (request read -> reply written);
+ *   - RTTs within 1 ms of the relay's own (request read -> reply written),
+ *     never below it, and above it by more only while the machine was
+ *     measurably stalled (see "stalls");
  *   - replies held back and swapped still give RTTs in probe order;
  *   - a corrupted reply (every kind) is never reported.
  * Runs in the prober of an icmpring-lab lab; SKIPs (TAP "1..0 # SKIP")
  * when the relay or /dev/net/tun is missing. */
-#include <math.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,6 +161,127 @@ static size_t count_what(const struct rlog *L, int what) {
     return k;
 }
 
+/* ---- stalls ------------------------------------------------------------ */
+
+/* On a shared 2-vCPU VM a packet can wait milliseconds for a CPU however
+ * the relay and the prober are scheduled (seen: a reply 19 ms late, while
+ * other labs flooded softirq work; a vCPU can also be preempted by the
+ * host).  No RTT check can hold its 1 ms there, so the test measures those
+ * stalls: one SCHED_FIFO 60 thread per CPU (above the relay's 50 and the
+ * prober's 40) sleeps 250 us in a loop and records every wake-up more than
+ * 200 us late as a stall [due, woken] (CLOCK_REALTIME, the library's clock;
+ * 500 us left an RTT 1.018 ms above the relay's with 0.000 ms of stalls).
+ * An RTT above the relay's by more than 1 ms passes only when stalls that
+ * overlap its exchange add up to the excess; below the relay's it never
+ * passes (the relay's times lie inside the prober's, see lab-relay.c). */
+/* The goal is 1 ms.  Under ASan/UBSan (CI runs every suite once more in
+ * such a build) the library's own path from stamping a probe to handing it
+ * to the kernel is several times slower: seen 1.28 ms over with no stall,
+ * in 1 of 12 sanitizer runs, never in a plain build. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RTT_SLACK_MS 3.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RTT_SLACK_MS 3.0
+#endif
+#endif
+#ifndef RTT_SLACK_MS
+#define RTT_SLACK_MS 1.0
+#endif
+#define STALL_CPUS 2
+#define STALL_MAX 65536
+#define STALL_TICK_NS 250000
+#define STALL_LATE_NS 200000
+
+struct stall {
+    int64_t from, to;
+};
+
+static struct stall stalls[STALL_CPUS][STALL_MAX];
+static atomic_size_t nstalls[STALL_CPUS];
+static atomic_bool stall_stop;
+static pthread_t stall_thr[STALL_CPUS];
+static int stall_running;
+
+static void *stall_main(void *arg) {
+    int cpu = (int)(intptr_t)arg;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    struct sched_param sp = {.sched_priority = 60};
+    (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    int64_t prev = real_ns();
+    while (!atomic_load(&stall_stop)) {
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = STALL_TICK_NS};
+        nanosleep(&ts, NULL);
+        int64_t now = real_ns();
+        if (now - prev > STALL_TICK_NS + STALL_LATE_NS) {
+            size_t k = atomic_load(&nstalls[cpu]);
+            if (k < STALL_MAX) {
+                stalls[cpu][k] = (struct stall){.from = prev + STALL_TICK_NS, .to = now};
+                atomic_store(&nstalls[cpu], k + 1);
+            }
+        }
+        prev = now;
+    }
+    return NULL;
+}
+
+static void stalls_start(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (int c = 0; c < STALL_CPUS && c < n; c++)
+        if (pthread_create(&stall_thr[c], NULL, stall_main, (void *)(intptr_t)c) == 0)
+            stall_running = c + 1;
+}
+
+static void stalls_stop(void) {
+    atomic_store(&stall_stop, true);
+    for (int c = 0; c < stall_running; c++)
+        pthread_join(stall_thr[c], NULL);
+}
+
+/* Milliseconds of stall, over all CPUs, inside [from, to]. */
+static double stalled_ms(int64_t from, int64_t to) {
+    int64_t sum = 0;
+    for (int c = 0; c < STALL_CPUS; c++) {
+        size_t n = atomic_load(&nstalls[c]);
+        for (size_t i = 0; i < n; i++) {
+            int64_t a = stalls[c][i].from > from ? stalls[c][i].from : from;
+            int64_t b = stalls[c][i].to < to ? stalls[c][i].to : to;
+            if (b > a)
+                sum += b - a;
+        }
+    }
+    return (double)sum / 1e6;
+}
+
+/* Whether the library's RTT agrees with the relay's for a probe sent at
+ * sent_ns (CLOCK_REALTIME): not below it by more than 0.25 ms (clock
+ * reading granularity; it cannot be below), not above it by more than
+ * RTT_SLACK_MS (1 ms) + extra_ms, unless measured stalls during the
+ * exchange cover the excess.  On disagreement, says why in why. */
+static bool rtt_agrees(double lib_ms, double relay_ms, int64_t sent_ns, double extra_ms, char *why,
+                       size_t n) {
+    double d = lib_ms - relay_ms;
+    if (d < -0.25) {
+        snprintf(why, n, "rtt %.3f ms below the relay's %.3f ms", lib_ms, relay_ms);
+        return false;
+    }
+    double over = d - (RTT_SLACK_MS + extra_ms);
+    if (over <= 0)
+        return true;
+    double st = stalled_ms(sent_ns, sent_ns + (int64_t)(lib_ms * 1e6));
+    if (st >= over) {
+        print_message("# rtt %.3f ms, relay %.3f ms: %.3f ms over, excused by %.3f ms of "
+                      "measured stalls\n", lib_ms, relay_ms, over, st);
+        return true;
+    }
+    snprintf(why, n, "rtt %.3f ms, relay %.3f ms: %.3f ms over %.0f ms%s, stalls %.3f ms", lib_ms,
+             relay_ms, over, RTT_SLACK_MS, extra_ms > 0 ? " + burst" : "", st);
+    return false;
+}
+
 /* ---- results as the library reports them ------------------------------ */
 
 #define MAXR 8192
@@ -191,7 +315,7 @@ static struct icr_addr addr_of(const char *s) {
     return a;
 }
 
-/* Host k of the relayed prefixes: 198.18.200.k / 2001:db8:1::200:k. */
+/* Host k of the relayed prefixes: 198.18.200.k / 2001:db8:1::200:k (k in hex). */
 static struct icr_addr relay_host(int family, unsigned k) {
     char b[64];
     if (family == AF_INET)
@@ -201,37 +325,66 @@ static struct icr_addr relay_host(int family, unsigned k) {
     return addr_of(b);
 }
 
-/* Each echo result agrees with the relay: delivered intact, RTT within
- * 1 ms of the relay's.  `burst_ms` widens the window upwards only, for a
+/* For a result the relay's log cannot account for: what the log says of
+ * its responder and sequence (seen once, in 2026-12: "reported, never
+ * delivered intact" in test_multiping_late_replies, not reproduced since;
+ * this is what would tell its cause). */
+static void explain(const struct rlog *L, const struct icr_result *r, unsigned seq) {
+    static const char *const names[] = {"req", "rep", "bad", "drop", "forge"};
+    char a[64], t[64];
+    icr_addr_format(&r->responder, a, sizeof(a));
+    icr_addr_format(&r->target, t, sizeof(t));
+    print_message("# result: target %s responder %s index %llu probe %u hop %u seq %u "
+                  "sent_ns %lld rtt_ns %lld duplicate %d\n",
+                  t, a, (unsigned long long)r->index, r->probe, (unsigned)r->hop, seq,
+                  (long long)r->sent_ns, (long long)r->rtt_ns, (int)r->duplicate);
+    size_t shown = 0;
+    for (size_t i = 0; i < L->n && shown < 40; i++) {
+        const struct entry *e = &L->e[i];
+        if (!icr_addr_equal(&e->addr, &r->responder) && !icr_addr_equal(&e->addr, &r->target))
+            continue;
+        print_message("# log: %s %s id %u seq %u t %lld rtt %lld\n", names[e->what], e->kind,
+                      e->id, e->seq, (long long)e->t, (long long)e->rtt);
+        shown++;
+    }
+    print_message("# log: %zu entries; delivered %llu bad %llu forge %llu drop %llu dup %llu\n",
+                  L->n, (unsigned long long)L->count_delivered, (unsigned long long)L->count_bad,
+                  (unsigned long long)L->count_forge, (unsigned long long)L->count_drop,
+                  (unsigned long long)L->count_dup);
+}
+
+/* Each echo result agrees with the relay: delivered intact, RTT as
+ * rtt_agrees says.  `burst_ms` widens the window upwards only, for a
  * sweep's burst (128 probes at once at 2000 pps): the relay reads and
  * forwards a burst's requests one by one, logging each, so the last ones
  * are read - and their relay RTT starts - milliseconds after they reached
- * its TUN device (seen: 10.5 ms against the relay's 1.7 ms, 254 probes).
- * An RTT below the relay's is never allowed: the relay held the reply at
- * least that long (less the relay's own timing error, below). */
+ * its TUN device (seen: 10.5 ms against the relay's 1.7 ms, 254 probes). */
 static void check_rtts(const struct got *g, const struct rlog *L, bool trace, double burst_ms) {
     for (size_t i = 0; i < g->n; i++) {
         const struct icr_result *r = &g->r[i];
-        char a[64];
+        char a[64], why[160];
         icr_addr_format(&r->target, a, sizeof(a));
         assert_int_equal(r->kind, ICR_RESULT_ECHO);
         unsigned seq = trace ? ((r->probe & 0xffu) << 8 | (unsigned)r->hop) : (r->probe & 0xffffu);
         const struct entry *e = delivered(L, &r->responder, seq);
-        if (!e)
+        if (!e) {
+            explain(L, r, seq);
             fail_msg("%s probe %u (seq %u) reported, never delivered intact", a, r->probe, seq);
+        }
         if (e->rtt < 0)
             fail_msg("%s seq %u: the relay saw no request", a, seq);
-        /* The relay's times are taken around its read() and write() calls,
-         * and under CPU contention (another lab's namespaces still being
-         * torn down by the kernel, right before this test in CI) one of
-         * those calls can take a millisecond or two: seen here -1.2 ms and
-         * +1.8 ms on a 2-CPU VM, and every result within 1 ms when the
-         * machine is quiet.  So 1 ms is the goal and +-2/3 ms the check. */
-        double d = ((double)r->rtt_ns - (double)e->rtt) / 1e6;
-        if (!(d > -2.0 && d < 3.0 + burst_ms))
-            fail_msg("%s seq %u: rtt %.3f ms, relay %.3f ms", a, seq, (double)r->rtt_ns / 1e6,
-                     (double)e->rtt / 1e6);
+        if (!rtt_agrees((double)r->rtt_ns / 1e6, (double)e->rtt / 1e6, r->sent_ns, burst_ms, why,
+                        sizeof(why)))
+            fail_msg("%s seq %u: %s", a, seq, why);
     }
+}
+
+/* The result of (index, probe) in g, or NULL. */
+static const struct icr_result *result_of(const struct got *g, uint64_t index, uint32_t probe) {
+    for (size_t i = 0; i < g->n; i++)
+        if (g->r[i].index == index && g->r[i].probe == probe)
+            return &g->r[i];
+    return NULL;
 }
 
 /* ---- sweep ------------------------------------------------------------ */
@@ -349,17 +502,19 @@ static struct got *multiping(const char *relay_opts, size_t nper, uint32_t count
         assert_int_equal(h->packets_sent, count);
         assert_int_equal(h->error, 0);
         assert_true(h->is_alive == (want > 0));
-        /* rtts: in probe order, each the relay's within 1 ms */
+        /* rtts: in probe order, each agreeing with the relay's */
         size_t k = 0;
         for (unsigned p = 0; p < count; p++) {
             const struct entry *e = delivered(L, &h->address, p);
             if (!e)
                 continue;
             assert_true(k < h->packets_received);
-            double d = fabs(h->rtts[k] - (double)e->rtt / 1e6);
-            if (!(d < 1.0))
-                fail_msg("%s: rtts[%zu] = %.3f ms, relay's probe %u %.3f ms", a, k, h->rtts[k],
-                         p, (double)e->rtt / 1e6);
+            const struct icr_result *r = result_of(g, i, p);
+            char why[160];
+            if (!r)
+                fail_msg("%s: probe %u delivered, no result for it", a, p);
+            if (!rtt_agrees(h->rtts[k], (double)e->rtt / 1e6, r ? r->sent_ns : 0, 0.0, why, sizeof(why)))
+                fail_msg("%s: rtts[%zu] (probe %u): %s", a, k, p, why);
             k++;
         }
     }
@@ -476,16 +631,100 @@ CORRUPT_TEST(iplen)
 CORRUPT_TEST(quote)
 CORRUPT_TEST(shortquote)
 
+/* ---- flow control ------------------------------------------------------- */
+
+/* Issue 7's flow control, bounded: a multiping of 65,536 IPv6 hosts
+ * (2001:db8:1::200:0/112, inside the relayed /108) at rate 0, one probe
+ * each, every reply held 20 ms by the relay.  Whatever the kernel does with
+ * the burst, no reply is lost silently: the replies received plus the
+ * drops the library reports equal what the relay delivered, exactly, and
+ * every host reported alive had a reply delivered.  (Requests the prober's
+ * TUN queue drops before the relay reads them get no reply: they are in
+ * neither count.)  bench/flow-bench.sh runs the 1,048,576-host version. */
+#define FLOW_N 65536u
+
+static void test_flow_control_v6(void **state) {
+    (void)state;
+    struct icr_addr *addrs = calloc(FLOW_N, sizeof(*addrs));
+    struct icr_host *hosts = calloc(FLOW_N, sizeof(*hosts));
+    uint8_t *dlv = calloc(FLOW_N, 1);
+    assert_non_null(addrs);
+    assert_non_null(hosts);
+    assert_non_null(dlv);
+    for (unsigned k = 0; k < FLOW_N; k++)
+        addrs[k] = relay_host(AF_INET6, k);
+    relay_on("--seed 21 --delay 20 --queue 262144");
+    struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
+    o.count = 1;
+    o.rate = 0;
+    o.timeout = 5.0;
+    o.flags = path_flags();
+    icr_multiping_job *m = NULL;
+    assert_int_equal(icr_multiping_new(addrs, FLOW_N, &o, &m), 0);
+    assert_int_equal(icr_multiping_run(m), 0);
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    assert_int_equal(icr_multiping_get_stats(m, &st), 0);
+    uint64_t received = 0, alive = 0;
+    for (unsigned k = 0; k < FLOW_N; k++) {
+        assert_int_equal(icr_multiping_get_host(m, k, &hosts[k]), 0);
+        received += hosts[k].packets_received;
+        alive += hosts[k].is_alive;
+    }
+    icr_multiping_free(m);
+    struct rlog L;
+    relay_off(&L);
+    /* The relay's deliveries per host (2001:db8:1::200:k: the last two
+     * bytes are k). */
+    uint64_t lines = 0;
+    const struct icr_addr base = relay_host(AF_INET6, 0);
+    for (size_t i = 0; i < L.n; i++) {
+        const struct entry *e = &L.e[i];
+        if (e->what != L_REP)
+            continue;
+        lines++;
+        if (memcmp(e->addr.v6.s6_addr, base.v6.s6_addr, 14) != 0)
+            fail_msg("a delivery from outside the hosts probed");
+        unsigned k = (unsigned)e->addr.v6.s6_addr[14] << 8 | e->addr.v6.s6_addr[15];
+        dlv[k]++;
+    }
+    print_message("# flow v6: %u hosts, sent %llu, relay requests %zu delivered %llu; received "
+                  "%llu, kernel drops %llu, alive %llu, rcvbuf %llu, %.2f s\n",
+                  FLOW_N, (unsigned long long)st.sent, count_what(&L, L_REQ),
+                  (unsigned long long)L.count_delivered, (unsigned long long)received,
+                  (unsigned long long)st.kernel_drops, (unsigned long long)alive,
+                  (unsigned long long)st.rcvbuf, (double)st.elapsed_ns / 1e9);
+    assert_int_equal(lines, L.count_delivered);
+    assert_int_equal(st.sent, FLOW_N);
+    assert_int_equal(st.replies, received);
+    assert_int_equal(st.invalid, 0);
+    assert_int_equal(received + st.kernel_drops, L.count_delivered);
+    for (unsigned k = 0; k < FLOW_N; k++) {
+        if (hosts[k].is_alive && !dlv[k])
+            fail_msg("host %u reported alive, the relay delivered no reply", k);
+        assert_true(hosts[k].packets_received <= dlv[k]);
+        free(hosts[k].rtts);
+    }
+    /* Not vacuous: most of the burst made it through the relay. */
+    assert_true(L.count_delivered > FLOW_N / 2);
+    rlog_free(&L);
+    free(dlv);
+    free(hosts);
+    free(addrs);
+}
+
 /* ---- ping --------------------------------------------------------------- */
 
 static void test_ping_drop_delay(void **state) {
     (void)state;
     struct rlog L;
     struct icr_host *h = NULL;
+    struct got *g = got_new();
     struct icr_ping_opts o = ICR_PING_OPTS_INIT;
     o.count = 10;
     o.interval = 0.05;
     o.flags = path_flags();
+    o.on_result = on_result;
+    o.userdata = g;
     relay_on("--seed 16 --drop 0.3 --delay 50 --jitter 20 --corrupt 0.2");
     assert_int_equal(icr_ping("198.18.200.77", &o, &h), 0);
     relay_off(&L);
@@ -501,11 +740,16 @@ static void test_ping_drop_delay(void **state) {
             continue;
         print_message("# probe %u: rtt %.3f ms, relay %.3f ms\n", p, h->rtts[k],
                       (double)e->rtt / 1e6);
-        if (!(fabs(h->rtts[k] - (double)e->rtt / 1e6) < 1.0))
-            fail_msg("probe %u: rtt %.3f ms, relay %.3f ms", p, h->rtts[k], (double)e->rtt / 1e6);
+        const struct icr_result *r = result_of(g, 0, p);
+        char why[160];
+        if (!r)
+            fail_msg("probe %u delivered, no result for it", p);
+        if (!rtt_agrees(h->rtts[k], (double)e->rtt / 1e6, r ? r->sent_ns : 0, 0.0, why, sizeof(why)))
+            fail_msg("probe %u: %s", p, why);
         k++;
     }
     icr_host_free(h);
+    free(g);
     rlog_free(&L);
 }
 
@@ -625,6 +869,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_quote),
         cmocka_unit_test(test_corrupt_shortquote),
         cmocka_unit_test(test_ping_drop_delay),
+        cmocka_unit_test(test_flow_control_v6),
         cmocka_unit_test(test_trace_delay_v4),
         cmocka_unit_test(test_trace_delay_v6),
         cmocka_unit_test(test_trace_corrupt),
@@ -637,7 +882,19 @@ int main(void) {
         printf("# no SCHED_FIFO for the prober: RTT checks may be noisy\n");
     if (getenv("ICR_TEST_FILTER"))
         cmocka_set_test_filter(getenv("ICR_TEST_FILTER"));
+    stalls_start();
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    stalls_stop();
+    size_t ns = 0;
+    int64_t longest = 0;
+    for (int c = 0; c < STALL_CPUS; c++) {
+        ns += atomic_load(&nstalls[c]);
+        for (size_t i = 0; i < atomic_load(&nstalls[c]); i++)
+            if (stalls[c][i].to - stalls[c][i].from > longest)
+                longest = stalls[c][i].to - stalls[c][i].from;
+    }
+    printf("# %zu stalls over 0.2 ms measured during the run, the longest %.3f ms\n", ns,
+           (double)longest / 1e6);
     unlink(log_path);
     return rc;
 }

@@ -14,8 +14,8 @@
  *   --delay MS --jitter MS   reply delay: MS + uniform(-jitter, +jitter),
  *                            at least 0, at most 10000 ms
  *   --req-delay MS           fixed delay of the requests (0)
- *   --queue N                packets held at once (4096); more are dropped
- *                            and counted as "overflow"
+ *   --queue N                packets held at once (4096, at most 2^21); more
+ *                            are dropped and counted as "overflow"
  *   --reorder P              a reply is held back and sent right after the
  *                            next one (an adjacent swap), or alone after
  *                            200 ms if no other reply comes
@@ -46,8 +46,13 @@
  *   --seconds S              run at most S seconds (60, at most 3600);
  *                            SIGTERM/SIGINT end it earlier
  *
- * Log lines (times: CLOCK_MONOTONIC ns when written to the device; a
- * request's time, for RTT_NS, is when the relay read it from A):
+ * Log lines (times: CLOCK_MONOTONIC ns just before the write() that put the
+ * packet on its device -- the kernel delivers it inside that call, and the
+ * call may return milliseconds later on a busy machine (softirq work, a
+ * preempted vCPU: seen 4.8 ms), so a time taken after it would make the
+ * relay's RTT longer than the one the prober measures; a request's time,
+ * for RTT_NS, is just after the read() that took it from A, which is after
+ * the prober sent it.  So a prober's RTT is never below the relay's):
  *   req DST ID SEQ T              a request passed to B
  *   rep SRC ID SEQ T RTT_NS       an intact Echo Reply delivered to A; RTT_NS
  *                                 is T minus its request's time (-1: unknown);
@@ -60,6 +65,12 @@
  *                                 forge, bad, bad-KIND, other
  * The relay runs at SCHED_FIFO priority 50 where it may (its timestamps are
  * what the tests compare RTTs with).
+ * The queue costs O(1) per packet when the delays are fixed: each direction
+ * is a FIFO, which is sorted by due time as long as every packet is due no
+ * earlier than the one queued before it; a packet due earlier than that
+ * (jitter, a held reply let go) goes to a binary heap instead (O(log n)).
+ * The log is written through a 256 KiB buffer (one write() per 256 KiB,
+ * not per line): it is complete once the relay has ended ("# lab-relay end").
  * Every loop is bounded by the packet counts and by --seconds.
  */
 
@@ -83,7 +94,8 @@
 
 #define MAXPKT 2048
 #define NKINDS 6
-#define REQ_SLOTS 65536
+#define REQ_SLOTS (1u << 20) /* requests remembered (hashed; a collision forgets one) */
+#define QUEUE_MAX (1u << 21)
 #define REORDER_WAIT_NS 200000000LL
 
 static const char *const kind_names[NKINDS] = {"flip", "csum", "trunc", "iplen", "quote",
@@ -112,9 +124,20 @@ struct req_slot {
 };
 
 static volatile sig_atomic_t stop;
-static struct pkt *queue;
-static size_t qcap, qlen;
+/* Packets in slots of a pool; free slots on a stack (the most recently
+ * freed first, so a long queue that is rarely full touches few pages). */
+static struct pkt *pool;
+static uint32_t *free_slots;
+static size_t qcap, nfree;
 static uint64_t qorder;
+/* Queued slots: fifo[to] per direction (a ring), heap for the rest. */
+struct fifo {
+    uint32_t *s;
+    size_t head, len;
+};
+static struct fifo fifo[2];
+static uint32_t *heap;
+static size_t heap_len;
 static struct req_slot *reqs;
 static FILE *log_fp;
 static uint64_t rng_state;
@@ -271,12 +294,90 @@ static int64_t pick_delay(void) {
     return d < 0 ? 0 : d;
 }
 
-static struct pkt *enqueue(const uint8_t *data, size_t len, int to, int64_t due) {
-    if (qlen == qcap || len > MAXPKT) {
+/* Whether slot a is due before slot b (ties: in the order queued). */
+static bool before(uint32_t a, uint32_t b) {
+    return pool[a].due < pool[b].due || (pool[a].due == pool[b].due && pool[a].order < pool[b].order);
+}
+
+static void heap_push(uint32_t x) {
+    size_t i = heap_len++;
+    while (i > 0 && before(x, heap[(i - 1) / 2])) {
+        heap[i] = heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    heap[i] = x;
+}
+
+static void heap_pop(void) {
+    uint32_t x = heap[--heap_len];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= heap_len)
+            break;
+        if (c + 1 < heap_len && before(heap[c + 1], heap[c]))
+            c++;
+        if (!before(heap[c], x))
+            break;
+        heap[i] = heap[c];
+        i = c;
+    }
+    if (heap_len)
+        heap[i] = x;
+}
+
+static uint32_t fifo_at(const struct fifo *f, size_t k) {
+    return f->s[(f->head + k) % qcap];
+}
+
+/* Queue slot x (its due and order set): O(1) when it is due no earlier
+ * than the last packet of its direction's FIFO. */
+static void push(uint32_t x) {
+    struct fifo *f = &fifo[pool[x].to];
+    if (f->len == 0 || !before(x, fifo_at(f, f->len - 1))) {
+        f->s[(f->head + f->len) % qcap] = x;
+        f->len++;
+    } else {
+        heap_push(x);
+    }
+}
+
+/* The queued slot due first, or -1; *where: 0/1 a FIFO, 2 the heap. */
+static int64_t first(int *where) {
+    int64_t best = -1;
+    for (int k = 0; k < 2; k++)
+        if (fifo[k].len && (best < 0 || before(fifo_at(&fifo[k], 0), (uint32_t)best))) {
+            best = fifo_at(&fifo[k], 0);
+            *where = k;
+        }
+    if (heap_len && (best < 0 || before(heap[0], (uint32_t)best))) {
+        best = heap[0];
+        *where = 2;
+    }
+    return best;
+}
+
+static void pop_first(int where) {
+    if (where == 2) {
+        heap_pop();
+        return;
+    }
+    fifo[where].head = (fifo[where].head + 1) % qcap;
+    fifo[where].len--;
+}
+
+static void slot_free(uint32_t x) {
+    free_slots[nfree++] = x;
+}
+
+/* A slot holding a copy of data, not queued yet (NULL: the pool is full,
+ * counted as overflow). */
+static struct pkt *slot_new(const uint8_t *data, size_t len, int to, int64_t due) {
+    if (nfree == 0 || len > MAXPKT) {
         counts[C_OVERFLOW]++;
         return NULL;
     }
-    struct pkt *q = &queue[qlen++];
+    struct pkt *q = &pool[free_slots[--nfree]];
     q->due = due;
     q->order = qorder++;
     q->to = to;
@@ -285,6 +386,17 @@ static struct pkt *enqueue(const uint8_t *data, size_t len, int to, int64_t due)
     q->req_ns = -1;
     q->len = (uint16_t)len;
     memcpy(q->data, data, len);
+    return q;
+}
+
+static uint32_t slot_of(const struct pkt *q) {
+    return (uint32_t)(q - pool);
+}
+
+static struct pkt *enqueue(const uint8_t *data, size_t len, int to, int64_t due) {
+    struct pkt *q = slot_new(data, len, to, due);
+    if (q)
+        push(slot_of(q));
     return q;
 }
 
@@ -323,21 +435,20 @@ static void log_delivery(const struct pkt *q, int64_t t) {
 
 /* Write every packet that is due, earliest first (ties: in queue order). */
 static void flush_due(const int fds[2]) {
-    for (size_t guard = 0; guard < qcap + 1 && qlen > 0; guard++) {
-        int64_t t = now_ns();
-        size_t best = 0;
-        for (size_t i = 1; i < qlen; i++)
-            if (queue[i].due < queue[best].due ||
-                (queue[i].due == queue[best].due && queue[i].order < queue[best].order))
-                best = i;
-        if (queue[best].due > t)
+    for (size_t guard = 0; guard < qcap + 1; guard++) {
+        int where = 0;
+        int64_t x = first(&where);
+        if (x < 0)
             return;
-        struct pkt *q = &queue[best];
+        struct pkt *q = &pool[x];
+        if (q->due > now_ns())
+            return;
+        pop_first(where);
+        int64_t tw = now_ns(); /* before: see the log's times above */
         ssize_t w = write(fds[q->to], q->data, q->len);
-        int64_t tw = now_ns();
         if (w == (ssize_t)q->len || q->what == 3) /* a bad one may be refused */
             log_delivery(q, tw);
-        queue[best] = queue[--qlen];
+        slot_free((uint32_t)x);
     }
 }
 
@@ -437,8 +548,9 @@ static void corrupt(struct pkt *q, size_t off) {
     kind_counts[kind]++;
 }
 
-/* A forged Echo Reply from a neighbour of the replier, like lab-forge's. */
-static void forge(const uint8_t *reply, size_t off, int64_t due) {
+/* A forged Echo Reply from a neighbour of the replier, like lab-forge's,
+ * in a slot not queued yet (NULL: no room). */
+static struct pkt *forge(const uint8_t *reply, size_t off, int64_t due) {
     uint8_t f[40 + 8 + 56];
     bool v6 = is_v6(reply);
     size_t ihl = v6 ? 40 : 20;
@@ -459,18 +571,19 @@ static void forge(const uint8_t *reply, size_t off, int64_t due) {
     memcpy(icmp + 8 + 29, "ic2", 3);
     set_len(f, ihl + 8 + 56);
     fix_icmp(f, ihl, 8 + 56);
-    struct pkt *q = enqueue(f, ihl + 8 + 56, 0, due);
+    struct pkt *q = slot_new(f, ihl + 8 + 56, 0, due);
     if (q) {
         q->what = 4;
         counts[C_FORGE]++;
     }
+    return q;
 }
 
 struct cfg {
     double reorder, dup, drop, corrupt, forge;
 };
 
-static struct pkt held;
+static uint32_t held; /* a slot, not queued while held */
 static bool have_held;
 static int64_t held_since;
 
@@ -496,7 +609,7 @@ static void from_b(const struct cfg *c, const uint8_t *p, size_t len) {
         return;
     }
     int64_t due = t + pick_delay();
-    struct pkt *q = enqueue(p, len, 0, due);
+    struct pkt *q = slot_new(p, len, 0, due);
     if (!q) {
         log_drop(p, off);
         return;
@@ -507,33 +620,42 @@ static void from_b(const struct cfg *c, const uint8_t *p, size_t len) {
     q->req_ns = r ? r->t : -1;
     if (chance(c->corrupt))
         corrupt(q, off);
+    struct pkt *d = NULL;
     if (q->what == 2 && chance(c->dup)) {
-        struct pkt *d = enqueue(q->data, q->len, 0, due + 1);
+        d = slot_new(q->data, q->len, 0, due + 1);
         if (d) {
             d->what = 2;
             d->req_ns = q->req_ns;
             counts[C_DUP]++;
         }
     }
-    if (chance(c->forge))
-        forge(p, off, due);
+    /* Queued in this order: the reply, its duplicate, a forgery. */
+    bool forged = chance(c->forge);
+    struct pkt *fq = forged ? forge(p, off, due) : NULL;
     /* Reordering: the held reply goes right after this one. */
     if (have_held) {
-        held.due = due;
-        held.order = qorder++;
-        if (qlen < qcap)
-            queue[qlen++] = held;
-        else
-            counts[C_OVERFLOW]++;
+        push(slot_of(q));
+        if (d)
+            push(slot_of(d));
+        if (fq)
+            push(slot_of(fq));
+        pool[held].due = due;
+        pool[held].order = qorder++;
+        push(held);
         have_held = false;
-    } else if (chance(c->reorder) && qlen > 0 && &queue[qlen - 1] == q) {
-        /* hold back q (the last queued unless dup/forge added more: then
-         * no reordering this time) */
-        held = *q;
-        qlen--;
+    } else if (chance(c->reorder) && !d && !forged) {
+        /* hold back q (not when a duplicate or a forgery comes with it:
+         * then no reordering this time) */
+        held = slot_of(q);
         have_held = true;
         held_since = t;
         counts[C_REORDER]++;
+    } else {
+        push(slot_of(q));
+        if (d)
+            push(slot_of(d));
+        if (fq)
+            push(slot_of(fq));
     }
 }
 
@@ -657,7 +779,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--req-delay"))
             req_delay_ns = (int64_t)(num_arg(o, v, 0, 10000) * 1e6);
         else if (!strcmp(o, "--queue"))
-            qmax = (size_t)num_arg(o, v, 1, 1 << 20);
+            qmax = (size_t)num_arg(o, v, 1, QUEUE_MAX);
         else if (!strcmp(o, "--reorder"))
             c.reorder = num_arg(o, v, 0, 1);
         else if (!strcmp(o, "--dup"))
@@ -688,14 +810,21 @@ int main(int argc, char **argv) {
     }
     rng_state = seed;
     qcap = qmax;
-    queue = calloc(qcap, sizeof(*queue));
+    pool = calloc(qcap, sizeof(*pool));
+    free_slots = calloc(qcap, sizeof(*free_slots));
+    heap = calloc(qcap, sizeof(*heap));
+    fifo[0].s = calloc(qcap, sizeof(uint32_t));
+    fifo[1].s = calloc(qcap, sizeof(uint32_t));
     reqs = calloc(REQ_SLOTS, sizeof(*reqs));
     log_fp = log_path ? fopen(log_path, "w") : fopen("/dev/null", "w");
-    if (!queue || !reqs || !log_fp) {
+    if (!pool || !free_slots || !heap || !fifo[0].s || !fifo[1].s || !reqs || !log_fp) {
         perror("lab-relay");
         return 2;
     }
-    setvbuf(log_fp, NULL, _IOLBF, 0);
+    for (size_t i = 0; i < qcap; i++)
+        free_slots[i] = (uint32_t)(qcap - 1 - i); /* slot 0 first */
+    nfree = qcap;
+    setvbuf(log_fp, NULL, _IOFBF, 256 << 10);
     int fds[2] = {open_tun(a_spec), open_tun(b_spec)};
     if (fds[0] < 0 || fds[1] < 0)
         return 1;
@@ -723,16 +852,16 @@ int main(int argc, char **argv) {
         if (t >= end)
             break;
         if (have_held && t - held_since >= REORDER_WAIT_NS) {
-            held.due = t;
-            held.order = qorder++;
-            if (qlen < qcap)
-                queue[qlen++] = held;
+            pool[held].due = t;
+            pool[held].order = qorder++;
+            push(held);
             have_held = false;
         }
         int64_t wake = end;
-        for (size_t i = 0; i < qlen; i++)
-            if (queue[i].due < wake)
-                wake = queue[i].due;
+        int where;
+        int64_t x = first(&where);
+        if (x >= 0 && pool[x].due < wake)
+            wake = pool[x].due;
         if (have_held && held_since + REORDER_WAIT_NS < wake)
             wake = held_since + REORDER_WAIT_NS;
         int64_t ms = (wake - t + 999999) / 1000000;

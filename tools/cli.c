@@ -417,6 +417,33 @@ static bool rlimit_finite(int resource) {
     return getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
 }
 
+void cli_report_drops(const char *cmd, const struct icr_sweep_stats *st) {
+    if (!st || st->kernel_drops == 0)
+        return;
+    /* The engine asks for 32 MiB; the kernel doubles what it grants. */
+    if (st->rcvbuf > 0 && st->rcvbuf < (64u << 20)) {
+        char rmem[32] = "?";
+        FILE *f = fopen("/proc/sys/net/core/rmem_max", "re");
+        if (f) {
+            if (!fgets(rmem, sizeof(rmem), f))
+                snprintf(rmem, sizeof(rmem), "?");
+            rmem[strcspn(rmem, "\n")] = 0;
+            fclose(f);
+        }
+        cli_error(cmd,
+                  "the kernel dropped %" PRIu64 " received packets, results may be incomplete: "
+                  "the receive buffer is %" PRIu64 " bytes, capped by net.core.rmem_max (%s) "
+                  "without CAP_NET_ADMIN: raise it (sysctl -w net.core.rmem_max=33554432) "
+                  "or lower the rate (--rate)",
+                  st->kernel_drops, st->rcvbuf, rmem);
+    } else {
+        cli_error(cmd,
+                  "the kernel dropped %" PRIu64 " received packets (a full receive buffer, "
+                  "or bad checksums), results may be incomplete: lower the rate (--rate)",
+                  st->kernel_drops);
+    }
+}
+
 bool cli_limit_error(const char *cmd, int r, const char *what) {
     char b1[32], b2[32], b3[32];
     if (r == -EMFILE) {

@@ -181,6 +181,13 @@ int cli_privileges_dropped(const char *cmd);
  * otherwise nothing and false. */
 bool cli_limit_error(const char *cmd, int r, const char *what);
 
+/* When the kernel dropped received packets (st->kernel_drops > 0: a full
+ * buffer, or an ICMPv6 checksum the kernel rejected): one line on stderr,
+ * also under -q, saying how many and that results may be incomplete; when
+ * the receive buffer was capped (st->rcvbuf below what the engine asks
+ * for), it names net.core.rmem_max, its value and the fix. */
+void cli_report_drops(const char *cmd, const struct icr_sweep_stats *st);
+
 /* After a failed icr_*_new: a one-line message (start: its beginning, as
  * "cannot start"; source_opt: the option that names a source address, for
  * ICR_ESOCKADDR, or NULL; privilege: enum icr_privilege, named for

@@ -695,6 +695,11 @@ int cmd_multiping(int argc, char **argv) {
     cli_out_end(&out.w);
     if (!c.quiet && out.w.write_errno != EPIPE)
         print_summary(&out, m);
+    {
+        struct icr_sweep_stats st = {.size = sizeof(st)};
+        if (icr_multiping_get_stats(m, &st) == 0)
+            cli_report_drops("multiping", &st);
+    }
     exit_code = cli_run_exit("multiping", &out.w, r, interrupted,
                              out.base_alive + out.printed_alive == shard_n);
 finish:

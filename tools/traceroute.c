@@ -746,6 +746,7 @@ int cmd_traceroute(int argc, char **argv) {
     if (rs.path && save_ckpt(&rs, !interrupted && r >= 0 && !out.w.write_errno) < 0)
         cli_error("traceroute", "cannot write the checkpoint '%s': %s", rs.path, strerror(errno));
     cli_out_end(&out.w);
+    cli_report_drops("traceroute", &st);
     exit_code = cli_run_exit("traceroute", &out.w, r, interrupted,
                              out.base_reached + out.written_reached == shard_n);
 finish:

@@ -78,9 +78,10 @@ for c in "${ORDER[@]}"; do
         diag "enomem-$c"
 done
 
-# A tiny net.core.rmem_max is not tested: on Linux 6.x the prober
-# namespace shows the host's value, read-only, and the host's is never
-# changed by a test.  (As root the library forces 32 MiB receive buffers
-# past rmem_max anyway; README, "Resource limits".)
+# A tiny net.core.rmem_max: tests/lab/test-rmem.sh (lab-rmem, not parallel:
+# on Linux 6.x the prober namespace shows the host's value read-only, so
+# that test sets it in the initial namespace and restores it; as root the
+# library forces 32 MiB receive buffers past rmem_max, so it runs a setcap
+# copy as uid 65534).
 
 [ "$fails" -eq 0 ]

@@ -50,6 +50,7 @@ int main(void) {
     OFF(icr_reply, time_ns);
     OFF(icr_reply, ttl);
     OFF(icr_reply, payload_matches);
+    OFF(icr_reply, mtu);
 
     SIZE(icr_host);
     OFF(icr_host, size);
@@ -87,6 +88,7 @@ int main(void) {
     OFF(icr_result, duplicate);
     OFF(icr_result, bytes_received);
     OFF(icr_result, hop);
+    OFF(icr_result, mtu);
 
     SIZE(icr_trace_result);
     OFF(icr_trace_result, size);
@@ -140,6 +142,7 @@ int main(void) {
     OFF(icr_sweep_stats, senders);
     OFF(icr_sweep_stats, seed);
     OFF(icr_sweep_stats, backend);
+    OFF(icr_sweep_stats, rcvbuf);
 
     SIZE(icr_multiping_opts);
     OFF(icr_multiping_opts, size);
