@@ -94,7 +94,9 @@ int icr__ring_add_recv(struct icr__ring *r, int fd);
  * queue itself with MSG_ERRQUEUE.  Returns the index, or a negative errno. */
 int icr__ring_add_errwatch(struct icr__ring *r, int fd);
 
-/* Queue one sendmsg; *mh and what it points to must stay valid until the
+/* Queue one sendmsg (on io_uring, a message without name or control data
+ * in one iovec goes as a plain send, which copies less); *mh and what it
+ * points to must stay valid until the
  * completion with `user` (< 2^56) arrives.  Returns 0, or -EBUSY when the
  * submission queue is full (submit, then retry). */
 int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user);
