@@ -14,6 +14,8 @@
 # env:   CPU_ROUNDS   pairs of runs, 1-20 (default 5)
 #        CPU_SENDERS  --senders value (default 1; 2 for both CPUs)
 #        PERF_OUT     if set: record `perf record -g` of B's first run there
+#        ARGS_A, ARGS_B  more sweep options for A's / B's runs (split on
+#                     spaces), e.g. ARGS_B="--batch 512" with A = B
 #
 # Only 198.18.0.0/15 and 192.0.2.0/24 are addressed, only inside the two
 # namespaces made here, which are deleted on every exit path; every run is
@@ -64,9 +66,10 @@ sink() {
 
 # run NAME BIN: one sweep; appends "NAME us_per_probe user sys probes" to $WORK/rows
 run() {
-	local name=$1 bin=$2 before after u s st=0
+	local name=$1 bin=$2 before after u s st=0 extra
+	read -r -a extra <<<"$3"
 	local cmd=("$bin" sweep 198.18.0.0/15 -c 8 --interval 0 --rate 0 --cooldown 0
-		--transport packet --senders "$CPU_SENDERS" -o /dev/null)
+		--transport packet --senders "$CPU_SENDERS" -o /dev/null "${extra[@]}")
 	before=$(sink)
 	if [[ -n ${PERF_OUT:-} && $name == B && ! -e $PERF_OUT ]]; then
 		timeout -k 5 120 ip netns exec "${NS}s" perf record -q -g -o "$PERF_OUT" \
@@ -85,11 +88,11 @@ run() {
 		'BEGIN { printf "%s %.4f %s %s %d\n", nm, (u + s) * 1e6 / n, u, s, n }' | tee -a "$WORK/rows"
 }
 
-echo "# packet-cpu: A=$A B=$B rounds=$CPU_ROUNDS senders=$CPU_SENDERS load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# packet-cpu: A=$A ${ARGS_A:-} B=$B ${ARGS_B:-} rounds=$CPU_ROUNDS senders=$CPU_SENDERS load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# run us_per_probe user_s sys_s probes_at_sink"
 for (( r = 1; r <= CPU_ROUNDS; r++ )); do
-	run A "$A"
-	run B "$B"
+	run A "$A" "${ARGS_A:-}"
+	run B "$B" "${ARGS_B:-}"
 done
 med() {
 	awk -v nm="$1" -v c="$2" '$1 == nm { print $c }' "$WORK/rows" | sort -g |
