@@ -494,10 +494,10 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
     e->icmp_len = ICR__ICMP_HDR_LEN + cfg->payload_size;
     e->base_sum = icr__probe_template(e->tmpl, sizeof(e->tmpl), cfg->payload_size);
 
-    if ((r = icr__ring_new(NSLOTS,
-                           (cfg->single_recv ? ICR__RING_SINGLE_RECV : 0) |
-                               (cfg->no_uring ? ICR__RING_NO_URING : 0),
-                           &e->ring)) < 0)
+    if ((r = icr__ring_new_fixed(NSLOTS,
+                                 (cfg->single_recv ? ICR__RING_SINGLE_RECV : 0) |
+                                     (cfg->no_uring ? ICR__RING_NO_URING : 0),
+                                 e->tx[0].fdp, &e->ring)) < 0)
         goto fail;
     e->backend = icr__ring_backend(e->ring);
     e->tx[0].ring = e->ring;
@@ -1140,7 +1140,7 @@ static void *helper_main(void *arg) {
     unsigned flags = ICR__RING_SINGLE_RECV;
     if (e->backend == ICR_BACKEND_MMSG)
         flags |= ICR__RING_NO_URING;
-    if (icr__ring_new(NSLOTS, flags, &t->ring) < 0)
+    if (icr__ring_new_fixed(NSLOTS, flags, t->fdp, &t->ring) < 0)
         return NULL; /* the stepping thread sends everything alone */
     for (;;) {
         if (atomic_load_explicit(&e->stop, memory_order_relaxed) ||
