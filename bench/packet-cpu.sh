@@ -14,6 +14,8 @@
 # env:   CPU_ROUNDS   pairs of runs, 1-20 (default 5)
 #        CPU_SENDERS  --senders value (default 1; 2 for both CPUs)
 #        PERF_OUT     if set: record `perf record -g` of B's first run there
+#        CPU_ZMAP     1: also run zmap 2.1.1 -T CPU_SENDERS as a third row (Z)
+#                     each round, same probes (-P 8 over the /15), same sink
 #        ARGS_A, ARGS_B  more sweep options for A's / B's runs (split on
 #                     spaces), e.g. ARGS_B="--batch 512" with A = B
 #
@@ -64,12 +66,18 @@ sink() {
 		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n 1
 }
 
+# zmap's blocklist must exist and be empty (its default one excludes 198.18/15).
+: >"$WORK/blocklist"
+
 # run NAME BIN: one sweep; appends "NAME us_per_probe user sys probes" to $WORK/rows
 run() {
 	local name=$1 bin=$2 before after u s st=0 extra
 	read -r -a extra <<<"$3"
 	local cmd=("$bin" sweep 198.18.0.0/15 -c 8 --interval 0 --rate 0 --cooldown 0
 		--transport packet --senders "$CPU_SENDERS" -o /dev/null "${extra[@]}")
+	[[ $name != Z ]] || cmd=(zmap -M icmp_echoscan -r 0 -P 8 -b "$WORK/blocklist" -G "$kmac"
+		-i d0 -S 192.0.2.1 --cooldown-time 0 -o /dev/null --disable-syslog
+		-T "$CPU_SENDERS" 198.18.0.0/15)
 	before=$(sink)
 	if [[ -n ${PERF_OUT:-} && $name == B && ! -e $PERF_OUT ]]; then
 		timeout -k 5 120 ip netns exec "${NS}s" perf record -q -g -o "$PERF_OUT" \
@@ -93,6 +101,7 @@ echo "# run us_per_probe user_s sys_s probes_at_sink"
 for (( r = 1; r <= CPU_ROUNDS; r++ )); do
 	run A "$A" "${ARGS_A:-}"
 	run B "$B" "${ARGS_B:-}"
+	[[ ${CPU_ZMAP:-0} != 1 ]] || run Z zmap ""
 done
 med() {
 	awk -v nm="$1" -v c="$2" '$1 == nm { print $c }' "$WORK/rows" | sort -g |
@@ -100,5 +109,9 @@ med() {
 }
 ma=$(med A 2) mb=$(med B 2)
 echo "# medians us/probe: A $ma  B $mb  B/A $(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.3f", b / a }')"
+if [[ ${CPU_ZMAP:-0} == 1 ]]; then
+	mz=$(med Z 2)
+	echo "# zmap median us/probe: $mz  A/zmap $(awk -v a="$ma" -v z="$mz" 'BEGIN { printf "%.3f", a / z }')  B/zmap $(awk -v b="$mb" -v z="$mz" 'BEGIN { printf "%.3f", b / z }')"
+fi
 echo "# user medians: A $(med A 3) s  B $(med B 3) s;  sys medians: A $(med A 4) s  B $(med B 4) s"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
