@@ -234,6 +234,9 @@ struct icr_reply {
     int64_t time_ns;        /* kernel receive timestamp, CLOCK_REALTIME ns */
     int ttl;                /* the reply's TTL / hop limit, -1 if unknown */
     bool payload_matches;   /* echo reply: the payload is what was sent */
+    uint32_t mtu;           /* the next-hop MTU an error names: IPv4 Fragmentation
+                               Needed (type 3 code 4), IPv6 Packet Too Big (type 2);
+                               0 otherwise (beyond icmplib's ICMPReply) */
 };
 
 #define ICR_REPLY_INIT { .size = sizeof(struct icr_reply), .ttl = -1 }
@@ -460,6 +463,9 @@ struct icr_result {
     bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
     size_t bytes_received;     /* bytes of the ICMP message */
     int hop;                   /* the probe's TTL / hop limit (traceroute's distance) */
+    uint32_t mtu;              /* the next-hop MTU an error names: IPv4 Fragmentation
+                                  Needed (type 3 code 4), IPv6 Packet Too Big (type 2);
+                                  0 otherwise */
 };
 
 /* Result callback: `r` is valid only during the call.  For a multiping,
@@ -677,8 +683,9 @@ struct icr_multiping_opts {
     icr_result_cb on_result; /* each reply as it arrives; may be NULL */
     void *userdata;
     /* Beyond icmplib: sharding and resume, as for a sweep. */
-    uint64_t seed;          /* which hosts go to which shard; 0 = random (0) */
-    uint32_t shards;        /* >= 1; > 1 needs a seed (1) */
+    uint64_t seed;          /* which hosts go to which shard (icr_shard_of); unused
+                               with one shard (0) */
+    uint32_t shards;        /* >= 1; > 1 needs a seed other than 0 (1) */
     uint32_t shard;         /* < shards: only this shard's hosts are probed (0) */
     uint64_t start_position; /* resume: skip the shard's first hosts, as
                                icr_multiping_get_position() counted them (0) */
@@ -709,7 +716,8 @@ struct icr_multiping_opts {
  * With shards > 1 only the hosts of opts->shard (icr_shard_of) are probed,
  * and with start_position k the first k of them (in input order) are
  * skipped; the other hosts are never probed, never handed to on_host, and
- * icr_multiping_get_host() gives them with packets_sent 0.
+ * icr_multiping_get_host() gives them with packets_sent 0.  A shard with
+ * no hosts, or a start_position at or beyond its last host, is ICR_EINVAL.
  * opts NULL means ICR_MULTIPING_OPTS_INIT.
  * Errors: ICR_EINVAL (n 0, bad option), ICR_ESOCKPERM, ICR_ESOCKADDR,
  * ICR_ENOMEM, or a negative errno.  io_uring being refused is not an error:
@@ -851,7 +859,11 @@ struct icr_trace_opts {
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the
- * job, unchanged).  Errors: as icr_multiping_new. */
+ * job, unchanged).  With shards > 1 only the destinations of opts->shard
+ * (icr_shard_of) are traced, and with start_position k the first k of them
+ * (in index order) are skipped; the others are never probed nor handed to
+ * on_trace.  Errors: as icr_multiping_new (a shard with no destinations, or
+ * nothing left after start_position: ICR_EINVAL). */
 ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *opts,
                              icr_trace **ret_trace);
 ICR_EXPORT icr_trace *icr_trace_free(icr_trace *t);
@@ -870,7 +882,8 @@ ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *r
 /* The traceroute's position: how many of this shard's destinations, in
  * index order, are finished (handed to on_trace) with no unfinished one
  * before them, start_position included.  Every TTL of every destination is
- * in flight at once, so it moves as routes end.  A new traceroute of the
+ * in flight at once, so it moves as routes end, at the very end unless
+ * opts.window takes the destinations in blocks.  A new traceroute of the
  * same targets, seed, shards and shard with this value in start_position
  * traces only the destinations after them.  Stepping thread only.
  * Errors: ICR_EINVAL. */

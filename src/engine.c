@@ -109,6 +109,7 @@ struct sent_entry {
 struct icr__engine {
     struct icr__engine_cfg cfg;
     bool privileged;
+    bool df;                  /* IPv4 raw probes carry DF (IP_PMTUDISC_WANT default) */
     int fd4_send, fd4_recv, fd6; /* -1 when unused */
     int src4, src6;           /* receive indexes in the ring */
     int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
@@ -211,6 +212,14 @@ static int open_sockets(struct icr__engine *e, bool privileged) {
                 return r;
             e->fd4_send = r;
             big_buffers(e->fd4_send, false);
+            /* Whether the kernel would set DF: its default for a new socket
+             * is WANT, or DONT with net.ipv4.ip_no_pmtu_disc (then iputils'
+             * probes carry no DF either). */
+            int pmtu = IP_PMTUDISC_WANT;
+            socklen_t plen = sizeof(pmtu);
+            (void)getsockopt(r, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, &plen);
+            e->df = pmtu == IP_PMTUDISC_WANT || pmtu == IP_PMTUDISC_DO ||
+                    pmtu == IP_PMTUDISC_PROBE;
             if ((r = icr__icmp_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
                 return r;
             e->fd4_recv = r;
@@ -525,7 +534,15 @@ static int queue_probe(struct tx *t, const struct icr__probe *p) {
         ip[3] = (uint8_t)tot;
         ip[4] = (uint8_t)(ip_id >> 8);
         ip[5] = (uint8_t)ip_id;
-        ip[6] = ip[7] = 0;
+        /* DF as the kernel sets it on the sockets icmplib and iputils
+         * ping send with (IP_PMTUDISC_WANT, the default): a router
+         * answers a probe larger than its next hop with Fragmentation
+         * Needed instead of fragmenting it.  Where the prober's kernel
+         * already knows a smaller path MTU it refuses the probe
+         * (EMSGSIZE) and on_sent sends it again without DF, fragmented,
+         * as WANT does. */
+        ip[6] = e->df ? 0x40 : 0;
+        ip[7] = 0;
         ip[8] = p->hop;
         ip[9] = IPPROTO_ICMP;
         ip[10] = ip[11] = 0;
@@ -792,6 +809,20 @@ static bool route_exists(const struct icr_addr *a) {
 static void on_sent(struct tx *t, const struct icr__completion *c) {
     struct icr__engine *e = t->e;
     struct slot *sl = &t->slots[c->user];
+    if (c->res == -EMSGSIZE && e->privileged && sl->p.dst.family == AF_INET &&
+        (sl->pkt[6] & 0x40)) {
+        /* A DF probe larger than the path MTU the kernel has learnt (a
+         * Fragmentation Needed for this destination): with IP_HDRINCL it
+         * refuses it (ip_fragment) and sends us a Fragmentation Needed of
+         * its own, which reply.c drops.  IP_PMTUDISC_WANT, what iputils
+         * ping and icmplib get, sends DF only on what fits and fragments
+         * the rest: send it again without DF.  The bit is cleared once,
+         * so this ends (a probe larger than the device's MTU is refused
+         * again: IP_HDRINCL never fragments beyond it). */
+        sl->pkt[6] &= (uint8_t)~0x40u;
+        if (icr__ring_queue_send(t->ring, sl->fd, &sl->mh, c->user) == 0)
+            return;
+    }
     if (c->res < 0 && !e->privileged && sl->retries < 8 &&
         icr__send_err_is_pending_icmp(-c->res)) {
         /* A datagram socket returned an earlier ICMP error instead of

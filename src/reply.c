@@ -55,6 +55,7 @@ int icr__reply_decode(const struct icr__verify_cfg *v, int family, const uint8_t
         .code = m.code,
         .ttl = raw4 ? m.ttl : cmsg_ttl,
         .bytes_received = m.icmp_len,
+        .mtu = m.mtu,
     };
     if (raw4)
         res.responder = m.src;
@@ -69,6 +70,13 @@ int icr__reply_decode(const struct icr__verify_cfg *v, int family, const uint8_t
         ok = icr__verify_probe(v, &res.target, m.id, m.seq, m.data, m.data_len, true, false, 0,
                                ret_info);
     } else if (m.is_error && m.has_quote && m.quote_is_echo) {
+        /* Fragmentation Needed from our own source address is our kernel
+         * refusing a DF probe beyond the path MTU it knows (IP_HDRINCL,
+         * ip_fragment): not an answer from the path; the engine sends the
+         * probe again without DF (engine.c on_sent). */
+        if (raw4 && m.type == ICR__ICMP4_UNREACH && m.code == 4 &&
+            icr_addr_equal(&res.responder, &m.quote_src))
+            return ICR__REPLY_SKIP;
         res.kind = ICR_RESULT_ERROR;
         res.target = m.quote_dst;
         ok = icr__verify_probe(v, &res.target, m.quote_id, m.quote_seq, m.quote_data,
@@ -119,6 +127,9 @@ int icr__errqueue_decode(const struct icr__verify_cfg *v, int family, const void
         .code = ee.ee_code,
         .ttl = -1, /* the error's own TTL does not come with the queue */
         .bytes_received = len + ICR__ICMP_HDR_LEN,
+        /* The kernel puts the MTU of Fragmentation Needed and Packet Too
+         * Big in ee_info (icmp_err / icmpv6_err). */
+        .mtu = icr__icmp_error_has_mtu(family, ee.ee_type, ee.ee_code) ? ee.ee_info : 0,
     };
     /* The offender follows the extended error (SO_EE_OFFENDER), as far as
      * the control message holds it - not a whole sockaddr_storage. */

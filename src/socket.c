@@ -346,6 +346,7 @@ struct rx_info {
     size_t icmp_len;
     int ttl;
     int64_t t_ns;
+    uint32_t mtu;             /* errors: the next-hop MTU they name, else 0 */
 };
 
 static bool payload_matches(const struct icr_request *req, const uint8_t *data, size_t len) {
@@ -424,6 +425,7 @@ static int decode(const struct icr_socket *s, const uint8_t *buf, size_t n,
     in->type = m.type;
     in->code = m.code;
     in->icmp_len = m.icmp_len;
+    in->mtu = m.mtu;
     in->is_echo_reply = m.is_echo && m.type == (s->family == AF_INET ? ICR__ICMP4_ECHO_REPLY
                                                                       : ICR__ICMP6_ECHO_REPLY);
     in->is_error = m.is_error;
@@ -460,6 +462,8 @@ static int decode_errqueue(const struct icr_socket *s, const uint8_t *buf, size_
         return -1;
     in->type = ee->ee_type;
     in->code = ee->ee_code;
+    /* The kernel puts the MTU of these in ee_info (icmp_err, icmpv6_err). */
+    in->mtu = icr__icmp_error_has_mtu(s->family, ee->ee_type, ee->ee_code) ? ee->ee_info : 0;
     in->is_error = true;
     in->icmp_len = n + ICR__ICMP_HDR_LEN; /* the error's header + our quoted request */
     if (n >= ICR__ICMP_HDR_LEN) {
@@ -550,6 +554,7 @@ ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, 
             .bytes_received = in.icmp_len,
             .time_ns = in.t_ns,
             .ttl = in.ttl,
+            .mtu = in.mtu,
             .payload_matches =
                 req && in.is_echo_reply && payload_matches(req, in.data, in.data_len),
         };

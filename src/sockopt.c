@@ -71,9 +71,18 @@ int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue) {
 }
 
 bool icr__send_err_is_pending_icmp(int err) {
-    /* The errnos icmp_err_convert / icmpv6_err_convert produce. */
-    return err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EPROTO ||
-           err == EHOSTDOWN || err == ENONET || err == EACCES;
+    /* The errnos icmp_err_convert / icmpv6_err_convert produce, and
+     * EMSGSIZE, which ping_err leaves for a Fragmentation Needed (or
+     * Packet Too Big) while the socket's pmtudisc is not DONT. */
+    return err == EMSGSIZE || err == EHOSTUNREACH || err == ENETUNREACH ||
+           err == ECONNREFUSED || err == EPROTO || err == EHOSTDOWN || err == ENONET ||
+           err == EACCES;
+}
+
+bool icr__icmp_error_has_mtu(int family, int type, int code) {
+    if (family == AF_INET)
+        return type == ICR__ICMP4_UNREACH && code == 4;
+    return family == AF_INET6 && type == ICR__ICMP6_PACKET_TOO_BIG;
 }
 
 bool icr__icmp_is_probe_error(int family, int type) {

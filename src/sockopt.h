@@ -27,10 +27,16 @@ int icr__icmp_rx_setup(int fd, int family, bool raw, bool errqueue);
  * queue skip the types this refuses. */
 bool icr__icmp_is_probe_error(int family, int type);
 
+/* Whether an ICMP error names a next-hop MTU: IPv4 Fragmentation Needed
+ * (type 3 code 4, RFC 1191) or IPv6 Packet Too Big (type 2). */
+bool icr__icmp_error_has_mtu(int family, int type, int code);
+
 /* Whether a send failed only because an earlier ICMP error was pending on
  * the socket (datagram sockets with IP_RECVERR keep it in sk_err, and the
  * next send returns and clears it, in sock_alloc_send_pskb): the send
- * itself never happened, and trying it once more is right. */
+ * itself never happened, and trying it once more is right.  EMSGSIZE is
+ * one of them: a Fragmentation Needed / Packet Too Big leaves it pending
+ * (ping_err, pmtudisc WANT); a send that is really too big fails again. */
 bool icr__send_err_is_pending_icmp(int err);
 
 #endif /* ICR_SOCKOPT_H */

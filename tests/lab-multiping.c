@@ -2,8 +2,8 @@
  * icr_multiping, icr_ping) against the real kernel, inside the prober
  * namespace of an icmpring-lab lab: mixed families, live, unreachable and
  * silent hosts, exact counts under loss and duplication, 1000 hosts, the
- * timeout, option errors, one epoll loop driving several jobs, and a stop
- * from a signal handler.  ICR_TEST_SINGLE_RECV=1 runs every job on the
+ * timeout, option errors, one epoll loop driving several jobs, a stop
+ * from a signal handler, and a link with a smaller MTU (DF, the MTU named).  ICR_TEST_SINGLE_RECV=1 runs every job on the
  * one-shot receive path (meson runs this file twice). */
 #include <errno.h>
 #include <math.h>
@@ -962,6 +962,182 @@ static void test_stop_from_signal(void **state) {
     seen_free(&s);
 }
 
+
+/* ---- 9. a link with a smaller MTU: DF and the next-hop MTU ---------- */
+
+/* The link r1 -> r2 (r1 -> far with one router) gets MTU 1300 on both of
+ * its ends, and 1400-byte probes cross it.  IPv4 probes must carry DF, as
+ * iputils ping's and icmplib's do (the kernel builds their headers with
+ * IP_PMTUDISC_WANT): r1 answers the first with Fragmentation Needed (type
+ * 3 code 4) naming MTU 1300, instead of fragmenting it.  Once the prober's
+ * kernel knows that path MTU, later probes go out fragmented (WANT: DF
+ * only on what fits the path) and are answered, with no error from our
+ * own kernel.  IPv6 routers never fragment: Packet Too Big (type 2) with
+ * MTU 1300 for the first probe.  Raw sockets, then datagram sockets as
+ * nobody (their errors come through the error queue); meson runs this
+ * file again on the one-shot receive path and on sendmmsg/recvmmsg. */
+struct mtu_seen {
+    int kind[2][3], type[2][3], code[2][3];
+    uint32_t mtu[2][3];
+    struct icr_addr from[2][3];
+    int calls[2][3], bad;
+};
+
+static void mtu_result(const struct icr_result *r, void *ud) {
+    struct mtu_seen *s = ud;
+    if (r->index > 1 || r->probe > 2) {
+        s->bad++;
+        return;
+    }
+    size_t i = r->index, k = r->probe;
+    if (s->calls[i][k]++)
+        return;
+    s->kind[i][k] = r->kind;
+    s->type[i][k] = r->type;
+    s->code[i][k] = r->code;
+    s->mtu[i][k] = r->mtu;
+    s->from[i][k] = r->responder;
+}
+
+static const char *mtu_link_far_end(void) {
+    const char *n = getenv("ICR_LAB_ROUTERS");
+    return n && atoi(n) >= 2 ? "r2" : "far";
+}
+
+static void mtu_link(int mtu) {
+    lab("'%s' exec '%s' r1 -- ip link set '%s' mtu %d", getenv("ICR_LAB_BIN"),
+        getenv("ICR_LAB"), mtu_link_far_end(), mtu);
+    lab("'%s' exec '%s' '%s' -- ip link set r1 mtu %d", getenv("ICR_LAB_BIN"),
+        getenv("ICR_LAB"), mtu_link_far_end(), mtu);
+}
+
+/* One multiping of far-side addresses a4 and a6, 3 probes of 1400 bytes;
+ * returns a description of the first mismatch, NULL if all is as above. */
+static const char *mtu_job(const char *a4, const char *a6, int privilege) {
+    struct icr_addr addrs[2];
+    if (icr_addr_parse(a4, &addrs[0]) < 0 || icr_addr_parse(a6, &addrs[1]) < 0)
+        return "bad address";
+    struct mtu_seen s = {0};
+    struct icr_multiping_opts o = quick_opts();
+    o.count = 3;
+    o.interval = 0.2; /* the first error is back long before the second probe */
+    o.timeout = 1.0;
+    o.payload_size = 1400;
+    o.privilege = privilege;
+    o.on_result = mtu_result;
+    o.userdata = &s;
+    icr_multiping_job *m = NULL;
+    if (icr_multiping_new(addrs, 2, &o, &m) < 0)
+        return "icr_multiping_new failed";
+    int r = icr_multiping_run(m);
+    icr_multiping_free(m);
+    if (r < 0)
+        return "icr_multiping_run failed";
+    struct icr_addr r1_4, r1_6;
+    if (icr_addr_parse(getenv("ICR_LAB_R1_4"), &r1_4) < 0 ||
+        icr_addr_parse(getenv("ICR_LAB_R1_6"), &r1_6) < 0)
+        return "ICR_LAB_R1_4/6 not set";
+    if (s.bad)
+        return "a result for another host or probe";
+    if (!s.calls[0][0] || s.kind[0][0] != ICR_RESULT_ERROR)
+        return "IPv4 probe 0: no error (sent without DF, fragmented by r1?)";
+    if (s.type[0][0] != 3 || s.code[0][0] != 4 || s.mtu[0][0] != 1300)
+        return "IPv4 probe 0: not Fragmentation Needed with mtu 1300";
+    if (!icr_addr_equal(&s.from[0][0], &r1_4))
+        return "IPv4 probe 0: the error is not from r1";
+    for (int k = 1; k < 3; k++)
+        if (!s.calls[0][k] || s.kind[0][k] != ICR_RESULT_ECHO)
+            return "IPv4 probes 1-2: not answered (DF kept beyond the known path MTU?)";
+    if (!s.calls[1][0] || s.kind[1][0] != ICR_RESULT_ERROR || s.type[1][0] != 2 ||
+        s.code[1][0] != 0 || s.mtu[1][0] != 1300)
+        return "IPv6 probe 0: not Packet Too Big with mtu 1300";
+    if (!icr_addr_equal(&s.from[1][0], &r1_6))
+        return "IPv6 probe 0: the error is not from r1";
+    for (int k = 1; k < 3; k++)
+        if (s.calls[1][k] && s.kind[1][k] != ICR_RESULT_ECHO)
+            return "IPv6 probes 1-2: another error";
+    return NULL;
+}
+
+/* The sockets API on a datagram socket: the Fragmentation Needed for the
+ * first request stays pending on the socket (ping_err: sk_err EMSGSIZE
+ * with IP_RECVERR) until the error queue is read; a second send before
+ * that read must still go out (the pending error is not its fate), and the
+ * receive names the MTU from ee_info. */
+static const char *mtu_socket_dgram(void) {
+    icr_socket *sk = NULL;
+    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
+    so.privilege = ICR_UNPRIVILEGED;
+    if (icr_socket_open(&so, &sk) < 0)
+        return "icr_socket_open (datagram) failed";
+    struct icr_request rq = ICR_REQUEST_INIT;
+    (void)icr_addr_parse("198.19.0.94", &rq.destination);
+    rq.payload_size = 1400;
+    rq.sequence = 1;
+    struct icr_reply rep = ICR_REPLY_INIT;
+    const char *why = NULL;
+    if (icr_socket_send(sk, &rq) < 0)
+        why = "datagram socket: the first send failed";
+    usleep(200000); /* the error is back and pending */
+    struct icr_request rq2 = rq;
+    rq2.sequence = 2;
+    int r2 = why ? 0 : icr_socket_send(sk, &rq2);
+    if (r2 < 0)
+        why = r2 == -EMSGSIZE ? "datagram socket: the second send failed with the first "
+                                "one's pending EMSGSIZE"
+                              : "datagram socket: the second send failed";
+    if (!why && icr_socket_receive(sk, &rq, 2.0, &rep) < 0)
+        why = "datagram socket: no error for the first request";
+    if (!why && (rep.type != 3 || rep.code != 4 || rep.mtu != 1300))
+        why = "datagram socket: not Fragmentation Needed with mtu 1300";
+    icr_socket_free(sk);
+    return why;
+}
+
+static void mtu_as_nobody(void) {
+    const char *why = mtu_job("198.19.0.92", "2001:db8:2::92", ICR_UNPRIVILEGED);
+    if (!why)
+        why = mtu_socket_dgram();
+    if (why) {
+        fprintf(stderr, "# unprivileged: %s\n", why);
+        _exit(1);
+    }
+}
+
+static void test_frag_needed(void **state) {
+    (void)state;
+    mtu_link(1300);
+    const char *why = mtu_job("198.19.0.91", "2001:db8:2::91", ICR_PRIVILEGED);
+    if (!why)
+        lab_as_nobody(mtu_as_nobody);
+    /* The sockets API (icmplib's ICMPv4Socket): the error names the MTU. */
+    icr_socket *sk = NULL;
+    struct icr_socket_opts so = ICR_SOCKET_OPTS_INIT;
+    struct icr_reply rep = ICR_REPLY_INIT;
+    int sr = -1;
+    if (!why && icr_socket_open(&so, &sk) == 0) {
+        struct icr_request rq = ICR_REQUEST_INIT;
+        (void)icr_addr_parse("198.19.0.93", &rq.destination);
+        rq.payload_size = 1400;
+        rq.id = 0x4d54;
+        rq.sequence = 1;
+        if (icr_socket_send(sk, &rq) == 0)
+            sr = icr_socket_receive(sk, &rq, 2.0, &rep);
+    }
+    sk = icr_socket_free(sk);
+    mtu_link(1500);
+    lab_quiet("'%s' exec '%s' prb -- ip route flush cache", getenv("ICR_LAB_BIN"),
+              getenv("ICR_LAB"));
+    lab_quiet("'%s' exec '%s' prb -- ip -6 route flush cache", getenv("ICR_LAB_BIN"),
+              getenv("ICR_LAB"));
+    if (why)
+        fail_msg("%s", why);
+    assert_int_equal(sr, 0);
+    assert_int_equal(rep.type, 3);
+    assert_int_equal(rep.code, 4);
+    assert_int_equal(rep.mtu, 1300);
+}
+
 int main(void) {
     if (geteuid() != 0 || !getenv("ICR_LAB")) {
         printf("1..0 # SKIP needs root inside an icmpring-lab namespace\n");
@@ -980,6 +1156,7 @@ int main(void) {
         cmocka_unit_test(test_regress_blocking_count_zero),
         cmocka_unit_test(test_epoll),
         cmocka_unit_test(test_stop_from_signal),
+        cmocka_unit_test(test_frag_needed),
     };
     if (getenv("ICR_TEST_FILTER"))
         cmocka_set_test_filter(getenv("ICR_TEST_FILTER"));

@@ -142,8 +142,15 @@ static void test_ping_errors(void **state) {
 
     struct cap c;
     cap_open(&c);
-    pf_ping_error(c.f, "198.51.100.6", 1, AF_INET, 3, 1);
+    pf_ping_error(c.f, "198.51.100.6", 1, AF_INET, 3, 1, 0);
     check(&c, "From 198.51.100.6 icmp_seq=1 Destination Host Unreachable\n");
+    /* The MTU of the result, as iputils ping printed it in the lab. */
+    cap_open(&c);
+    pf_ping_error(c.f, "198.51.100.6", 1, AF_INET, 3, 4, 1300);
+    check(&c, "From 198.51.100.6 icmp_seq=1 Frag needed and DF set (mtu = 1300)\n");
+    cap_open(&c);
+    pf_ping_error(c.f, "2001:db8:ff01:1::2", 1, AF_INET6, 2, 0, 1300);
+    check(&c, "From 2001:db8:ff01:1::2 icmp_seq=1 Packet too big: mtu=1300\n");
 }
 
 static struct pf_ping_stats stats_of(const long *us, size_t n) {

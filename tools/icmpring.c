@@ -18,7 +18,7 @@ static const struct subcommand subcommands[] = {
     {"multiping", cmd_multiping, "ping many hosts at once, one summary each (like fping -c/-C)"},
     {"sweep", cmd_sweep, "find the live hosts of address ranges (like zmap/fping -g)"},
     {"traceroute", cmd_traceroute, "the routes to one or many destinations (like traceroute)"},
-    {"merge", cmd_merge, "merge the shards of a run (their summary JSON files), checked"},
+    {"merge", cmd_merge, "merge the shards of one run into one output, checked"},
 };
 
 static void usage(FILE *f) {

@@ -229,12 +229,21 @@ static int split_lines(struct shard_sum *s) {
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* The target address a record names, into *a. */
+/* The target address a record names, into *a; for a sweep's csv/ndjson
+ * record also whether it is an error and its probe number. */
 static bool record_target(const char *line, const char *format, struct icr_addr *a,
-                          bool *ret_error) {
+                          bool *ret_error, uint32_t *ret_probe) {
     char buf[ICR_ADDRSTRLEN + 2];
     const char *p = line, *end;
     *ret_error = false;
+    *ret_probe = 0;
+    if (!strcmp(format, "csv")) {
+        const char *c = strrchr(line, ',');
+        *ret_probe = c ? (uint32_t)strtoul(c + 1, NULL, 10) : 0;
+    } else if (!strcmp(format, "ndjson")) {
+        const char *c = strstr(line, "\"probe\":");
+        *ret_probe = c ? (uint32_t)strtoul(c + 8, NULL, 10) : 0;
+    }
     if (!strcmp(format, "ndjson")) {
         const char *t = strstr(line, "\"target\":\"");
         if (!t)
@@ -281,6 +290,7 @@ static int addr_order(const struct icr_addr *a, const struct icr_addr *b) {
 struct unit {
     struct icr_addr addr;
     bool error;
+    uint32_t probe;  /* sweep csv/ndjson: which probe the record answers */
     char **lines;
     size_t nlines;
     size_t order;  /* shard * 2^32 + place: ties keep shard order */
@@ -293,6 +303,8 @@ static int unit_cmp(const void *x, const void *y) {
         return c;
     if (a->error != b->error)
         return a->error ? 1 : -1;
+    if (a->probe != b->probe)
+        return a->probe < b->probe ? -1 : 1;
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -583,6 +595,7 @@ int cmd_merge(int argc, char **argv) {
                 const char *line = s->lines[k];
                 struct icr_addr a;
                 bool err;
+                uint32_t probe;
                 if (trace && text && !*line)
                     continue; /* the blank line between routes */
                 bool starts = !trace || (text ? !strncmp(line, "traceroute to ", 14) : true);
@@ -594,7 +607,7 @@ int cmd_merge(int argc, char **argv) {
                     units[nunits - 1].nlines++;
                     continue;
                 }
-                if (!record_target(line, format, &a, &err)) {
+                if (!record_target(line, format, &a, &err, &probe)) {
                     rc = refuse("shard %" PRIu64 "'s output has a line that names no target: '%.60s'",
                                 s->shard, line);
                     goto done;
@@ -605,6 +618,7 @@ int cmd_merge(int argc, char **argv) {
                     continue;
                 }
                 units[nunits++] = (struct unit){.addr = a, .error = !trace && err,
+                                                .probe = trace ? 0 : probe,
                                                 .lines = &s->lines[k], .nlines = 1,
                                                 .order = (i << 32) | k};
                 routes++;
@@ -621,9 +635,11 @@ int cmd_merge(int argc, char **argv) {
             /* Shards are disjoint: a target in two of them is a defect;
              * within one, a resumed sweep never writes one twice either,
              * but a merge stays safe: the first record of a key wins. */
-            if (u > 0 && !unit_cmp(&(struct unit){.addr = units[u].addr, .error = units[u].error},
+            if (u > 0 && !unit_cmp(&(struct unit){.addr = units[u].addr, .error = units[u].error,
+                                                  .probe = units[u].probe},
                                    &(struct unit){.addr = units[u - 1].addr,
-                                                  .error = units[u - 1].error}))
+                                                  .error = units[u - 1].error,
+                                                  .probe = units[u - 1].probe}))
                 continue;
             if (trace && u > 0 && !addr_order(&units[u].addr, &units[u - 1].addr))
                 continue;

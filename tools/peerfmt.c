@@ -179,10 +179,11 @@ const char *pf_ping_error_text(int family, int type, int code, uint32_t info, ch
                               : v4_text(type, code, info, buf, len);
 }
 
-void pf_ping_error(FILE *f, const char *from, uint64_t seq, int family, int type, int code) {
+void pf_ping_error(FILE *f, const char *from, uint64_t seq, int family, int type, int code,
+                   uint32_t info) {
     char buf[96];
     fprintf(f, "From %s icmp_seq=%u %s\n", from, (unsigned)(uint16_t)seq,
-            pf_ping_error_text(family, type, code, 0, buf, sizeof(buf)));
+            pf_ping_error_text(family, type, code, info, buf, sizeof(buf)));
 }
 
 /* iputils' integer square root (Newton's method on long long). */

@@ -59,8 +59,10 @@ void pf_ping_reply(FILE *f, size_t bytes, const char *from, uint64_t seq, int tt
 const char *pf_ping_error_text(int family, int type, int code, uint32_t info, char *buf,
                                size_t len);
 
-/* "From ROUTER icmp_seq=N SENTENCE" and its newline. */
-void pf_ping_error(FILE *f, const char *from, uint64_t seq, int family, int type, int code);
+/* "From ROUTER icmp_seq=N SENTENCE" and its newline; `info` as for
+ * pf_ping_error_text (the MTU of a result or reply, struct icr_result.mtu). */
+void pf_ping_error(FILE *f, const char *from, uint64_t seq, int family, int type, int code,
+                   uint32_t info);
 
 /* The summary iputils' finish() prints: a blank line, "--- host ping
  * statistics ---", the counts line (+N duplicates, +N errors, loss as

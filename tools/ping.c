@@ -297,7 +297,7 @@ static void on_engine_result(const struct icr_result *r, void *userdata) {
         pf->nerrors++;
         if (!x->c->quiet)
             pf_ping_error(stdout, pr_addr(x->c, x->st, &r->responder), seq, r->target.family,
-                          r->type, r->code);
+                          r->type, r->code, r->mtu);
     }
     fflush(stdout);
     (void)cli_output_gone(stdout);
@@ -598,7 +598,7 @@ int cmd_ping(int argc, char **argv) {
             } else {
                 st.pf.nerrors++;
                 if (!c.quiet)
-                    pf_ping_error(stdout, from_s, seq, rep.family, rep.type, rep.code);
+                    pf_ping_error(stdout, from_s, seq, rep.family, rep.type, rep.code, rep.mtu);
                 got = true;
             }
             fflush(stdout);

@@ -96,8 +96,11 @@ struct sweep_out {
     /* A resumed sweep: what the output holds already, by target index
      * (mmap'ed bitmaps), so a probe sent again writes nothing twice. */
     icr_targets *targets;
-    uint64_t *had_echo, *had_error; /* NULL when not resuming */
-    size_t map_bytes;
+    uint64_t *had_target; /* n bits: a live line names the target; or NULL */
+    uint64_t *had_probe;  /* csv/ndjson, count > 1: n * count bits, (target, probe) */
+    uint64_t *had_error;  /* n bits: an error line names the target */
+    size_t target_bytes, probe_bytes, error_bytes;
+    uint32_t count;
     uint64_t skipped;     /* results the output held already */
     uint64_t base_hits;   /* distinct live targets in the output before this run */
     uint64_t base_lines;
@@ -292,6 +295,15 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
     return cli_targets_given(&c->ta);
 }
 
+/* Bitmaps over target indexes (or (target, probe) keys). */
+static bool test_bit(const uint64_t *m, uint64_t i) { return (m[i >> 6] >> (i & 63)) & 1; }
+/* Set bit i; whether it was set already. */
+static bool set_bit(uint64_t *m, uint64_t i) {
+    const bool was = test_bit(m, i);
+    m[i >> 6] |= (uint64_t)1 << (i & 63);
+    return was;
+}
+
 static void on_result(const struct icr_result *r, void *userdata) {
     struct sweep_out *o = userdata;
     char target[ICR_ADDRSTRLEN], responder[ICR_ADDRSTRLEN];
@@ -303,14 +315,21 @@ static void on_result(const struct icr_result *r, void *userdata) {
      * holds from the run before.  Text with --count above 1: the answer to
      * a later probe of a target already written (the library reports each
      * probe's first reply as news when it can tell probes apart). */
-    uint64_t *had = r->kind == ICR_RESULT_ECHO ? o->had_echo : o->had_error;
-    if (had && !r->duplicate) {
-        const uint64_t bit = (uint64_t)1 << (r->index & 63);
-        if (had[r->index >> 6] & bit) {
+    if (o->had_target && !r->duplicate) {
+        if (r->kind == ICR_RESULT_ECHO) {
+            const bool known = test_bit(o->had_target, r->index);
+            if (o->had_probe ? set_bit(o->had_probe, r->index * o->count + r->probe) : known) {
+                o->skipped++;
+                return;
+            }
+            if (!known) {
+                (void)set_bit(o->had_target, r->index);
+                o->new_hits++;
+            }
+        } else if (o->had_error && set_bit(o->had_error, r->index)) {
             o->skipped++;
             return;
         }
-        had[r->index >> 6] |= bit;
     }
     if (o->w.write_errno)
         return; /* the output failed: the end of cmd_sweep says how */
@@ -366,8 +385,6 @@ static void on_result(const struct icr_result *r, void *userdata) {
     /* Counted so a test (or a reader of the summary) can check that every
      * hit became a line, interrupted or not. */
     o->lines++;
-    if (r->kind == ICR_RESULT_ECHO && !r->duplicate)
-        o->new_hits++;
 }
 
 /* "1.23 K" style rates, as zmap prints them. */
@@ -495,11 +512,20 @@ static void trim_partial_line(FILE *f, const char *path) {
 /* ---- resume ------------------------------------------------------------ */
 
 /* The target a line of our own output names (text: the line; csv: the
- * first field; ndjson: "target"), and whether it is an error line. */
+ * first field; ndjson: "target"), whether it is an error line, and its
+ * probe number (csv: the last field; ndjson: "probe"; text: 0). */
 static bool line_target(const char *line, enum cli_format fmt, char *buf, size_t len,
-                        bool *ret_error) {
+                        bool *ret_error, uint32_t *ret_probe) {
     const char *p = line, *end;
     *ret_error = false;
+    *ret_probe = 0;
+    if (fmt == CLI_FMT_CSV) {
+        const char *c = strrchr(line, ',');
+        *ret_probe = c ? (uint32_t)strtoul(c + 1, NULL, 10) : 0;
+    } else if (fmt == CLI_FMT_NDJSON) {
+        const char *c = strstr(line, "\"probe\":");
+        *ret_probe = c ? (uint32_t)strtoul(c + 8, NULL, 10) : 0;
+    }
     if (fmt == CLI_FMT_TEXT) {
         end = p + strcspn(p, "\n");
     } else if (fmt == CLI_FMT_CSV) {
@@ -536,9 +562,12 @@ static uint64_t *map_bits(uint64_t n, size_t *ret_bytes) {
  * line): which targets are written already, how many live ones. */
 static int load_written(struct sweep_out *o, const char *path) {
     uint64_t n = icr_targets_count(o->targets);
-    o->had_echo = map_bits(n, &o->map_bytes);
-    o->had_error = map_bits(n, &o->map_bytes);
-    if (!o->had_echo || !o->had_error) {
+    o->had_target = map_bits(n, &o->target_bytes);
+    o->had_error = map_bits(n, &o->error_bytes);
+    if (o->format != CLI_FMT_TEXT && o->count > 1)
+        o->had_probe = map_bits(n * o->count, &o->probe_bytes);
+    if (!o->had_target || !o->had_error || (o->format != CLI_FMT_TEXT && o->count > 1 &&
+                                            !o->had_probe)) {
         cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
         return EXIT_SYSTEM;
     }
@@ -552,17 +581,20 @@ static int load_written(struct sweep_out *o, const char *path) {
         bool err;
         struct icr_addr a;
         uint64_t i;
+        uint32_t probe;
         if (line[len - 1] != '\n')
             break; /* cut by the kill: cli_resume_output drops it */
-        if (!line_target(line, o->format, addr, sizeof(addr), &err) ||
+        if (!line_target(line, o->format, addr, sizeof(addr), &err, &probe) ||
             icr_addr_parse(addr, &a) < 0 || icr_targets_index(o->targets, &a, &i) < 0)
             continue; /* the csv header */
         o->base_lines++;
-        uint64_t *m = err ? o->had_error : o->had_echo;
-        const uint64_t bit = (uint64_t)1 << (i & 63);
-        const bool known = m[i >> 6] & bit;
-        m[i >> 6] |= bit;
-        if (!known && !err)
+        if (err) {
+            (void)set_bit(o->had_error, i);
+            continue;
+        }
+        if (o->had_probe && probe < o->count)
+            (void)set_bit(o->had_probe, i * o->count + probe);
+        if (!set_bit(o->had_target, i))
             o->base_hits++;
     }
     free(line);
@@ -678,6 +710,12 @@ static void sweep_after_step(void *userdata) {
 static int sweep_step(void *s, int64_t timeout_ns) { return icr_sweep_step(s, timeout_ns); }
 static void sweep_stop(void *s) { icr_sweep_stop(s); }
 
+/* Live targets over every run: what the output names (counted here when
+ * this run keeps the bitmaps), else the sweep's own count. */
+static uint64_t hits_total(const struct sweep_out *o, const struct icr_sweep_stats *st) {
+    return o->had_target ? o->base_hits + o->new_hits : st->hits;
+}
+
 int cli_sweep_parse_only(int argc, char **argv) {
     struct sweep_conf c = {.opts = ICR_SWEEP_OPTS_INIT, .format = CLI_FMT_TEXT};
     int r = -1;
@@ -740,6 +778,7 @@ int cmd_sweep(int argc, char **argv) {
     ck->runs = 1;
     out.format = c.format;
     out.targets = targets;
+    out.count = c.opts.count;
 
     FILE *f = stdout;
     bool fresh = true, complete_before = false;
@@ -775,8 +814,8 @@ int cmd_sweep(int argc, char **argv) {
     cli_out_start(&out.w, f, c.quiet);
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;
     /* text names each live target once, whatever --count says. */
-    if (!out.had_echo && c.format == CLI_FMT_TEXT && c.opts.count != 1 &&
-        !(out.had_echo = map_bits(ntargets, &out.map_bytes))) {
+    if (!out.had_target && c.format == CLI_FMT_TEXT && c.opts.count != 1 &&
+        !(out.had_target = map_bits(ntargets, &out.target_bytes))) {
         cli_error("sweep", "%s", icr_strerror(ICR_ENOMEM));
         goto out;
     }
@@ -870,7 +909,7 @@ int cmd_sweep(int argc, char **argv) {
     } else {
         /* fping's convention: 0 only if every target (of this shard) answered
          * (over every run of a resumed sweep). */
-        exit_code = out.base_hits + out.new_hits >= shard_n ? EXIT_ALIVE : EXIT_DEAD;
+        exit_code = hits_total(&out, &st) >= shard_n ? EXIT_ALIVE : EXIT_DEAD;
     }
     if (!c.quiet) {
         print_summary(&c, &st, exit_code == EXIT_INTERRUPTED, abandoned, gone);
@@ -878,7 +917,7 @@ int cmd_sweep(int argc, char **argv) {
             fprintf(stderr, "resumed at position %" PRIu64 " (run %" PRIu32 "): %" PRIu64
                     " results were in the output already; %" PRIu64 " of %" PRIu64
                     " targets alive over all runs\n", rs->base_pos, ck->runs, out.skipped,
-                    out.base_hits + out.new_hits, shard_n);
+                    hits_total(&out, &st), shard_n);
     }
     cli_report_drops("sweep", &st);
 finish:
@@ -888,10 +927,12 @@ finish:
             .shard = c.opts.shard, .targets_hash = ck->targets_hash, .targets = ntargets,
             .shard_targets = shard_n, .format = cli_format_name((int)c.format), .opts = ck->opts,
             .output = f == stdout ? NULL : c.output, .sent = rs->base_sent + st.sent,
-            .hits = out.base_hits + out.new_hits, .records = out.base_lines + out.lines,
+            .hits = hits_total(&out, &st), .records = out.base_lines + out.lines,
             .elapsed = ck->elapsed + (double)(cli_now_ns() - t_start) / 1e9,
-            .complete = complete_before ||
-                        (exit_code == EXIT_ALIVE || exit_code == EXIT_DEAD),
+            /* Every probe sent and its cooldown waited: not stopped, not
+             * cut by a gone reader, a failed write or a failed job. */
+            .complete = complete_before || (s && !stopped && !abandoned && !gone &&
+                                            r == 0 && !out.w.write_errno),
             .runs = ck->runs};
         int sr = cli_summary_write("sweep", c.sc.summary, &sum);
         if (sr && exit_code != EXIT_INTERRUPTED)
@@ -901,10 +942,12 @@ finish:
 out:
     s = icr_sweep_free(s);
     free(rs->ring);
-    if (out.had_echo)
-        munmap((void *)out.had_echo, out.map_bytes);
+    if (out.had_target)
+        munmap(out.had_target, out.target_bytes);
+    if (out.had_probe)
+        munmap(out.had_probe, out.probe_bytes);
     if (out.had_error)
-        munmap((void *)out.had_error, out.map_bytes);
+        munmap(out.had_error, out.error_bytes);
     targets = icr_targets_free(targets);
     if (out.w.f && out.w.f != stdout && fclose(out.w.f) != 0 && exit_code != EXIT_SYSTEM && !gone) {
         cli_error("sweep", "cannot write the results to '%s': %s", c.output, strerror(errno));

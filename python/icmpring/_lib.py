@@ -76,7 +76,7 @@ class icr_reply(Structure):
     _fields_ = [('size', c_size_t), ('source', icr_addr), ('family', c_int),
                 ('id', c_uint16), ('sequence', c_uint16), ('type', c_int), ('code', c_int),
                 ('bytes_received', c_size_t), ('time_ns', c_int64), ('ttl', c_int),
-                ('payload_matches', c_bool)]
+                ('payload_matches', c_bool), ('mtu', c_uint32)]
 
 
 class icr_host(Structure):
@@ -96,7 +96,8 @@ class icr_result(Structure):
     _fields_ = [('size', c_size_t), ('index', c_uint64), ('target', icr_addr),
                 ('responder', icr_addr), ('kind', c_int), ('type', c_int), ('code', c_int),
                 ('probe', c_uint32), ('rtt_ns', c_int64), ('ttl', c_int), ('sent_ns', c_int64),
-                ('duplicate', c_bool), ('bytes_received', c_size_t), ('hop', c_int)]
+                ('duplicate', c_bool), ('bytes_received', c_size_t), ('hop', c_int),
+                ('mtu', c_uint32)]
 
 
 RESULT_CB = CFUNCTYPE(None, POINTER(icr_result), c_void_p)

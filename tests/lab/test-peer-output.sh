@@ -6,7 +6,8 @@
 # the -c / -C summary lines of `icmpring multiping` against fping's.
 # Normal replies, loss (an address nobody answers), Destination Unreachable
 # and TTL exceeded, IPv6, -q, -c, -s, -I, a host name, duplicates, no
-# privilege, no route; fping's precision on replies 3 ms late (lab-relay).
+# privilege, no route; fping's precision on replies 3 ms late (lab-relay);
+# probes larger than a link's MTU (Frag needed / Packet too big, mtu = N).
 # Runs inside the prober namespace (icmpring-lab run --tap -- ...); prints TAP.
 # The peers come from Debian (iputils-ping, traceroute, fping: tests/ci.sh
 # installs them); without one of them the test is skipped, never passed.
@@ -31,7 +32,7 @@ if ! ping -V 2>/dev/null | grep -q iputils; then
     exit 0
 fi
 
-echo "1..39"
+echo "1..42"
 
 # Only what is measured is masked: round-trip times, ping's elapsed time
 # and rtt line, and the packet size in traceroute's header (its probes are
@@ -271,5 +272,56 @@ same p_bcast mask_ping ping -c 2 -W 1 "$bc" -- ping -c 2 -W 1 "$bc"
 ok "$(test ! -s "$tmp/p_bcast.out" && test ! -s "$tmp/p_bcast.peer" && test "$(rc p_bcast)" = 3 &&
       test "$(cat "$tmp/p_bcast.peer.rc")" = 2 && grep -q -- '-b' "$tmp/p_bcast.err"; echo $?)" \
    "ping a broadcast address without -b: nothing on stdout, as ping(8)" || why p_bcast
+
+# ---- ping: a link with a smaller MTU -----------------------------------------
+# 40-42: the link r1 -> r2 (far with one router) gets MTU 1300 on both ends
+# and -s 1400 crosses it.  iputils' probes carry DF: r1 answers the first
+# with "Frag needed and DF set (mtu = 1300)" (IPv6: "Packet too big:
+# mtu=1300"), and once the prober knows the path MTU the next ones leave
+# fragmented and are answered (IPv6: far's reply to the second is too big
+# for r2's link back, so far learns the MTU and answers the third).  Each
+# run starts with no path MTU known, in prb and far: both caches flushed.
+mtu_next=far
+[ "$R" -ge 2 ] && mtu_next=r2
+mtu_link() {
+    "${ICR_LAB_BIN:-false}" exec "${ICR_LAB:-}" r1 -- ip link set "$mtu_next" mtu "$1" &&
+        "$ICR_LAB_BIN" exec "$ICR_LAB" "$mtu_next" -- ip link set r1 mtu "$1"
+}
+mtu_flush() {
+    local node
+    for node in prb far; do
+        "$ICR_LAB_BIN" exec "$ICR_LAB" "$node" -- ip route flush cache &&
+            "$ICR_LAB_BIN" exec "$ICR_LAB" "$node" -- ip -6 route flush cache || return 1
+    done
+}
+# mtu_case NAME DESCRIPTION PREFIX ARGS...: as ping_case, the caches
+# flushed before each of the two runs; PREFIX: a command to run both under.
+mtu_case() {
+    local name=$1 desc=$2 pre=$3; shift 3
+    # shellcheck disable=SC2086
+    mtu_flush && timeout -k 5 60 $pre ping "$@" >"$tmp/$name.peer" 2>"$tmp/$name.peer.err" </dev/null
+    echo $? >"$tmp/$name.peer.rc"
+    # shellcheck disable=SC2086
+    mtu_flush && timeout -k 5 60 $pre "$bin" ping "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
+    echo $? >"$tmp/$name.rc"
+    mask_ping <"$tmp/$name.peer" >"$tmp/$name.peer.m"
+    mask_ping <"$tmp/$name.out" >"$tmp/$name.out.m"
+    diff -u "$tmp/$name.peer.m" "$tmp/$name.out.m" >"$tmp/$name.diff"
+    ok "$(nonempty "$name" && test ! -s "$tmp/$name.diff" && grep -q 'mtu' "$tmp/$name.out" &&
+          test "$(cat "$tmp/$name.peer.rc")" = "$(rc "$name")"; echo $?)" \
+       "ping $desc: the same lines as iputils ping (exit $(rc "$name"))" || why "$name"
+}
+if mtu_link 1300 >"$tmp/mtu.log" 2>&1; then
+    mtu_case p_mtu4 "-s 1400 over a 1300-byte link: Frag needed (mtu = 1300)" "" \
+        -c 3 -i 0.2 -W 1 -s 1400 198.19.0.41
+    mtu_case p_mtu6 "IPv6 -s 1400 over a 1300-byte link: Packet too big: mtu=1300" "" \
+        -c 3 -i 0.2 -W 1 -s 1400 2001:db8:2::41
+    mtu_case p_mtu4np "without privilege, -s 1400 over a 1300-byte link" \
+        "setpriv --reuid=65534 --regid=65534 --clear-groups" -c 3 -i 0.2 -W 1 -s 1400 198.19.0.42
+    mtu_link 1500 >/dev/null 2>&1
+    mtu_flush >/dev/null 2>&1
+else
+    for k in 1 2 3; do ok 1 "the link's MTU could not be set: $(head -1 "$tmp/mtu.log")"; done
+fi
 
 [ $fails -eq 0 ]

@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 cd "$tmp" || exit 1
 
-echo "1..29"
+echo "1..32"
 
 # Shards in the background, killed by SIGKILL after $1 s; the rest of the
 # arguments are the command.  Leaves the exit code in $tmp/$name.rc.
@@ -184,5 +184,33 @@ ok "$(test "$(rc mo)" = 3 && grep -q -- "--resume needs -o FILE" mo.err; echo $?
 run c3 sweep -q --count 3 --interval 0.1 --cooldown 0.5 198.18.0.0/29
 ok "$(test "$(rc c3)" = 0 && test "$(wc -l <c3.out)" = 6 && test "$(sort -u c3.out | wc -l)" = 6; echo $?)" \
     "sweep --count 3: text names each of the 6 live targets once ($(wc -l <c3.out) lines)" || diag c3
+
+# ---- 30-31: csv with --count 2: a record per (target, probe), kept so by
+# a resume after SIGKILL and by merge.
+C="--format csv --count 2 --interval 0 --rate 2000 --cooldown 0.5 --seed 48 198.18.64.0/20"
+kill_after 2 c1 sweep -q $C -o c.csv --resume c.ckpt --checkpoint-interval 0.3
+run c2 sweep -q $C -o c.csv --resume c.ckpt --summary-json c.json
+ok "$(test "$(cat c1.rc)" = 137 && test "$(rc c2)" = 0 && test "$(wc -l <c.csv)" = $((2 * 4094 + 1)) &&
+      test -z "$(tail -n +2 c.csv | awk -F, '{print $1, $NF}' | sort | uniq -d)" &&
+      test "$(tail -n +2 c.csv | cut -d, -f1 | sort -u | wc -l)" = 4094; echo $?)" \
+    "sweep --format csv --count 2 --resume after SIGKILL: each (target, probe) once ($(wc -l <c.csv) lines)" || diag c2
+for i in 0 1; do run cs$i sweep -q --format csv --count 2 --interval 0 --rate 0 --cooldown 0.5 --seed 48 \
+    198.18.64.0/20 --shards 2 --shard $i -o cs$i.csv --summary-json cs$i.json; done
+run cm merge -o cm.csv cs0.json cs1.json
+ok "$(test "$(rc cm)" = 0 && test "$(wc -l <cm.csv)" = $((2 * 4094 + 1)) &&
+      tail -n +2 cm.csv | awk -F, '{print $1, $NF}' | cmp -s - <(tail -n +2 c.csv | awk -F, '{print $1, $NF}' | sort -V -k1,1 -k2,2n); echo $?)" \
+    "merge (sweep csv, --count 2): both probes of every target, in target order" || diag cm
+
+# ---- 32: multiping: SIGTERM writes the hosts cut short as (partial); the
+# checkpoint stops before them, and the rerun probes them again.
+Q="-c 1 -W 0.3 --rate 1000 -f hosts2 --seed 46 --shards 2 --shard 0 -o q.txt --resume q.ckpt"
+"$bin" multiping -q $Q & p=$!; sleep 0.6; kill -TERM $p; wait $p; q_rc=$?
+qpart=$(grep -c '(partial)' q.txt)
+qpos=$(ckpt q.ckpt position)
+run q2 multiping -q $Q
+ok "$(test "$q_rc" = 130 && test "$qpart" -gt 0 && test "${qpos:-0}" -gt 0 && test "$(rc q2)" = 0 &&
+      test "$(grep -c '(partial)' q.txt)" = 0 && test "$(wc -l <q.txt)" = 1000 &&
+      test "$(grep -c ' = 1/1/0%' q.txt)" = 1000; echo $?)" \
+    "multiping --resume after SIGTERM: $qpart hosts (partial) at the stop, checkpoint at $qpos; the rerun leaves 1000 whole hosts" || diag q2
 
 [ "$fails" = 0 ]

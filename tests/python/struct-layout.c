@@ -50,6 +50,7 @@ int main(void) {
     OFF(icr_reply, time_ns);
     OFF(icr_reply, ttl);
     OFF(icr_reply, payload_matches);
+    OFF(icr_reply, mtu);
 
     SIZE(icr_host);
     OFF(icr_host, size);
@@ -87,6 +88,7 @@ int main(void) {
     OFF(icr_result, duplicate);
     OFF(icr_result, bytes_received);
     OFF(icr_result, hop);
+    OFF(icr_result, mtu);
 
     SIZE(icr_trace_result);
     OFF(icr_trace_result, size);
