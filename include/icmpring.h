@@ -13,6 +13,30 @@
  *  - Destructors accept NULL and return NULL: `s = icr_socket_free(s);`.
  *  - Options structs start with a `size` field and have an *_INIT macro that
  *    holds icmplib's defaults; always start from the macro.
+ *  - Structs grow only at their end, and `size` says which layout a program
+ *    was built with (the kernel's clone3/openat2 rule), so a program built
+ *    against an older or a newer header works with this library:
+ *      Input structs (options, requests) the caller passes: a size smaller
+ *      than this library's is accepted down to the struct's first
+ *      published layout (this library's 0.1.0 header before any field was
+ *      appended); the fields past the caller's size take their INIT macro's
+ *      values.  A size larger than this library's is accepted when the
+ *      bytes past this library's struct are all zero (the INIT values of
+ *      fields it does not know); a non-zero byte there, or a size below the
+ *      first layout (0 included), is ICR_EINVAL.
+ *      Output structs the caller allocates (stats, replies, hosts): `size`
+ *      is the caller's sizeof, or 0 for "this library's struct" (a
+ *      zero-initialised struct).  min(size, this library's sizeof) bytes
+ *      are written, never a byte past the caller's size, and `size` is set
+ *      to that count: fields at or past it were not written.  A size below
+ *      the first layout (other than 0) is ICR_EINVAL.
+ *      Structs the library hands out (results and hosts passed to
+ *      callbacks, arrays it allocates) are this library's: their `size`
+ *      is its sizeof, and a program reads only the fields below both that
+ *      size and its own sizeof.
+ *    Fields are appended so that sizeof grows (a field that would fit in
+ *    the old trailing padding is preceded by explicit padding): an old
+ *    caller's padding bytes are never read as a new field.
  *  - The library never prints, never exits and keeps no mutable globals.
  *    A handle may be used from one thread at a time unless its function
  *    says otherwise.
@@ -241,8 +265,9 @@ struct icr_reply {
 
 #define ICR_REPLY_INIT { .size = sizeof(struct icr_reply), .ttl = -1 }
 
-/* Open an ICMP socket.  opts NULL means ICR_SOCKET_OPTS_INIT.
- * Errors: ICR_EINVAL (bad family/privilege/source syntax), ICR_ESOCKPERM
+/* Open an ICMP socket.  opts NULL means ICR_SOCKET_OPTS_INIT; opts->size
+ * follows the size rule for input structs (top of this file).
+ * Errors: ICR_EINVAL (bad family/privilege/source syntax, bad size), ICR_ESOCKPERM
  * (no CAP_NET_RAW for a raw socket, or the uid is outside ping_group_range
  * for a datagram one), ICR_ESOCKADDR (source cannot be bound), ICR_ENOMEM,
  * or a negative errno. */
@@ -273,9 +298,11 @@ ICR_EXPORT int icr_socket_get_broadcast(const icr_socket *s);
 ICR_EXPORT int icr_socket_set_broadcast(icr_socket *s, bool allow);
 
 /* Send an Echo Request.  Sets req->time_ns to the send time and, on a
- * datagram socket, req->id to the identifier the kernel really used.
- * Errors: ICR_ESOCKUNAVAIL (closed), ICR_EINVAL (bad request or family
- * mismatch), ICR_ESOCKBROADCAST (broadcast destination while broadcast is
+ * datagram socket, req->id to the identifier the kernel really used (no
+ * other byte of *req is written).  req->size follows the size rule for
+ * input structs (top of this file).
+ * Errors: ICR_ESOCKUNAVAIL (closed), ICR_EINVAL (bad request, bad size or
+ * family mismatch), ICR_ESOCKBROADCAST (broadcast destination while broadcast is
  * off), or a negative errno from sendmsg. */
 ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
 
@@ -286,12 +313,14 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req);
  * destination, id and sequence).  Other packets are skipped.  With req ==
  * NULL, any Echo Reply or ICMP error message is returned.
  * timeout is in seconds (icmplib's default is 2).
- * ret_reply->size is either sizeof(struct icr_reply) (ICR_REPLY_INIT) or 0:
- * a zero-initialised struct (`struct icr_reply r = {0}`) is taken as the
- * current struct.  On success the whole struct is written, size included.
+ * ret_reply->size is sizeof(struct icr_reply) (ICR_REPLY_INIT) or 0: a
+ * zero-initialised struct (`struct icr_reply r = {0}`) is taken as this
+ * library's struct.  On success it is written as the size rule for output
+ * structs says (top of this file): up to the caller's size, size included.
+ * req->size follows the rule for input structs.
  * Errors: ICR_ETIMEOUT, ICR_ESOCKUNAVAIL, ICR_EINVAL (NULL socket or reply,
- * a size other than 0 that is too small, a negative or NaN timeout, a request
- * whose size is too small), -EINTR when a signal
+ * a reply size other than 0 below the first layout, a negative or NaN
+ * timeout, a request whose size the rule refuses), -EINTR when a signal
  * interrupted the wait (call again to go on), or another negative errno.
  * An ICMP error message is a *successful* receive: check it with
  * icr_reply_raise_for_status(). */
@@ -349,6 +378,8 @@ struct icr_hop {
 /* Recompute the derived fields of h (min/avg/max_rtt, packet_loss, jitter,
  * is_alive, packets_received = the number of rtts given) from
  * rtts[0..nrtts-1] and h->packets_sent.  Does not take ownership of rtts.
+ * Only those fields (all of the first layout) are read or written; h->size
+ * is not read.
  * Errors: ICR_EINVAL (h NULL, rtts NULL with nrtts > 0). */
 ICR_EXPORT int icr_host_stats(struct icr_host *h, const double *rtts, size_t nrtts);
 
@@ -448,7 +479,8 @@ enum icr_result_kind {
     ICR_RESULT_ERROR = 1, /* an ICMP error message about a probe to the target */
 };
 
-/* One result, handed to the callback; valid only during the call. */
+/* One result, handed to the callback; valid only during the call.  The
+ * library's struct: `size` is its sizeof (see the size rule at the top). */
 struct icr_result {
     size_t size;               /* sizeof(struct icr_result) */
     uint64_t index;            /* the target's index in the set */
@@ -489,6 +521,21 @@ enum icr_backend {
                               refused, or ICR_SWEEP_NO_URING */
 };
 
+/* How probes leave (the opts' `transport`, struct icr_sweep_stats.transport).
+ * Replies are always received on ICMP sockets (raw, or datagram). */
+enum icr_transport {
+    ICR_TRANSPORT_AUTO = 0,   /* opts only: packet when privileged, else dgram */
+    ICR_TRANSPORT_PACKET = 1, /* Ethernet frames on an AF_PACKET socket (qdisc bypassed)
+                                 to the next hop the kernel's route and neighbour
+                                 tables give; targets whose route is not plain
+                                 Ethernet unicast (loopback, local, blackhole,
+                                 unreachable, tunnels, policy rules) and neighbours
+                                 still being resolved go the raw way; needs
+                                 privilege (CAP_NET_RAW) */
+    ICR_TRANSPORT_RAW = 2,    /* raw IP sockets (IPv4 with IP_HDRINCL); privileged */
+    ICR_TRANSPORT_DGRAM = 3,  /* ICMP datagram ("ping") sockets; unprivileged */
+};
+
 struct icr_sweep_opts {
     size_t size;           /* sizeof(struct icr_sweep_opts) */
     uint64_t rate;         /* probes per second; 0 = as fast as possible (10000) */
@@ -514,6 +561,9 @@ struct icr_sweep_opts {
     uint64_t start_position; /* resume: positions an earlier run of the same sweep
                                (targets, seed, shards, shard, count) handed out,
                                as icr_sweep_get_position() read them (0) */
+    int transport;         /* enum icr_transport (ICR_TRANSPORT_AUTO); a forced one
+                              must agree with `privilege` (PACKET and RAW need
+                              privilege, DGRAM not) */
 };
 
 #define ICR_SWEEP_OPTS_INIT                                                                  \
@@ -524,6 +574,7 @@ struct icr_sweep_opts {
         .on_result = NULL, .userdata = NULL, .senders = 0,                                   \
         .source4 = {.family = AF_UNSPEC}, .source6 = {.family = AF_UNSPEC},                  \
         .start_position = 0,                                                                 \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* Counters of a sweep; icr_sweep_get_stats may be called from any thread. */
@@ -555,6 +606,9 @@ struct icr_sweep_stats {
                                kernel granted (SO_RCVBUF as read back): without
                                CAP_NET_ADMIN at most 2 * net.core.rmem_max, and
                                below what a fast job needs when kernel_drops > 0 */
+    int transport;          /* enum icr_transport: PACKET, RAW or DGRAM */
+    uint64_t link_sent;     /* of `sent`, probes that left as AF_PACKET frames
+                               (the rest went through the IP stack) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay
@@ -564,7 +618,8 @@ struct icr_sweep_stats {
  * gVisor, kernel.io_uring_disabled) the sweep runs on sendmmsg/recvmmsg
  * instead (stats.backend says which); ICR_SWEEP_NO_URING asks for that.
  * opts NULL means ICR_SWEEP_OPTS_INIT.
- * Errors: ICR_EINVAL (bad option, empty set), ICR_ESOCKADDR (a source address
+ * opts->size follows the size rule for input structs (top of this file).
+ * Errors: ICR_EINVAL (bad option or size, empty set), ICR_ESOCKADDR (a source address
  * that is not this host's), ICR_ESOCKPERM, ICR_ENOMEM, or a negative errno.
  * step()/run() must be called from the thread that called new(): the ring
  * is bound to it (IORING_SETUP_SINGLE_ISSUER). */
@@ -607,8 +662,10 @@ ICR_EXPORT int64_t icr_sweep_get_timeout_ns(const icr_sweep *s);
 ICR_EXPORT void icr_sweep_stop(icr_sweep *s);
 
 /* Copy the counters.  Callable from any thread while the sweep runs.
- * A zero-initialised struct (size 0) is taken as the current one.
- * Errors: ICR_EINVAL (NULL, or a size that is not 0 and too small). */
+ * ret_stats is written by the size rule for output structs (top of this
+ * file): up to its size, a zero-initialised struct (size 0) taken as this
+ * library's.  Errors: ICR_EINVAL (NULL, or a size that is not 0 and below
+ * the first layout). */
 ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret_stats);
 
 /* Whether target `index` has answered (0/1), readable from any thread
@@ -653,7 +710,8 @@ typedef struct icr_multiping_job icr_multiping_job;
 /* A finished host (every probe answered, errored or timed out), handed to
  * on_host as soon as it is finished, after the on_result calls of its
  * replies; `index` is its position in the input.  `h` and its rtts are
- * valid only during the call. */
+ * valid only during the call; `h` is the library's struct (h->size is its
+ * sizeof: the size rule at the top of this file). */
 typedef void (*icr_host_cb)(size_t index, const struct icr_host *h, void *userdata);
 
 
@@ -689,6 +747,7 @@ struct icr_multiping_opts {
     uint32_t shard;         /* < shards: only this shard's hosts are probed (0) */
     uint64_t start_position; /* resume: skip the shard's first hosts, as
                                icr_multiping_get_position() counted them (0) */
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_MULTIPING_OPTS_INIT                                                              \
@@ -698,6 +757,7 @@ struct icr_multiping_opts {
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
         .shards = 1, .shard = 0, .start_position = 0,                                        \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* icmplib's ping() defaults: count 4, interval 1, timeout 2. */
@@ -708,6 +768,7 @@ struct icr_multiping_opts {
         .privilege = ICR_PRIVILEGED, .payload_size = 56, .ttl = 64, .traffic_class = 0,      \
         .flags = 0, .on_host = NULL, .on_result = NULL, .userdata = NULL, .seed = 0,         \
         .shards = 1, .shard = 0, .start_position = 0,                                        \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 #define icr_ping_opts icr_multiping_opts
 
@@ -718,8 +779,9 @@ struct icr_multiping_opts {
  * skipped; the other hosts are never probed, never handed to on_host, and
  * icr_multiping_get_host() gives them with packets_sent 0.  A shard with
  * no hosts, or a start_position at or beyond its last host, is ICR_EINVAL.
- * opts NULL means ICR_MULTIPING_OPTS_INIT.
- * Errors: ICR_EINVAL (n 0, bad option), ICR_ESOCKPERM, ICR_ESOCKADDR,
+ * opts NULL means ICR_MULTIPING_OPTS_INIT; opts->size follows the size rule
+ * for input structs (top of this file).
+ * Errors: ICR_EINVAL (n 0, bad option or size), ICR_ESOCKPERM, ICR_ESOCKADDR,
  * ICR_ENOMEM, or a negative errno.  io_uring being refused is not an error:
  * the job then runs on sendmmsg/recvmmsg, as a sweep does.
  * step()/run() must be called from the thread that called new(). */
@@ -752,16 +814,20 @@ ICR_EXPORT int64_t icr_multiping_get_timeout_ns(const icr_multiping_job *m);
 ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m);
 
 /* Copy host i (0 <= i < n) as it stands: finished or not.  *ret_host gets
- * its own rtts array: release it with free(ret_host->rtts).
- * Errors: ICR_EINVAL, ICR_ENOMEM. */
+ * its own rtts array: release it with free(ret_host->rtts).  Set
+ * ret_host->size to sizeof(struct icr_host), or 0 (a zero-initialised
+ * struct): it is written by the size rule for output structs (top of this
+ * file), and an uninitialised size is refused or misread.
+ * Errors: ICR_EINVAL (also a size other than 0 below the first layout),
+ * ICR_ENOMEM. */
 ICR_EXPORT int icr_multiping_get_host(const icr_multiping_job *m, size_t i,
                                       struct icr_host *ret_host);
 
 /* The engine's counters for this job (struct icr_sweep_stats: targets is
  * the number of hosts, hits the hosts that answered, last_send_error why
  * the kernel last refused a probe, e.g. EACCES for a broadcast address).
- * Callable from any thread.  A zero-initialised struct (size 0) is taken
- * as the current one.  Errors: ICR_EINVAL. */
+ * Callable from any thread.  Written by the size rule for output structs,
+ * as icr_sweep_get_stats.  Errors: ICR_EINVAL. */
 ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m,
                                        struct icr_sweep_stats *ret_stats);
 
@@ -774,7 +840,9 @@ ICR_EXPORT int icr_multiping_get_position(const icr_multiping_job *m, uint64_t *
 
 /* icmplib's multiping(): resolve each of addresses[0..n-1] (literal or
  * host name, first address of opts->family), probe them all in one job, and
- * return n hosts in input order in *ret_hosts (free with icr_hosts_free).
+ * return n hosts in input order in *ret_hosts (free with icr_hosts_free;
+ * the library's structs, size = its sizeof).  opts->size follows the size
+ * rule for input structs (top of this file).
  * Errors: ICR_ENAMELOOKUP (a name did not resolve), those of
  * icr_multiping_new and icr_multiping_run (ICR_ESTOPPED is not returned by
  * this blocking call: it has no stop). */
@@ -783,7 +851,9 @@ ICR_EXPORT int icr_multiping(const char *const *addresses, size_t n,
                              struct icr_host **ret_hosts);
 
 /* icmplib's ping(): a multiping of one address, with ICR_PING_OPTS_INIT's
- * defaults when opts is NULL.  *ret_host is freed with icr_host_free. */
+ * defaults when opts is NULL (and for the fields past a smaller opts->size:
+ * the size rule for input structs, top of this file).  *ret_host is freed
+ * with icr_host_free. */
 ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
                         struct icr_host **ret_host);
 
@@ -802,7 +872,8 @@ ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
 
 typedef struct icr_trace icr_trace;
 
-/* One destination's finished route; valid only during the callback. */
+/* One destination's finished route; valid only during the callback.  The
+ * library's struct, as its hops: `size` is its sizeof (the size rule). */
 struct icr_trace_result {
     size_t size;             /* sizeof(struct icr_trace_result) */
     uint64_t index;          /* the destination's index in the target set */
@@ -846,6 +917,7 @@ struct icr_trace_opts {
                                destinations taken in index order, so routes end
                                roughly in index order and the position moves
                                steadily (what a resumable run wants) */
+    int transport;          /* enum icr_transport (ICR_TRANSPORT_AUTO) */
 };
 
 #define ICR_TRACE_OPTS_INIT                                                                  \
@@ -856,14 +928,16 @@ struct icr_trace_opts {
         .payload_size = 56, .traffic_class = 0, .seed = 0, .flags = 0, .on_trace = NULL,     \
         .on_result = NULL, .userdata = NULL, .shards = 1, .shard = 0, .start_position = 0,   \
         .window = 0,                                                                         \
+        .transport = ICR_TRANSPORT_AUTO,                                                     \
     }
 
 /* Prepare a traceroute to every address of `targets` (which must outlive the
  * job, unchanged).  With shards > 1 only the destinations of opts->shard
  * (icr_shard_of) are traced, and with start_position k the first k of them
  * (in index order) are skipped; the others are never probed nor handed to
- * on_trace.  Errors: as icr_multiping_new (a shard with no destinations, or
- * nothing left after start_position: ICR_EINVAL). */
+ * on_trace.  opts->size follows the size rule for input structs (top of
+ * this file).  Errors: as icr_multiping_new (a shard with no destinations,
+ * or nothing left after start_position: ICR_EINVAL). */
 ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *opts,
                              icr_trace **ret_trace);
 ICR_EXPORT icr_trace *icr_trace_free(icr_trace *t);
@@ -876,7 +950,7 @@ ICR_EXPORT int64_t icr_trace_get_timeout_ns(const icr_trace *t);
 ICR_EXPORT void icr_trace_stop(icr_trace *t);
 
 /* The engine's counters for this job (targets: destinations x distances
- * per pass).  As icr_multiping_get_stats. */
+ * per pass).  As icr_multiping_get_stats (the size rule for output structs). */
 ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *ret_stats);
 
 /* The traceroute's position: how many of this shard's destinations, in
@@ -891,7 +965,8 @@ ICR_EXPORT int icr_trace_get_position(const icr_trace *t, uint64_t *ret_position
 
 /* icmplib's traceroute(): resolve `address`, trace it, and return the
  * answered hops sorted by distance (silent hops left out, as icmplib does)
- * in *ret_hops, their number in *ret_n (free with icr_hops_free).
+ * in *ret_hops, their number in *ret_n (free with icr_hops_free; the
+ * library's structs).  opts->size follows the size rule for input structs.
  * Errors: ICR_ENAMELOOKUP, those of icr_trace_new and icr_trace_run. */
 ICR_EXPORT int icr_traceroute(const char *address, const struct icr_trace_opts *opts,
                               struct icr_hop **ret_hops, size_t *ret_n);

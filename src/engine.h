@@ -76,6 +76,7 @@ struct icr__engine_cfg {
     uint64_t seed;          /* reported in the stats */
     uint64_t start;         /* positions already handed out by an earlier run
                                (pass * per_pass + position): resume there */
+    int transport;          /* enum icr_transport; AUTO: packet where privileged */
 };
 
 #define ICR__ENGINE_MAX_PAYLOAD 1400
@@ -100,6 +101,22 @@ uint64_t icr__engine_position(const struct icr__engine *e);
 uint32_t icr__engine_pass(const struct icr__engine *e);
 /* Whether the engine has stopped sending (done, stopped or failed). */
 bool icr__engine_sending_done(const struct icr__engine *e);
+
+/* Whether a job's transport option is one of enum icr_transport and agrees
+ * with its privilege option (PACKET and RAW need privilege, DGRAM not). */
+static inline bool icr__transport_ok(int transport, int privilege) {
+    switch (transport) {
+    case ICR_TRANSPORT_AUTO:
+        return true;
+    case ICR_TRANSPORT_PACKET:
+    case ICR_TRANSPORT_RAW:
+        return privilege != ICR_UNPRIVILEGED;
+    case ICR_TRANSPORT_DGRAM:
+        return privilege != ICR_PRIVILEGED;
+    default:
+        return false;
+    }
+}
 
 /* Parse a local source address for a job ("" / NULL: none) into the right
  * member of (source4, source6).  ICR_EINVAL when it is not an address. */

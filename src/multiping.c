@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "engine.h"
 #include "icmpring.h"
 #include "perm.h"
@@ -311,7 +312,8 @@ static int check_opts(const struct icr_multiping_opts *o) {
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
         (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)) ||
         /* Random seeds would give every shard its own split: overlap. */
-        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
+        !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
 }
@@ -344,12 +346,14 @@ static int select_hosts(struct icr_multiping_job *m) {
 ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
                                  const struct icr_multiping_opts *opts,
                                  icr_multiping_job **ret_mp) {
-    const struct icr_multiping_opts defaults = ICR_MULTIPING_OPTS_INIT;
+    struct icr_multiping_opts in = ICR_MULTIPING_OPTS_INIT;
     struct icr_multiping_job *m;
     bool want4 = false, want6 = false;
     int r;
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_MULTIPING_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     if (!addrs || n == 0 || n > UINT32_MAX || !ret_mp || check_opts(opts) < 0)
         return ICR_EINVAL;
     for (size_t i = 0; i < n; i++) {
@@ -377,6 +381,7 @@ ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
         .batch = 128,
         .want4 = want4,
         .want6 = want6,
+        .transport = opts->transport,
     };
     if (icr__engine_parse_source(opts->source, &cfg.source4, &cfg.source6) < 0)
         return ICR_ESOCKADDR;
@@ -456,9 +461,14 @@ ICR_EXPORT void icr_multiping_stop(icr_multiping_job *m) {
 
 ICR_EXPORT int icr_multiping_get_host(const icr_multiping_job *m, size_t i,
                                       struct icr_host *ret_host) {
-    if (!m || i >= m->n || !ret_host)
+    struct icr_host h; /* copied out by the size rule (abi.h) */
+    if (!m || i >= m->n || !ret_host || icr__abi_check_out(ret_host, ICR__ABI_MIN_HOST) < 0)
         return ICR_EINVAL;
-    return fill_host(m, i, ret_host);
+    int r = fill_host(m, i, &h);
+    if (r < 0)
+        return r;
+    icr__abi_copy_out(ret_host, &h, sizeof(h));
+    return 0;
 }
 
 /* icmplib resolves host names with resolve(address, family)[0]. */
@@ -474,15 +484,17 @@ static int resolve_one(const char *name, int family, struct icr_addr *ret) {
 ICR_EXPORT int icr_multiping(const char *const *addresses, size_t n,
                              const struct icr_multiping_opts *opts,
                              struct icr_host **ret_hosts) {
-    const struct icr_multiping_opts defaults = ICR_MULTIPING_OPTS_INIT;
+    struct icr_multiping_opts in = ICR_MULTIPING_OPTS_INIT;
     struct icr_addr *addrs;
     struct icr_host *hosts = NULL;
     icr_multiping_job *m = NULL;
     int r;
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_MULTIPING_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     /* count 0 runs until stopped, and a blocking call has no stop. */
-    if (!addresses || n == 0 || !ret_hosts || opts->size < sizeof(*opts) || opts->count == 0)
+    if (!addresses || n == 0 || !ret_hosts || opts->count == 0)
         return ICR_EINVAL;
     if (!(addrs = calloc(n, sizeof(*addrs))))
         return ICR_ENOMEM;
@@ -517,10 +529,12 @@ out:
 
 ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
                         struct icr_host **ret_host) {
-    const struct icr_ping_opts defaults = ICR_PING_OPTS_INIT;
+    struct icr_ping_opts in = ICR_PING_OPTS_INIT;
     struct icr_host *hosts;
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_MULTIPING_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     if (!address || !ret_host)
         return ICR_EINVAL;
     int r = icr_multiping(&address, 1, opts, &hosts);
@@ -531,9 +545,11 @@ ICR_EXPORT int icr_ping(const char *address, const struct icr_ping_opts *opts,
 }
 
 ICR_EXPORT int icr_multiping_get_stats(const icr_multiping_job *m, struct icr_sweep_stats *ret_stats) {
-    if (!m || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
+    struct icr_sweep_stats st; /* copied out by the size rule (abi.h) */
+    if (!m || !ret_stats || icr__abi_check_out(ret_stats, ICR__ABI_MIN_SWEEP_STATS) < 0)
         return ICR_EINVAL;
-    icr__engine_stats(m->e, ret_stats);
+    icr__engine_stats(m->e, &st);
+    icr__abi_copy_out(ret_stats, &st, sizeof(st));
     return 0;
 }
 

@@ -118,8 +118,11 @@ static bool mmsg_multishot(const struct icr__ring *base) {
     return false;
 }
 
-/* Add `events` for fd to the epoll set; the watch's index in *ret. */
-static int watch_add(struct mmsg *m, int fd, uint32_t events, struct watch **ret) {
+/* Add `events` for fd to the epoll set.  Returns the watch's index in
+ * m->w, or a negative errno.  (It returned the watch through a pointer
+ * before: gcc -O3 saw that pointer unset on the path where -errno is not
+ * negative, and -Werror=maybe-uninitialized failed the release build.) */
+static int watch_add(struct mmsg *m, int fd, uint32_t events) {
     struct watch *w = NULL;
     for (unsigned i = 0; i < m->nw; i++)
         if (m->w[i].fd == fd)
@@ -137,13 +140,11 @@ static int watch_add(struct mmsg *m, int fd, uint32_t events, struct watch **ret
     w->events |= events;
     if (fresh)
         m->nw++;
-    *ret = w;
-    return 0;
+    return (int)(w - m->w);
 }
 
 static int mmsg_add_recv(struct icr__ring *base, int fd) {
     struct mmsg *m = M(base);
-    struct watch *w;
     if (m->nsrc >= ICR__RING_MAX_RECV)
         return -ENOSPC;
     struct rsrc *s = &m->src[m->nsrc];
@@ -160,13 +161,13 @@ static int mmsg_add_recv(struct icr__ring *base, int fd) {
             .msg_control = s->slots[k].ctrl.buf,
         };
     }
-    int e = watch_add(m, fd, EPOLLIN, &w);
+    int e = watch_add(m, fd, EPOLLIN);
     if (e < 0) {
         free(s->slots);
         s->slots = NULL;
         return e;
     }
-    w->recv = (int)m->nsrc;
+    m->w[e].recv = (int)m->nsrc;
     return (int)m->nsrc++;
 }
 
@@ -175,13 +176,12 @@ static int mmsg_add_recv(struct icr__ring *base, int fd) {
  * empty; the engine reads the queue dry when told). */
 static int mmsg_add_errwatch(struct icr__ring *base, int fd) {
     struct mmsg *m = M(base);
-    struct watch *w;
     if (m->nerrw >= ICR__RING_MAX_RECV)
         return -ENOSPC;
-    int e = watch_add(m, fd, EPOLLERR, &w);
+    int e = watch_add(m, fd, EPOLLERR);
     if (e < 0)
         return e;
-    w->errw = (int)m->nerrw;
+    m->w[e].errw = (int)m->nerrw;
     return (int)m->nerrw++;
 }
 

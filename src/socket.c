@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "abi.h"
 #include "icmpring.h"
 #include "packet.h"
 #include "sockopt.h"
@@ -61,14 +62,16 @@ static int grow(uint8_t **buf, size_t *cap, size_t need) {
 }
 
 ICR_EXPORT int icr_socket_open(const struct icr_socket_opts *opts, icr_socket **ret_sock) {
-    const struct icr_socket_opts defaults = ICR_SOCKET_OPTS_INIT;
+    struct icr_socket_opts in = ICR_SOCKET_OPTS_INIT;
     struct icr_addr src = {.family = AF_UNSPEC};
     struct icr_socket *s;
     int r;
 
-    if (!opts)
-        opts = &defaults;
-    if (!ret_sock || opts->size < sizeof(struct icr_socket_opts))
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_SOCKET_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
+    if (!ret_sock)
         return ICR_EINVAL;
     if (opts->family != AF_INET && opts->family != AF_INET6)
         return ICR_EINVAL;
@@ -229,12 +232,15 @@ static uint32_t fill_seed(uint16_t seq) {
     return 0x69637200u ^ seq;
 }
 
-ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req) {
+ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *caller_req) {
+    /* The caller's request over ICR_REQUEST_INIT by the size rule (abi.h);
+     * time_ns and id (first-layout fields) are written back to the caller's. */
+    struct icr_request in = ICR_REQUEST_INIT, *req = &in;
     struct sockaddr_storage ss;
     uint32_t base;
     int len, r;
 
-    if (!s || !req || req->size < sizeof(struct icr_request))
+    if (!s || !caller_req || icr__abi_copy_in(&in, sizeof(in), caller_req, ICR__ABI_MIN_REQUEST) < 0)
         return ICR_EINVAL;
     if (s->fd < 0)
         return ICR_ESOCKUNAVAIL;
@@ -291,7 +297,7 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req) {
             return ICR_ESOCKBROADCAST;
         return -errno;
     }
-    req->time_ns = t;
+    caller_req->time_ns = t;
 
     if (!s->privileged) {
         /* The kernel picked the identifier (the socket's "port"); hand the
@@ -305,7 +311,7 @@ ICR_EXPORT int icr_socket_send(icr_socket *s, struct icr_request *req) {
                                         : ((struct sockaddr_in6 *)&local)->sin6_port);
         }
         if (s->dgram_id >= 0)
-            req->id = (uint16_t)s->dgram_id;
+            caller_req->id = (uint16_t)s->dgram_id;
     }
     return 0;
 }
@@ -477,12 +483,16 @@ static int decode_errqueue(const struct icr_socket *s, const uint8_t *buf, size_
     return 0;
 }
 
-ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, double timeout,
-                                  struct icr_reply *ret_reply) {
-    /* size 0 (a zero-initialised struct) means "the current struct": it is
-     * filled, size included.  A size set below ours is a caller's mistake. */
-    if (!s || !ret_reply || (ret_reply->size != 0 && ret_reply->size < sizeof(struct icr_reply)) ||
-        (req && req->size < sizeof(struct icr_request)) || !(timeout >= 0) || timeout > 1e9)
+ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *caller_req,
+                                  double timeout, struct icr_reply *ret_reply) {
+    /* The size rule (abi.h): the request copied in over ICR_REQUEST_INIT,
+     * the reply written up to the caller's size (0: the current struct). */
+    struct icr_request in_req = ICR_REQUEST_INIT;
+    const struct icr_request *req = caller_req ? &in_req : NULL;
+    if (!s || !ret_reply || icr__abi_check_out(ret_reply, ICR__ABI_MIN_REPLY) < 0 ||
+        (caller_req &&
+         icr__abi_copy_in(&in_req, sizeof(in_req), caller_req, ICR__ABI_MIN_REQUEST) < 0) ||
+        !(timeout >= 0) || timeout > 1e9)
         return ICR_EINVAL;
     if (s->fd < 0)
         return ICR_ESOCKUNAVAIL;
@@ -543,7 +553,7 @@ ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, 
 
         if (in.t_ns == 0)
             in.t_ns = now_ns(CLOCK_REALTIME);
-        *ret_reply = (struct icr_reply){
+        const struct icr_reply reply = {
             .size = sizeof(struct icr_reply),
             .source = in.from,
             .family = s->family,
@@ -558,6 +568,7 @@ ICR_EXPORT int icr_socket_receive(icr_socket *s, const struct icr_request *req, 
             .payload_matches =
                 req && in.is_echo_reply && payload_matches(req, in.data, in.data_len),
         };
+        icr__abi_copy_out(ret_reply, &reply, sizeof(reply));
         return 0;
     }
 }

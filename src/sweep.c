@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <errno.h>
 
+#include "abi.h"
 #include "engine.h"
 #include "icmpring.h"
 #include "perm.h"
@@ -123,19 +124,22 @@ static int check_opts(const struct icr_sweep_opts *o) {
         /* Random seeds would give every shard its own order: overlap. */
         (o->shards > 1 && o->seed == 0) || o->senders > 2 ||
         o->payload_size < ICR__PROBE_HDR || o->payload_size > ICR__ENGINE_MAX_PAYLOAD ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)))
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_ALL_REPLIES)) ||
+        !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
 }
 
 ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *opts,
                              icr_sweep **ret_sweep) {
-    const struct icr_sweep_opts defaults = ICR_SWEEP_OPTS_INIT;
+    struct icr_sweep_opts in = ICR_SWEEP_OPTS_INIT;
     struct icr_sweep *s;
     int r;
 
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_SWEEP_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     if (!targets || !ret_sweep || check_opts(opts) < 0)
         return ICR_EINVAL;
     uint64_t n = icr_targets_count(targets);
@@ -208,6 +212,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
         .source6 = opts->source6,
         .seed = seed,
         .start = opts->start_position,
+        .transport = opts->transport,
     };
     if ((r = icr__engine_new(&cfg, &s->e)) < 0)
         goto fail;
@@ -254,10 +259,13 @@ ICR_EXPORT void icr_sweep_stop(icr_sweep *s) {
 }
 
 ICR_EXPORT int icr_sweep_get_stats(const icr_sweep *s, struct icr_sweep_stats *ret) {
-    /* size 0: a zero-initialised struct, taken as the current one. */
-    if (!s || !ret || (ret->size != 0 && ret->size < sizeof(struct icr_sweep_stats)))
+    /* size 0: a zero-initialised struct, taken as the current one; an
+     * older caller's smaller struct gets what fits (abi.h). */
+    struct icr_sweep_stats st;
+    if (!s || !ret || icr__abi_check_out(ret, ICR__ABI_MIN_SWEEP_STATS) < 0)
         return ICR_EINVAL;
-    icr__engine_stats(s->e, ret);
+    icr__engine_stats(s->e, &st);
+    icr__abi_copy_out(ret, &st, sizeof(st));
     return 0;
 }
 

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "abi.h"
 #include "engine.h"
 #include "icmpring.h"
 #include "perm.h"
@@ -299,7 +300,8 @@ static int check_opts(const struct icr_trace_opts *o) {
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
         (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING)) ||
         /* Random seeds would give every shard its own split: overlap. */
-        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0))
+        o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
+        !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
 }
@@ -328,11 +330,13 @@ static int select_dests(struct icr_trace *t) {
 
 ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *opts,
                              icr_trace **ret_trace) {
-    const struct icr_trace_opts defaults = ICR_TRACE_OPTS_INIT;
+    struct icr_trace_opts in = ICR_TRACE_OPTS_INIT;
     struct icr_trace *t;
     int r;
-    if (!opts)
-        opts = &defaults;
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_TRACE_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
     if (!targets || !ret_trace || check_opts(opts) < 0)
         return ICR_EINVAL;
     uint64_t n = icr_targets_count(targets);
@@ -359,6 +363,7 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .ttl_in_tag = true,
         .batch = 128,
+        .transport = opts->transport,
     };
     if (icr__engine_parse_source(opts->source, &cfg.source4, &cfg.source6) < 0)
         return ICR_ESOCKADDR;
@@ -494,16 +499,18 @@ static void collect_route(const struct icr_trace_result *r, void *ud) {
 
 ICR_EXPORT int icr_traceroute(const char *address, const struct icr_trace_opts *opts,
                               struct icr_hop **ret_hops, size_t *ret_n) {
-    const struct icr_trace_opts defaults = ICR_TRACE_OPTS_INIT;
+    struct icr_trace_opts in = ICR_TRACE_OPTS_INIT;
     struct collect c = {0};
     icr_targets *targets = NULL;
     icr_trace *t = NULL;
     struct icr_addr a;
     char buf[ICR_ADDRSTRLEN];
     int r;
-    if (!opts)
-        opts = &defaults;
-    if (!address || !ret_hops || !ret_n || opts->size < sizeof(*opts))
+    /* The caller's options over the defaults, by the size rule (abi.h). */
+    if (opts && icr__abi_copy_in(&in, sizeof(in), opts, ICR__ABI_MIN_TRACE_OPTS) < 0)
+        return ICR_EINVAL;
+    opts = &in;
+    if (!address || !ret_hops || !ret_n)
         return ICR_EINVAL;
     /* icmplib: resolve(address, family)[0]. */
     if ((r = icr_resolve(address, opts->family, &a, 1)) < 0)
@@ -537,9 +544,11 @@ out:
 }
 
 ICR_EXPORT int icr_trace_get_stats(const icr_trace *t, struct icr_sweep_stats *ret_stats) {
-    if (!t || !ret_stats || (ret_stats->size != 0 && ret_stats->size < sizeof(*ret_stats)))
+    struct icr_sweep_stats st; /* copied out by the size rule (abi.h) */
+    if (!t || !ret_stats || icr__abi_check_out(ret_stats, ICR__ABI_MIN_SWEEP_STATS) < 0)
         return ICR_EINVAL;
-    icr__engine_stats(t->e, ret_stats);
+    icr__engine_stats(t->e, &st);
+    icr__abi_copy_out(ret_stats, &st, sizeof(st));
     return 0;
 }
 

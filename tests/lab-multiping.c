@@ -59,6 +59,7 @@ static double py_round(double x, int nd) {
 
 static struct icr_multiping_opts quick_opts(void) {
     struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
+    o.transport = lab_transport();
     o.flags = path_flags();
     return o;
 }
@@ -195,6 +196,7 @@ static int run_job(const struct icr_addr *addrs, size_t n, struct icr_multiping_
     if (ret_hosts) {
         uint64_t sent = 0, alive = 0;
         for (size_t i = 0; i < n; i++) {
+            ret_hosts[i].size = sizeof(ret_hosts[i]); /* the size rule: ours, or 0 */
             assert_int_equal(icr_multiping_get_host(m, i, &ret_hosts[i]), 0);
             sent += ret_hosts[i].packets_sent;
             alive += ret_hosts[i].is_alive;
@@ -535,6 +537,7 @@ static void test_sent_not_behind_received(void **state) {
 static void test_ping(void **state) {
     (void)state;
     struct icr_ping_opts o = ICR_PING_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_host *h = NULL;
     assert_int_equal(o.count, 4); /* icmplib's ping() defaults */
     assert_true(o.interval == 1.0 && o.timeout == 2.0);
@@ -589,6 +592,7 @@ static void test_timeout(void **state) {
     int64_t t0 = mono_ns();
     assert_int_equal(icr_multiping_run(m), 0);
     double took = (double)(mono_ns() - t0) / 1e9;
+    h.size = sizeof(h); /* the size rule: ours, or 0 */
     assert_int_equal(icr_multiping_get_host(m, 0, &h), 0);
     icr_multiping_free(m);
     print_message("# silent host, count 2, interval 0.3, timeout 0.5: %.3f s\n", took);
@@ -763,6 +767,7 @@ static void test_epoll(void **state) {
 
     icr_targets *t = NULL;
     struct icr_sweep_opts so = ICR_SWEEP_OPTS_INIT;
+    so.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     struct sweep_seen sw = {0};
     icr_sweep *sp = NULL;
@@ -777,6 +782,7 @@ static void test_epoll(void **state) {
 
     icr_targets *tt = NULL;
     struct icr_trace_opts to_ = ICR_TRACE_OPTS_INIT;
+    to_.transport = lab_transport();
     struct trace_seen tw = {0};
     icr_trace *tr = NULL;
     assert_int_equal(icr_targets_new(&tt), 0);
@@ -841,8 +847,10 @@ static void test_epoll(void **state) {
     assert_int_equal(rm, 0);
     assert_int_equal(rs, 0);
     assert_int_equal(rt, 0);
-    for (size_t i = 0; i < N; i++)
+    for (size_t i = 0; i < N; i++) {
+        got[i].size = sizeof(got[i]); /* the size rule: ours, or 0 */
         assert_int_equal(icr_multiping_get_host(m, i, &got[i]), 0);
+    }
     assert_int_equal(icr_sweep_get_stats(sp, &st), 0);
     icr_multiping_free(m);
     icr_sweep_free(sp);
@@ -945,6 +953,7 @@ static void test_stop_from_signal(void **state) {
         struct icr_host h;
         if (s.host_calls[i] != 1)
             fail_msg("host %zu: on_host called %u times, want 1", i, s.host_calls[i]);
+        h.size = sizeof(h); /* the size rule: ours, or 0 */
         assert_int_equal(icr_multiping_get_host(m, i, &h), 0);
         assert_int_equal(h.packets_received, 0);
         assert_int_equal(s.hosts[i].packets_sent, h.packets_sent);

@@ -101,6 +101,7 @@ static void test_multiping_shards(void **state) {
             } else {
                 assert_int_equal(s.calls[i], 0); /* another shard's host */
                 struct icr_host h;
+                h.size = sizeof(h); /* the size rule: ours, or 0 */
                 assert_int_equal(icr_multiping_get_host(m, i, &h), 0);
                 assert_int_equal(h.packets_sent, 0);
                 free(h.rtts);

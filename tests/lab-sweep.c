@@ -145,6 +145,7 @@ static unsigned path_flags(void) {
 
 static struct icr_sweep_opts quick_opts(void) {
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     o.rate = 0;
     o.cooldown = 0.5;
     o.flags = path_flags();
@@ -333,6 +334,7 @@ static void unprivileged_child(void) {
     if (icr_sweep_new(t, &o, &s) != ICR_ESOCKPERM)
         _exit(11);
     o.privilege = ICR_PRIV_AUTO;
+    o.transport = ICR_TRANSPORT_AUTO; /* a forced packet or raw one would be refused */
     if (icr_sweep_new(t, &o, &s) < 0)
         _exit(12);
     if (icr_sweep_run(s) != 0 || icr_sweep_get_stats(s, &st) < 0)
@@ -558,6 +560,7 @@ static void test_rate(void **state) {
      * the stepping thread longer than the 128-probe catch-up burst covers. */
     icr_targets *t = targets("198.18.0.0/16", NULL);
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)}, st1 = {.size = sizeof(st1)};
     icr_sweep *s = NULL;
     o.flags = path_flags();
@@ -843,6 +846,7 @@ static void test_stop_from_thread(void **state) {
     icr_targets *t = targets("198.18.0.0/16", NULL);
     struct collect c;
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_sweep *s = NULL;
     pthread_t th;
@@ -1027,6 +1031,7 @@ static void test_regress_fd_wakes_poll(void **state) {
     const char *bin = getenv("ICR_LAB_BIN"), *lab_name = getenv("ICR_LAB");
     struct wake w = {0};
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_sweep *s = NULL;
     char file[] = "/tmp/icr-wake-XXXXXX", ready[64];
@@ -1138,6 +1143,8 @@ static void test_regress_new_failure_keeps_fd0(void **state) {
     assert_int_equal(fstat(0, &before), 0);
 
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+
+    o.transport = lab_transport();
     icr_sweep *s = NULL;
     o.rate = 0;
     o.senders = 2;
@@ -1176,6 +1183,7 @@ static void test_regress_rate_two_senders(void **state) {
     (void)state;
     icr_targets *t = targets("198.18.0.0/22", NULL);
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_sweep *s = NULL;
     o.rate = 1;
@@ -1430,6 +1438,7 @@ static void test_regress_planned_overflow(void **state) {
     icr_targets *t = targets("2001:db8:1::/95", NULL);
     assert_int_equal(icr_targets_count(t), 1ull << 33);
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
     struct icr_sweep_stats st = {.size = sizeof(st)};
     icr_sweep *s = NULL;
     o.count = 0xFFFFFFFEu;

@@ -25,6 +25,21 @@ static inline int64_t real_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The transport the engine's lab suites run on: ICR_TEST_TRANSPORT=packet,
+ * raw or dgram (meson runs each suite once more per forced transport);
+ * unset, the library's automatic choice (AF_PACKET as root).  Tests that
+ * drop privileges set ICR_TRANSPORT_AUTO themselves. */
+static inline int lab_transport(void) {
+    const char *e = getenv("ICR_TEST_TRANSPORT");
+    if (!e || !*e)
+        return 0; /* ICR_TRANSPORT_AUTO */
+    if (e[0] == 'p')
+        return 1; /* ICR_TRANSPORT_PACKET */
+    if (e[0] == 'r')
+        return 2; /* ICR_TRANSPORT_RAW */
+    return 3;     /* ICR_TRANSPORT_DGRAM */
+}
+
 /* Run fn in a child that has dropped root (uid/gid 65534) and require that
  * it exits 0.  The prober namespace sets ping_group_range wide open, so
  * ICMP datagram sockets work there for any gid.  fn reports a failure by

@@ -21,6 +21,23 @@
 
 #define NEG(x) assert_true((x) < 0)
 
+/* The size rule (icmpring.h's top comment): an input struct of a newer
+ * caller, `size` 8 bytes past ours with a non-zero byte there, is refused
+ * (`newer` points at it: the INIT macro's values, then that tail). */
+#define NEWER_NONZERO(type, init, call)                                                      \
+    do {                                                                                     \
+        union {                                                                              \
+            type s;                                                                          \
+            unsigned char b[sizeof(type) + 8];                                               \
+        } u_;                                                                                \
+        memset(&u_, 0, sizeof(u_));                                                          \
+        u_.s = (type)init;                                                                   \
+        u_.s.size = sizeof(type) + 8;                                                        \
+        u_.b[sizeof(type) + 7] = 1;                                                          \
+        type *const newer = &u_.s;                                                           \
+        NEG(call);                                                                           \
+    } while (0)
+
 static struct icr_addr lo4(void) {
     struct icr_addr a;
     assert_int_equal(icr_addr_parse("127.0.0.1", &a), 0);
@@ -119,6 +136,9 @@ static void c_socket_open(void) {
     NEG(icr_socket_open(&o, &s));
     o.size = 1;
     NEG(icr_socket_open(&o, &s));
+    o.size = sizeof(o) - 1; /* no field appended yet: the first layout is sizeof */
+    NEG(icr_socket_open(&o, &s));
+    NEWER_NONZERO(struct icr_socket_opts, ICR_SOCKET_OPTS_INIT, icr_socket_open(newer, &s));
     o = (struct icr_socket_opts)ICR_SOCKET_OPTS_INIT;
     o.family = 12345;
     NEG(icr_socket_open(&o, &s));
@@ -237,6 +257,7 @@ static void bad_sweep_opts(icr_targets *t) {
     } while (0)
     TRY(size, 0);
     TRY(size, 1);
+    TRY(size, offsetof(struct icr_sweep_opts, start_position) - 1); /* below the first layout */
     TRY(ttl, 0);
     TRY(ttl, 256);
     TRY(traffic_class, 256);
@@ -244,6 +265,8 @@ static void bad_sweep_opts(icr_targets *t) {
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
     TRY(batch, 0);
     TRY(batch, 1025);
     TRY(shards, 0);
@@ -266,6 +289,7 @@ static void c_sweep_new(void) {
     NEG(icr_sweep_new(t, NULL, NULL));
     NEG(icr_sweep_new(empty, NULL, &s));
     bad_sweep_opts(t);
+    NEWER_NONZERO(struct icr_sweep_opts, ICR_SWEEP_OPTS_INIT, icr_sweep_new(t, newer, &s));
     assert_null(s);
     icr_targets_free(empty);
     icr_targets_free(t);
@@ -329,12 +353,16 @@ static void bad_multiping_opts(const struct icr_addr *a) {
     } while (0)
     TRY(size, 0);
     TRY(size, 1);
+    TRY(size, offsetof(struct icr_multiping_opts, seed) - 1); /* below the first layout */
     TRY(ttl, 0);
     TRY(ttl, 256);
     TRY(traffic_class, 256);
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
+    TRY(transport, ICR_TRANSPORT_DGRAM); /* with privilege PRIVILEGED, the default */
     TRY(family, 12345);
     TRY(interval, -1);
     TRY(interval, NAN);
@@ -357,6 +385,8 @@ static void c_multiping_new(void) {
     NEG(icr_multiping_new(&a, 1, NULL, NULL));
     NEG(icr_multiping_new(&none, 1, NULL, &m));
     bad_multiping_opts(&a);
+    NEWER_NONZERO(struct icr_multiping_opts, ICR_MULTIPING_OPTS_INIT,
+                  icr_multiping_new(&a, 1, newer, &m));
     assert_null(m);
 }
 static void c_multiping_free(void) { assert_null(icr_multiping_free(NULL)); }
@@ -383,6 +413,8 @@ static void c_multiping(void) {
     NEG(icr_multiping(&names[1], 1, NULL, &h)); /* a NULL name */
     o.count = 0;                                /* refused by the blocking call */
     NEG(icr_multiping(names, 1, &o, &h));
+    NEWER_NONZERO(struct icr_multiping_opts, ICR_MULTIPING_OPTS_INIT,
+                  icr_multiping(names, 1, newer, &h));
     assert_null(h);
 }
 static void c_ping(void) {
@@ -392,9 +424,12 @@ static void c_ping(void) {
     NEG(icr_ping("127.0.0.1", NULL, NULL));
     o.size = 1;
     NEG(icr_ping("127.0.0.1", &o, &h));
+    o.size = offsetof(struct icr_ping_opts, seed) - 1;
+    NEG(icr_ping("127.0.0.1", &o, &h));
     o = (struct icr_ping_opts)ICR_PING_OPTS_INIT;
     o.count = 0;
     NEG(icr_ping("127.0.0.1", &o, &h));
+    NEWER_NONZERO(struct icr_ping_opts, ICR_PING_OPTS_INIT, icr_ping("127.0.0.1", newer, &h));
     assert_null(h);
 }
 
@@ -419,6 +454,7 @@ static void bad_trace_opts(icr_targets *t) {
     } while (0)
     TRY(size, 0);
     TRY(size, 1);
+    TRY(size, offsetof(struct icr_trace_opts, shards) - 1); /* below the first layout */
     TRY(count, 0);
     TRY(count, 256);
     TRY(first_hop, 0);
@@ -429,6 +465,9 @@ static void bad_trace_opts(icr_targets *t) {
     TRY(payload_size, 33);
     TRY(payload_size, 1401);
     TRY(privilege, 7);
+    TRY(transport, 4);
+    TRY(transport, -1);
+    TRY(transport, ICR_TRANSPORT_DGRAM); /* with privilege PRIVILEGED, the default */
     TRY(family, 12345);
     TRY(interval, -1);
     TRY(interval, NAN);
@@ -451,7 +490,13 @@ static void c_trace_new(void) {
     NEG(icr_trace_new(t, NULL, NULL));
     NEG(icr_trace_new(empty, NULL, &tr));
     bad_trace_opts(t);
+    NEWER_NONZERO(struct icr_trace_opts, ICR_TRACE_OPTS_INIT, icr_trace_new(t, newer, &tr));
     assert_null(tr);
+    struct icr_hop *hops = NULL;
+    size_t n = 0;
+    NEWER_NONZERO(struct icr_trace_opts, ICR_TRACE_OPTS_INIT,
+                  icr_traceroute("127.0.0.1", newer, &hops, &n));
+    assert_null(hops);
     icr_targets_free(empty);
     icr_targets_free(t);
 }

@@ -172,6 +172,32 @@ static void test_double_refuses(void **state) {
     refuse_double("--1", -10, 10);
 }
 
+/* --transport: the four words, anything else refused (stderr names it);
+ * a forced transport against --privileged / --unprivileged is refused. */
+static void test_transport(void **state) {
+    (void)state;
+    int t = -1;
+    assert_int_equal(cli_parse_transport("t", "packet", &t), 0);
+    assert_int_equal(t, ICR_TRANSPORT_PACKET);
+    assert_int_equal(cli_parse_transport("t", "raw", &t), 0);
+    assert_int_equal(t, ICR_TRANSPORT_RAW);
+    assert_int_equal(cli_parse_transport("t", "dgram", &t), 0);
+    assert_int_equal(t, ICR_TRANSPORT_DGRAM);
+    assert_int_equal(cli_parse_transport("t", "auto", &t), 0);
+    assert_int_equal(t, ICR_TRANSPORT_AUTO);
+    t = 42;
+    assert_int_equal(cli_parse_transport("t", "PACKET", &t), -1);
+    assert_int_equal(cli_parse_transport("t", "", &t), -1);
+    assert_int_equal(t, 42);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_DGRAM, ICR_PRIVILEGED), -1);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_RAW, ICR_UNPRIVILEGED), -1);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_PACKET, ICR_UNPRIVILEGED), -1);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_PACKET, ICR_PRIVILEGED), 0);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_DGRAM, ICR_UNPRIVILEGED), 0);
+    assert_int_equal(cli_check_transport("t", ICR_TRANSPORT_AUTO, ICR_UNPRIVILEGED), 0);
+    assert_string_equal(cli_transport_name(ICR_TRANSPORT_PACKET), "packet");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_u64_decimal),
@@ -182,6 +208,7 @@ int main(void) {
         cmocka_unit_test(test_u64_range_and_overflow),
         cmocka_unit_test(test_double_accepts),
         cmocka_unit_test(test_double_refuses),
+        cmocka_unit_test(test_transport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,8 +173,48 @@ int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret) {
     return 0;
 }
 
+int cli_parse_transport(const char *cmd, const char *s, int *ret) {
+    if (!strcmp(s, "packet"))
+        *ret = ICR_TRANSPORT_PACKET;
+    else if (!strcmp(s, "raw"))
+        *ret = ICR_TRANSPORT_RAW;
+    else if (!strcmp(s, "dgram"))
+        *ret = ICR_TRANSPORT_DGRAM;
+    else if (!strcmp(s, "auto"))
+        *ret = ICR_TRANSPORT_AUTO;
+    else
+        return cli_bad_value(cmd, "--transport", s, "packet, raw, dgram or auto");
+    return 0;
+}
+
+int cli_check_transport(const char *cmd, int transport, int privilege) {
+    if (transport == ICR_TRANSPORT_DGRAM && privilege == ICR_PRIVILEGED)
+        return cli_exclusive(cmd, "--transport dgram", "--privileged");
+    if ((transport == ICR_TRANSPORT_PACKET || transport == ICR_TRANSPORT_RAW) &&
+        privilege == ICR_UNPRIVILEGED)
+        return cli_exclusive(cmd, transport == ICR_TRANSPORT_RAW ? "--transport raw"
+                                                                 : "--transport packet",
+                             "--unprivileged");
+    return 0;
+}
+
+const char *cli_transport_name(int transport) {
+    switch (transport) {
+    case ICR_TRANSPORT_PACKET: return "packet";
+    case ICR_TRANSPORT_RAW: return "raw";
+    case ICR_TRANSPORT_DGRAM: return "dgram";
+    default: return "auto";
+    }
+}
+
 int cli_help(const char *text) {
     fputs(text, stdout);
+    return 1;
+}
+
+int cli_help2(const char *text, const char *more) {
+    fputs(text, stdout);
+    fputs(more, stdout);
     return 1;
 }
 
@@ -493,6 +533,20 @@ int cli_start_error(const char *cmd, int r, const char *start, const char *sourc
     else
         cli_error(cmd, "%s: %s", start, icr_strerror(r));
     return r == ICR_ENOMEM ? EXIT_SYSTEM : cli_exit_for(r);
+}
+
+int cli_start_error_t(const char *cmd, int r, const char *start, const char *source_opt,
+                      const char *source, int privilege, int transport) {
+    /* A forced packet or raw transport: name that option, not the
+     * privilege mode, which it overrides. */
+    if (r == ICR_ESOCKPERM && (transport == ICR_TRANSPORT_PACKET || transport == ICR_TRANSPORT_RAW)) {
+        cli_error(cmd, "--transport %s: no permission for %s (they need CAP_NET_RAW): run as "
+                  "root or give the binary cap_net_raw (setcap cap_net_raw+ep)",
+                  cli_transport_name(transport),
+                  transport == ICR_TRANSPORT_PACKET ? "packet and raw sockets" : "raw ICMP sockets");
+        return cli_exit_for(r);
+    }
+    return cli_start_error(cmd, r, start, source_opt, source, privilege);
 }
 
 void cli_put_host(FILE *f, const struct icr_host *h, bool json) {

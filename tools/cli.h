@@ -77,7 +77,17 @@ int cli_parse_format(const char *cmd, const char *s, enum cli_format *ret);
 
 /* -h / -V: the help text, or "icmpring CMD VERSION", on stdout; return 1
  * (parse_args' "nothing more to do, exit 0"). */
+/* --transport packet|raw|dgram|auto into an enum icr_transport; a bad
+ * value: the message, and -1. */
+int cli_parse_transport(const char *cmd, const char *s, int *ret);
+/* A transport that contradicts --privileged / --unprivileged: the message
+ * (as cli_exclusive) and -1; else 0. */
+int cli_check_transport(const char *cmd, int transport, int privilege);
+/* "packet", "raw", "dgram" (the summaries' word for stats.transport). */
+const char *cli_transport_name(int transport);
 int cli_help(const char *text);
+/* cli_help for a text kept in two literals (each under C99's 4095 bytes). */
+int cli_help2(const char *text, const char *more);
 int cli_version(const char *cmd);
 
 /* The error tail of a getopt_long loop (optstring with a leading ':'): opt
@@ -195,6 +205,10 @@ void cli_report_drops(const char *cmd, const struct icr_sweep_stats *st);
  * Returns the exit code. */
 int cli_start_error(const char *cmd, int r, const char *start, const char *source_opt,
                     const char *source, int privilege);
+/* cli_start_error, but a forced --transport packet|raw that lacks
+ * CAP_NET_RAW is named as such. */
+int cli_start_error_t(const char *cmd, int r, const char *start, const char *source_opt,
+                      const char *source, int privilege, int transport);
 
 /* Read one host a line from path ('-' = stdin; '#' starts a comment, blank
  * lines skipped), appending strdup'ed names to *list (*n, *cap).  0, or an

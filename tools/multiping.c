@@ -37,6 +37,8 @@ static const char multiping_help[] =
     "  --privileged       raw sockets only (needs CAP_NET_RAW)\n"
     "  --unprivileged     ICMP datagram sockets only (net.ipv4.ping_group_range)\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --transport T      how probes leave: packet, raw, dgram or auto (default:\n"
+    "                     packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
     "  -C, --all-rtts     list every probe's RTT ('-' for a lost one), like fping -C\n"
@@ -125,7 +127,7 @@ static int add_name(struct mp_conf *c, const char *name) {
 
 /* 0, 1 (help/version printed) or an exit code > 1... as negative: -EXIT. */
 static int parse_args(int argc, char **argv, struct mp_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING };
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -140,6 +142,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"all-rtts", no_argument, NULL, 'C'},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
@@ -231,6 +234,9 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
             o->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
+        case OPT_TRANSPORT:
+            r = cli_parse_transport("multiping", optarg, &o->transport);
+            break;
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;
         case OPT_FORMAT:
@@ -248,6 +254,8 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
     }
     if (!r && cli_scale_check(&c->sc, true, c->output) < 0)
         r = -1;
+    if (!r)
+        r = cli_check_transport("multiping", o->transport, o->privilege);
     if (r) {
         free(files);
         return r > 0 ? 1 : -EXIT_USAGE;
@@ -491,19 +499,22 @@ static void print_summary(const struct mp_out *o, const icr_multiping_job *m) {
             " duplicates, %" PRIu64 " ICMP errors, %" PRIu64
             " invalid (dropped: MAC did not verify)\n"
             "%" PRIu64 " kernel drops, %" PRIu64 " send errors\n"
-            "elapsed %.3f s, backend %s, receive path %s\n",
+            "elapsed %.3f s, backend %s, receive path %s\n"
+            "transport %s, %" PRIu64 " probes as link-layer frames\n",
             (size_t)o->nmine, o->nalive, o->nmine ? 100.0 * (double)o->nalive / (double)o->nmine : 0.0,
             st.sent, st.planned, st.replies, st.duplicates, st.errors, st.invalid,
             st.kernel_drops, st.send_errors, (double)st.elapsed_ns / 1e9,
             st.backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring",
-            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot");
+            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot",
+            cli_transport_name(st.transport), st.link_sent);
 }
 
 static int open_job(const struct icr_addr *addrs, size_t n, const struct icr_multiping_opts *mo,
                     icr_multiping_job **ret) {
     int r = icr_multiping_new(addrs, n, mo, ret);
     if (r < 0)
-        return cli_start_error("multiping", r, "cannot start", "-I", mo->source, mo->privilege);
+        return cli_start_error_t("multiping", r, "cannot start", "-I", mo->source, mo->privilege,
+                                 mo->transport);
     /* The sockets are open: nothing after this needs a privilege. */
     return cli_privileges_dropped("multiping");
 }
@@ -679,7 +690,7 @@ int cmd_multiping(int argc, char **argv) {
     if (abandoned) {
         /* The job did not finish them: take each host as it stands. */
         for (size_t i = 0; i < c.n; i++) {
-            struct icr_host h;
+            struct icr_host h = {.size = sizeof(h)};
             if (i < out.next || !out.mine[i] || out.slots[i] ||
                 icr_multiping_get_host(m, i, &h) < 0)
                 continue;

@@ -32,6 +32,8 @@ static const char ping_help[] =
     "  --privileged     raw socket only (needs CAP_NET_RAW)\n"
     "  --unprivileged   ICMP datagram socket only (net.ipv4.ping_group_range)\n"
     "                   (default: raw if permitted, else datagram)\n"
+    "  --transport T    how probes leave: packet, raw, dgram or auto (default:\n"
+    "                   packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring       sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                   io_uring is refused)\n"
     "  -n               numeric output: no reverse lookup of the responders\n"
@@ -65,6 +67,7 @@ struct ping_conf {
     bool no_uring;
     bool numeric; /* -n, or HOST is an address: no reverse lookups */
     bool jitter;  /* --jitter */
+    int transport; /* enum icr_transport */
     const char *host;
     const char *display; /* iputils' hostname: HOST, or its canonical name */
 };
@@ -113,7 +116,7 @@ static const char *pr_addr(const struct ping_conf *c, struct ping_stats *st,
 static long rtt_us_of_ns(int64_t ns) { return ns < 0 ? 0 : (long)(ns / 1000); }
 
 static int parse_args(int argc, char **argv, struct ping_conf *c) {
-    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING, OPT_JITTER };
+    enum { OPT_PRIV = 256, OPT_UNPRIV, OPT_NO_URING, OPT_JITTER, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -121,6 +124,7 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"jitter", no_argument, NULL, OPT_JITTER},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {0},
     };
     int o;
@@ -188,6 +192,10 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
             c->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: c->no_uring = true; break;
+        case OPT_TRANSPORT:
+            if (cli_parse_transport("ping", optarg, &c->transport) < 0)
+                return -1;
+            break;
         case 'h': return cli_help(ping_help);
         case 'V': return cli_version("ping");
         case ':':
@@ -196,6 +204,8 @@ static int parse_args(int argc, char **argv, struct ping_conf *c) {
         default: return cli_getopt_error("ping", o, argv);
         }
     }
+    if (cli_check_transport("ping", c->transport, c->privilege) < 0)
+        return -1;
     if (optind != argc - 1) {
         cli_error("ping", optind >= argc ? "missing HOST (see --help)"
                                          : "exactly one HOST expected (see --help)");
@@ -322,13 +332,15 @@ static int ping_engine(const struct ping_conf *c, const struct icr_addr *dest, c
     o.privilege = c->privilege;
     o.source = c->source;
     o.flags = ICR_SWEEP_ALL_REPLIES | (c->no_uring ? ICR_SWEEP_NO_URING : 0);
+    o.transport = c->transport;
     o.on_result = on_engine_result;
     o.userdata = &x;
     r = icr_multiping_new(dest, 1, &o, &m);
     x.m = m;
     if (r < 0) {
         if (r == ICR_ESOCKPERM)
-            (void)cli_start_error("ping", r, "cannot start", NULL, NULL, c->privilege);
+            (void)cli_start_error_t("ping", r, "cannot start", NULL, NULL, c->privilege,
+                                    c->transport);
         else if (r == ICR_ESOCKADDR)
             cli_error("ping", "cannot use source address '%s': %s", c->source ? c->source : "",
                       icr_strerror(r));

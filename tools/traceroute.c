@@ -41,8 +41,12 @@ static const char traceroute_help[] =
     "  --privileged       raw sockets only    privileged=True  -\n"
     "  --unprivileged     datagram sockets    privileged=False -\n"
     "                     (default: raw if permitted, else datagram)\n"
+    "  --transport T      how probes leave: packet, raw, dgram or auto (default:\n"
+    "                     packet if permitted, else dgram; see icmpring-sweep)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
+    ; /* split: C99 guarantees string literals of 4095 bytes only */
+static const char traceroute_help_more[] =
     "  --seed S           order of the (destination, TTL) probes, 1-2^64-1\n"
     "  --shards N --shard I  trace only shard I (0..N-1) of N of the destinations;\n"
     "                     every shard must use the same --seed\n"
@@ -138,7 +142,7 @@ static int bad_value(const char *opt, const char *val, const char *range) {
 
 static int parse_args(int argc, char **argv, struct tr_conf *c) {
     enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_FIRST, OPT_MAX, OPT_FAST,
-           OPT_NO_URING };
+           OPT_NO_URING, OPT_TRANSPORT };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
         {"privileged", no_argument, NULL, OPT_PRIV},
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         CLI_SHARD_LONGOPTS,
@@ -236,6 +241,10 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
             o->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
+        case OPT_TRANSPORT:
+            if (cli_parse_transport("traceroute", optarg, &o->transport) < 0)
+                return -1;
+            break;
         case 'q': c->quiet = true; break;
         case 'n': c->numeric = true; break;
         case OPT_FORMAT:
@@ -243,7 +252,7 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
                 return -1;
             break;
         case 'o': c->output = optarg; break;
-        case 'h': return cli_help(traceroute_help);
+        case 'h': return cli_help2(traceroute_help, traceroute_help_more);
         case 'V': return cli_version("traceroute");
         default: {
             int k = cli_scale_option(&c->sc, opt, optarg);
@@ -261,6 +270,8 @@ static int parse_args(int argc, char **argv, struct tr_conf *c) {
     o->seed = c->sc.seed;
     o->shards = c->sc.shards;
     o->shard = c->sc.shard;
+    if (cli_check_transport("traceroute", o->transport, o->privilege) < 0)
+        return -1;
     if (o->max_hops < o->first_hop) {
         cli_error("traceroute", "--max-hops %d is below --first-hop %d", o->max_hops,
                   o->first_hop);
@@ -522,7 +533,8 @@ static void on_trace(const struct icr_trace_result *res, void *userdata) {
 static int open_job(icr_targets *t, const struct icr_trace_opts *to, icr_trace **ret) {
     int r = icr_trace_new(t, to, ret);
     if (r < 0)
-        return cli_start_error("traceroute", r, "cannot start", "-I", to->source, to->privilege);
+        return cli_start_error_t("traceroute", r, "cannot start", "-I", to->source, to->privilege,
+                                 to->transport);
     /* The sockets are open: nothing after this needs a privilege. */
     return cli_privileges_dropped("traceroute");
 }

@@ -120,7 +120,7 @@ class icr_sweep_opts(Structure):
                 ('traffic_class', c_int), ('payload_size', c_size_t), ('privilege', c_int),
                 ('flags', c_uint), ('batch', c_uint32), ('on_result', RESULT_CB),
                 ('userdata', c_void_p), ('senders', c_uint32), ('source4', icr_addr),
-                ('source6', icr_addr), ('start_position', c_uint64)]
+                ('source6', icr_addr), ('start_position', c_uint64), ('transport', c_int)]
     _defaults_ = {'shards': 1}
 
 
@@ -131,7 +131,8 @@ class icr_sweep_stats(Structure):
                 ('invalid', c_uint64), ('kernel_drops', c_uint64), ('elapsed_ns', c_int64),
                 ('send_ns', c_int64), ('sending_done', c_bool), ('done', c_bool),
                 ('multishot', c_bool), ('last_send_error', c_int), ('senders', c_uint32),
-                ('seed', c_uint64), ('backend', c_int), ('rcvbuf', c_uint64)]
+                ('seed', c_uint64), ('backend', c_int), ('rcvbuf', c_uint64),
+                ('transport', c_int), ('link_sent', c_uint64)]
 
 
 class icr_multiping_opts(Structure):
@@ -141,7 +142,7 @@ class icr_multiping_opts(Structure):
                 ('ttl', c_int), ('traffic_class', c_int), ('flags', c_uint),
                 ('on_host', HOST_CB), ('on_result', RESULT_CB), ('userdata', c_void_p),
                 ('seed', c_uint64), ('shards', c_uint32), ('shard', c_uint32),
-                ('start_position', c_uint64)]
+                ('start_position', c_uint64), ('transport', c_int)]
     _defaults_ = {'shards': 1}
 
 
@@ -153,7 +154,7 @@ class icr_trace_opts(Structure):
                 ('traffic_class', c_int), ('seed', c_uint64), ('flags', c_uint),
                 ('on_trace', TRACE_CB), ('on_result', RESULT_CB), ('userdata', c_void_p),
                 ('shards', c_uint32), ('shard', c_uint32), ('start_position', c_uint64),
-                ('window', c_uint32)]
+                ('window', c_uint32), ('transport', c_int)]
     _defaults_ = {'shards': 1}
 
 

@@ -59,6 +59,7 @@ rows=(
 "p-unknown|2|no-such-host.invalid|resolve|ping -c 1 no-such-host.invalid"
 "p-option|3|--bogus|--help|ping --bogus $V"
 "nobody-p|4|--privileged|CAP_NET_RAW|ping -c 1 --privileged $V"
+"p-transport|3|--privileged|--transport dgram|ping -c 1 --transport dgram --privileged $V"
 # sweep
 "s-hostbits|3|198.18.0.1/24|host bits zero|sweep -q 198.18.0.1/24"
 "s-reversed|3|198.18.0.9-198.18.0.1|FIRST-LAST|sweep -q 198.18.0.9-198.18.0.1"
@@ -88,6 +89,9 @@ rows=(
 "s-unknown|2|no-such-host.invalid|resolve|sweep -q no-such-host.invalid"
 "s-missing|3|--ttl|needs a value|sweep -q $V --ttl"
 "nobody-s|4|--privileged|CAP_NET_RAW|sweep -q --privileged $V"
+"s-transport|3|bogus|packet, raw, dgram|sweep -q --transport bogus $V"
+"s-transport-unpriv|3|--unprivileged|--transport packet|sweep -q --transport packet --unprivileged $V"
+"nobody-s-packet|4|--transport packet|CAP_NET_RAW|sweep -q --transport packet $V"
 # multiping
 "m-addr|3|198.18.0.300|address|multiping -q $V 198.18.0.300"
 "m-count|3|0|1-100000|multiping -q -c 0 $V"
@@ -103,6 +107,8 @@ rows=(
 "m-dir|4|$D|directory|multiping -q -f $D"
 "m-unknown|2|no-such-host.invalid|resolve|multiping -q $V no-such-host.invalid"
 "nobody-m|4|--privileged|CAP_NET_RAW|multiping -q --privileged $V"
+"m-transport-priv|3|--privileged|--transport dgram|multiping -q --transport dgram --privileged $V"
+"nobody-m-raw|4|--transport raw|CAP_NET_RAW|multiping -q --transport raw $V"
 # traceroute
 "t-hostbits|3|198.18.0.1/24|host bits zero|traceroute -q 198.18.0.1/24"
 "t-reversed|3|198.18.0.9-198.18.0.1|FIRST-LAST|traceroute -q 198.18.0.9-198.18.0.1"
@@ -120,6 +126,7 @@ rows=(
 "t-dir|4|$D|directory|traceroute -q -f $D"
 "t-unknown|2|no-such-host.invalid|resolve|traceroute -q no-such-host.invalid"
 "nobody-t|4|--privileged|CAP_NET_RAW|traceroute -q --privileged $V"
+"t-transport|3|x|packet, raw, dgram|traceroute -q --transport x $V"
 )
 
 echo "1..$(( ${#rows[@]} + 3 ))"

@@ -120,6 +120,7 @@ int main(void) {
     OFF(icr_sweep_opts, source4);
     OFF(icr_sweep_opts, source6);
     OFF(icr_sweep_opts, start_position);
+    OFF(icr_sweep_opts, transport);
 
     SIZE(icr_sweep_stats);
     OFF(icr_sweep_stats, size);
@@ -143,6 +144,8 @@ int main(void) {
     OFF(icr_sweep_stats, seed);
     OFF(icr_sweep_stats, backend);
     OFF(icr_sweep_stats, rcvbuf);
+    OFF(icr_sweep_stats, transport);
+    OFF(icr_sweep_stats, link_sent);
 
     SIZE(icr_multiping_opts);
     OFF(icr_multiping_opts, size);
@@ -165,6 +168,7 @@ int main(void) {
     OFF(icr_multiping_opts, shards);
     OFF(icr_multiping_opts, shard);
     OFF(icr_multiping_opts, start_position);
+    OFF(icr_multiping_opts, transport);
 
     SIZE(icr_trace_opts);
     OFF(icr_trace_opts, size);
@@ -190,5 +194,6 @@ int main(void) {
     OFF(icr_trace_opts, shard);
     OFF(icr_trace_opts, start_position);
     OFF(icr_trace_opts, window);
+    OFF(icr_trace_opts, transport);
     return 0;
 }
