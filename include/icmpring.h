@@ -495,6 +495,9 @@ struct icr_result {
     bool duplicate;            /* a repeat (only with ICR_SWEEP_ALL_REPLIES) */
     size_t bytes_received;     /* bytes of the ICMP message */
     int hop;                   /* the probe's TTL / hop limit (traceroute's distance) */
+    uint32_t reserved_;        /* 0: keeps mtu past the first layout's end (128 bytes on
+                                  LP64), so r->size > offsetof(struct icr_result, mtu)
+                                  tells a program whether its library fills mtu */
     uint32_t mtu;              /* the next-hop MTU an error names: IPv4 Fragmentation
                                   Needed (type 3 code 4), IPv6 Packet Too Big (type 2);
                                   0 otherwise */

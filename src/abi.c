@@ -15,6 +15,8 @@ static_assert(ICR__ABI_MIN_MULTIPING_OPTS == offsetof(struct icr_multiping_opts,
 static_assert(ICR__ABI_MIN_TRACE_OPTS == offsetof(struct icr_trace_opts, shards),
               "trace opts: first layout");
 static_assert(ICR__ABI_MIN_REPLY == offsetof(struct icr_reply, mtu), "reply: first layout");
+static_assert(ICR__ABI_MIN(struct icr_result, hop) == offsetof(struct icr_result, mtu),
+              "result: mtu past the first layout, so r->size tells whether it is there");
 
 static size_t size_of(const void *s) {
     size_t n;

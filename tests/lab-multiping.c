@@ -1033,6 +1033,8 @@ static const char *mtu_job(const char *a4, const char *a6, int privilege) {
     o.timeout = 1.0;
     o.payload_size = 1400;
     o.privilege = privilege;
+    if (privilege == ICR_UNPRIVILEGED)
+        o.transport = ICR_TRANSPORT_AUTO; /* the -raw variant's RAW needs privilege */
     o.on_result = mtu_result;
     o.userdata = &s;
     icr_multiping_job *m = NULL;

@@ -97,7 +97,7 @@ class icr_result(Structure):
                 ('responder', icr_addr), ('kind', c_int), ('type', c_int), ('code', c_int),
                 ('probe', c_uint32), ('rtt_ns', c_int64), ('ttl', c_int), ('sent_ns', c_int64),
                 ('duplicate', c_bool), ('bytes_received', c_size_t), ('hop', c_int),
-                ('mtu', c_uint32)]
+                ('reserved_', c_uint32), ('mtu', c_uint32)]
 
 
 RESULT_CB = CFUNCTYPE(None, POINTER(icr_result), c_void_p)

@@ -88,6 +88,7 @@ int main(void) {
     OFF(icr_result, duplicate);
     OFF(icr_result, bytes_received);
     OFF(icr_result, hop);
+    OFF(icr_result, reserved_);
     OFF(icr_result, mtu);
 
     SIZE(icr_trace_result);
