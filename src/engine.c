@@ -101,6 +101,7 @@ struct tx {
     struct icr__ring *ring;
     int fd4, fd6;             /* send sockets, -1 when unused */
     int fdp;                  /* AF_PACKET send socket, -1 unless the packet transport runs */
+    int fdp_ifindex;          /* the interface fdp is bound to: 0 not yet, -1 never again */
     struct icr__nh *nh;       /* its next hops (nexthop.h), NULL likewise */
     struct slot *slots;
     uint32_t *free_slots;
@@ -297,6 +298,7 @@ static void close_link(struct tx *t) {
     if (t->fdp >= 0)
         close(t->fdp);
     t->fdp = -1;
+    t->fdp_ifindex = 0;
     t->nh = icr__nh_free(t->nh);
 }
 
@@ -423,6 +425,7 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
     e->src4 = e->src6 = e->errw4 = e->errw6 = -1;
     e->tx[0].fd4 = e->tx[0].fd6 = e->tx[1].fd4 = e->tx[1].fd6 = -1;
     e->tx[0].fdp = e->tx[1].fdp = -1;
+    e->tx[0].fdp_ifindex = e->tx[1].fdp_ifindex = 0;
     e->evfd = -1;
     e->cfg = *cfg;
     if (cfg->count == 0)
@@ -491,10 +494,10 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
     e->icmp_len = ICR__ICMP_HDR_LEN + cfg->payload_size;
     e->base_sum = icr__probe_template(e->tmpl, sizeof(e->tmpl), cfg->payload_size);
 
-    if ((r = icr__ring_new(NSLOTS,
-                           (cfg->single_recv ? ICR__RING_SINGLE_RECV : 0) |
-                               (cfg->no_uring ? ICR__RING_NO_URING : 0),
-                           &e->ring)) < 0)
+    if ((r = icr__ring_new_fixed(NSLOTS,
+                                 (cfg->single_recv ? ICR__RING_SINGLE_RECV : 0) |
+                                     (cfg->no_uring ? ICR__RING_NO_URING : 0),
+                                 e->tx[0].fdp, &e->ring)) < 0)
         goto fail;
     e->backend = icr__ring_backend(e->ring);
     e->tx[0].ring = e->ring;
@@ -647,6 +650,28 @@ static size_t put_frame(struct slot *sl, const struct icr__engine *e, const stru
     return ETH_HLEN + 40 + e->icmp_len;
 }
 
+/* The name a frame for interface ifindex needs on t's packet socket: 0
+ * (none) when the socket is bound to ifindex, else sizeof(sockaddr_ll).
+ * The socket is bound to the interface of its first frame.  Why: a
+ * nameless message saves the kernel copying and checking a sockaddr per
+ * frame, and with one iovec and no control data ring.c sends it with
+ * IORING_OP_SEND, which copies no msghdr or iovec either (perf, send-only
+ * into a sink: ~7 % of a packet sender's CPU per probe, bench/README.md).
+ * Binding keeps protocol 0, so the socket still receives nothing (no
+ * protocol hook is registered, af_packet.c packet_do_bind); a nameless
+ * frame's skb protocol then comes from its Ethernet header
+ * (packet_parse_headers, dev_parse_header_protocol: 5.2).  Frames for
+ * other interfaces keep their sockaddr_ll.  After a refused frame
+ * (on_sent) the socket is never used nameless again (-1), so a device
+ * that went away and came back can only cost names, not frames. */
+static socklen_t link_name(struct tx *t, int ifindex) {
+    if (t->fdp_ifindex == 0) {
+        struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex};
+        t->fdp_ifindex = bind(t->fdp, (struct sockaddr *)&sll, sizeof(sll)) == 0 ? ifindex : -1;
+    }
+    return t->fdp_ifindex == ifindex ? 0 : (socklen_t)sizeof(struct sockaddr_ll);
+}
+
 /* Stamp probe p into one of t's slots and queue it on t's ring: as an
  * Ethernet frame on the AF_PACKET socket when the next hop allows, else
  * through the IP stack (raw or datagram socket).  mono: the batch's
@@ -687,10 +712,13 @@ static int queue_probe(struct tx *t, const struct icr__probe *p, int64_t mono) {
         put_ipv4(sl->pkt, e, p, ip_id, &e->cfg.source4, false);
         len = ICR__IPV4_HDR_LEN + e->icmp_len;
     }
-    int fd;
-    socklen_t salen;
+    int fd = t->fdp;
+    socklen_t salen = 0;
     if (link) {
         len = put_frame(sl, e, p, ip_id, &hop);
+        salen = link_name(t, hop.ifindex);
+    }
+    if (link && salen) {
         /* SOCK_RAW: the frame carries the addresses; sll_protocol becomes
          * the skb's protocol. */
         sl->sa.ll = (struct sockaddr_ll){
@@ -700,8 +728,8 @@ static int queue_probe(struct tx *t, const struct icr__probe *p, int64_t mono) {
             .sll_halen = 6,
         };
         memcpy(sl->sa.ll.sll_addr, hop.dst_mac, 6);
-        salen = sizeof(sl->sa.ll);
-        fd = t->fdp;
+    } else if (link) {
+        /* Bound to hop's interface: no name (see link_name). */
     } else if (v4) {
         sl->sa.v4 = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = dst->v4};
         salen = sizeof(sl->sa.v4);
@@ -713,7 +741,8 @@ static int queue_probe(struct tx *t, const struct icr__probe *p, int64_t mono) {
         fd = t->fd6;
     }
     sl->iov = (struct iovec){.iov_base = sl->pkt, .iov_len = len};
-    sl->mh = (struct msghdr){.msg_name = &sl->sa, .msg_namelen = salen, .msg_iov = &sl->iov,
+    sl->mh = (struct msghdr){.msg_name = salen ? &sl->sa : NULL, .msg_namelen = salen,
+                             .msg_iov = &sl->iov,
                              .msg_iovlen = 1};
     if (!hdrincl && !link) {
         sl->mh.msg_control = sl->ctrl.buf;
@@ -1018,6 +1047,8 @@ static void on_sent(struct tx *t, const struct icr__completion *c) {
      * changed under us; ask the kernel again rather than send into the void. */
     if (sl->link && t->nh)
         icr__nh_failed(t->nh);
+    if (sl->link)
+        t->fdp_ifindex = -1;
     /* ENETDOWN/ENODEV: the interface itself is down or gone - nothing more
      * will leave.  A streak of other refusals means either that the path
      * went away under us (a link going down takes its routes with it:
@@ -1109,7 +1140,7 @@ static void *helper_main(void *arg) {
     unsigned flags = ICR__RING_SINGLE_RECV;
     if (e->backend == ICR_BACKEND_MMSG)
         flags |= ICR__RING_NO_URING;
-    if (icr__ring_new(NSLOTS, flags, &t->ring) < 0)
+    if (icr__ring_new_fixed(NSLOTS, flags, t->fdp, &t->ring) < 0)
         return NULL; /* the stepping thread sends everything alone */
     for (;;) {
         if (atomic_load_explicit(&e->stop, memory_order_relaxed) ||

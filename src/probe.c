@@ -79,23 +79,41 @@ bool icr__probe_untag(uint16_t tag, bool ttl_in_tag, uint32_t latest, uint32_t *
     return true;
 }
 
-uint64_t icr__probe_hash(const struct icr__sipkey *k, const struct icr_addr *dst, uint32_t probe,
-                         uint8_t hop) {
-    uint8_t m[21];
-    addr16(m, dst);
-    put_be32(m + 16, probe);
-    m[20] = hop;
-    return icr__siphash24_k(k, m, sizeof(m));
+/* h's and the Paris sum's inputs both start with the destination's 16
+ * bytes: st holds SipHash's state after them, computed once per probe for
+ * both (two compressions of the 32 rounds a probe costs). */
+static uint64_t hash_from(const struct icr__sip16 *st, uint32_t probe, uint8_t hop) {
+    uint8_t m[5];
+    put_be32(m, probe);
+    m[4] = hop;
+    return icr__siphash24_from16(st, m, sizeof(m));
 }
 
-uint16_t icr__probe_paris_sum(const struct icr__sipkey *k, const struct icr_addr *dst) {
+static uint16_t paris_from(const struct icr__sip16 *st) {
     /* SipHash of destination || "ic2paris": 24 bytes, a length no other
      * input of this key has (h: 21, the payload MAC: 16).  Mapped into
      * 1..0xfffe: never +0 or -0, so the folded sum can equal it exactly. */
-    uint8_t m[24];
+    return (uint16_t)(icr__siphash24_from16(st, "ic2paris", 8) % 0xfffeu + 1);
+}
+
+static void dst_state(const struct icr__sipkey *k, const struct icr_addr *dst,
+                      struct icr__sip16 *ret) {
+    uint8_t m[16];
     addr16(m, dst);
-    memcpy(m + 16, "ic2paris", 8);
-    return (uint16_t)(icr__siphash24_k(k, m, sizeof(m)) % 0xfffeu + 1);
+    icr__siphash24_prefix16(k, m, ret);
+}
+
+uint64_t icr__probe_hash(const struct icr__sipkey *k, const struct icr_addr *dst, uint32_t probe,
+                         uint8_t hop) {
+    struct icr__sip16 st;
+    dst_state(k, dst, &st);
+    return hash_from(&st, probe, hop);
+}
+
+uint16_t icr__probe_paris_sum(const struct icr__sipkey *k, const struct icr_addr *dst) {
+    struct icr__sip16 st;
+    dst_state(k, dst, &st);
+    return paris_from(&st);
 }
 
 static uint64_t payload_mac(const struct icr__sipkey *k, uint64_t h, uint64_t index, uint64_t t) {
@@ -123,7 +141,9 @@ uint16_t icr__probe_stamp(uint8_t *icmp, int family, uint32_t base_sum,
                           uint64_t index, uint32_t probe, uint8_t hop, bool ttl_in_tag,
                           uint64_t sent_ns) {
     assert(family == AF_INET || family == AF_INET6);
-    uint64_t h = icr__probe_hash(k, dst, probe, hop);
+    struct icr__sip16 st;
+    dst_state(k, dst, &st);
+    uint64_t h = hash_from(&st, probe, hop);
     uint8_t *pl = icmp + ICR__ICMP_HDR_LEN;
     put_be64(pl, payload_mac(k, h, index, sent_ns));
     put_be64(pl + 8, sent_ns);
@@ -148,7 +168,7 @@ uint16_t icr__probe_stamp(uint8_t *icmp, int family, uint32_t base_sum,
         s = icr__csum_add(s, type_delta, sizeof(type_delta));
     /* Paris word w = target - s in one's complement: csum_fold(s) is -s,
      * and csum_fold(x) = ~fold(x), so w = ~csum_fold(target + -s). */
-    uint16_t target = mem16(icr__probe_paris_sum(k, dst));
+    uint16_t target = mem16(paris_from(&st));
     uint16_t w = (uint16_t)~icr__csum_fold((uint32_t)target + icr__csum_fold(s));
     memcpy(pl + 32, &w, sizeof(w));
     if (family == AF_INET) {
@@ -172,7 +192,9 @@ int icr__probe_check(const struct icr__sipkey *k, const struct icr_addr *dst, ui
     uint8_t hop = pl[28];
     if (seq != icr__probe_tag(probe, hop, ttl_in_tag))
         return ICR__PROBE_INVALID;
-    uint64_t h = icr__probe_hash(k, dst, probe, hop);
+    struct icr__sip16 st;
+    dst_state(k, dst, &st);
+    uint64_t h = hash_from(&st, probe, hop);
     if ((check_id && (uint16_t)h != id) || get_be64(pl) != payload_mac(k, h, index, t))
         return ICR__PROBE_INVALID;
     /* The Paris word is outside the MAC: check it by the sum it makes, the
@@ -185,7 +207,7 @@ int icr__probe_check(const struct icr__sipkey *k, const struct icr_addr *dst, ui
     };
     uint32_t s = icr__csum_add(icr__csum_add(0, hdr, sizeof(hdr)), pl, pl_len);
     uint16_t got = (uint16_t)~icr__csum_fold(s);
-    if (got != mem16(icr__probe_paris_sum(k, dst)))
+    if (got != mem16(paris_from(&st)))
         return ICR__PROBE_INVALID;
     ret->index = index;
     ret->probe = probe;

@@ -59,6 +59,12 @@ typedef void (*icr__ring_cb)(const struct icr__completion *c, void *userdata);
  * errno / ICR_ENOMEM. */
 int icr__ring_new(unsigned sq_entries, unsigned flags, struct icr__ring **ret_ring);
 
+/* Same, and send_fd (>= 0; -1 for none) is the socket most sends go to:
+ * io_uring registers it, so queueing a send on it skips the per-message
+ * file lookup.  Sends to other fds work as on icr__ring_new's rings. */
+int icr__ring_new_fixed(unsigned sq_entries, unsigned flags, int send_fd,
+                        struct icr__ring **ret_ring);
+
 struct icr__ring *icr__ring_free(struct icr__ring *r);
 
 /* Which backend runs: ICR_BACKEND_URING or ICR_BACKEND_MMSG. */
@@ -94,7 +100,9 @@ int icr__ring_add_recv(struct icr__ring *r, int fd);
  * queue itself with MSG_ERRQUEUE.  Returns the index, or a negative errno. */
 int icr__ring_add_errwatch(struct icr__ring *r, int fd);
 
-/* Queue one sendmsg; *mh and what it points to must stay valid until the
+/* Queue one sendmsg (on io_uring, a message without name or control data
+ * in one iovec goes as a plain send, which copies less); *mh and what it
+ * points to must stay valid until the
  * completion with `user` (< 2^56) arrives.  Returns 0, or -EBUSY when the
  * submission queue is full (submit, then retry). */
 int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user);

@@ -80,23 +80,50 @@ void icr__sipkey_load(struct icr__sipkey *ret_key, const uint8_t key[16])
     *ret_key = (struct icr__sipkey){ .k0 = load64_le(key), .k1 = load64_le(key + 8) };
 }
 
-uint64_t icr__siphash24_k(const struct icr__sipkey *key, const void *data, size_t len)
+/* The words of p[0..n-1] into s, then the last word and the finish;
+ * total: the whole message's length (n plus what s already absorbed, a
+ * multiple of 8). */
+static inline uint64_t sip_tail(struct sipstate *s, const uint8_t *p, size_t n, size_t total)
 {
-    assert(key && (data || len == 0));
-    const uint8_t *p = data;
-    const uint8_t *end = p + (len & ~(size_t)7);
-    struct sipstate s = sip_init(key);
+    const uint8_t *end = p + (n & ~(size_t)7);
 
     for (; p != end; p += 8)
-        sip_compress(&s, load64_le(p));
+        sip_compress(s, load64_le(p));
 
     /* Last word: the 0..7 trailing bytes, with len mod 256 in the top byte
      * so messages that differ only by trailing zeros hash differently. */
-    uint64_t last = (uint64_t)(len & 0xff) << 56;
-    for (size_t i = 0; i < (len & 7); i++)
+    uint64_t last = (uint64_t)(total & 0xff) << 56;
+    for (size_t i = 0; i < (n & 7); i++)
         last |= (uint64_t)p[i] << (8 * i);
-    sip_compress(&s, last);
-    return sip_finish(&s);
+    sip_compress(s, last);
+    return sip_finish(s);
+}
+
+uint64_t icr__siphash24_k(const struct icr__sipkey *key, const void *data, size_t len)
+{
+    assert(key && (data || len == 0));
+    struct sipstate s = sip_init(key);
+
+    return sip_tail(&s, data, len, len);
+}
+
+void icr__siphash24_prefix16(const struct icr__sipkey *key, const uint8_t m[16],
+                             struct icr__sip16 *ret)
+{
+    assert(key && m && ret);
+    struct sipstate s = sip_init(key);
+
+    sip_compress(&s, load64_le(m));
+    sip_compress(&s, load64_le(m + 8));
+    *ret = (struct icr__sip16){ .v0 = s.v0, .v1 = s.v1, .v2 = s.v2, .v3 = s.v3 };
+}
+
+uint64_t icr__siphash24_from16(const struct icr__sip16 *st, const void *tail, size_t tail_len)
+{
+    assert(st && (tail || tail_len == 0));
+    struct sipstate s = { .v0 = st->v0, .v1 = st->v1, .v2 = st->v2, .v3 = st->v3 };
+
+    return sip_tail(&s, tail, tail_len, 16 + tail_len);
 }
 
 uint64_t icr__siphash24(const uint8_t key[16], const void *data, size_t len)

@@ -32,4 +32,19 @@ uint64_t icr__siphash24_k(const struct icr__sipkey *key, const void *data, size_
  * is the per-packet MAC shape (e.g. a = destination, b = send time). */
 uint64_t icr__siphash24_2u64(const struct icr__sipkey *key, uint64_t a, uint64_t b);
 
+/* The state after the first 16 bytes of a message: messages that start
+ * with the same 16 bytes (the probe format hashes a destination first,
+ * probe.c) share those two compressions.  Opaque to callers. */
+struct icr__sip16 {
+    uint64_t v0, v1, v2, v3;
+};
+
+/* Absorb m[0..15] under key into *ret. */
+void icr__siphash24_prefix16(const struct icr__sipkey *key, const uint8_t m[16],
+                             struct icr__sip16 *ret);
+
+/* SipHash-2-4 of (the 16 bytes absorbed into *st) || tail[0..tail_len-1]:
+ * equal to icr__siphash24_k() over those 16 + tail_len bytes. */
+uint64_t icr__siphash24_from16(const struct icr__sip16 *st, const void *tail, size_t tail_len);
+
 #endif /* ICR_SIPHASH_H */

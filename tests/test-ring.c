@@ -202,33 +202,79 @@ static void test_eventfd(void **state) {
     close(p.rx);
 }
 
-/* IORING_REGISTER_RESTRICTIONS: only SENDMSG, RECVMSG and POLL_ADD run;
- * a NOP, which the engine never queues, completes with -EACCES. */
+/* IORING_REGISTER_RESTRICTIONS: only SENDMSG, SEND, RECVMSG and POLL_ADD
+ * run; a NOP, which the engine never queues, completes with -EACCES.  The
+ * one-iovec message goes as SEND, the two-iovec one as SENDMSG: both must
+ * be allowed. */
 static void test_restricted(void **state) {
     (void)state;
     struct icr__ring *r;
     struct pair p = socket_pair();
-    struct msg m[1];
+    struct msg m[2];
     struct seen s = {0};
-    fill(m, 1);
+    fill(m, 2);
+    /* Two halves of m[1].v: a message of two iovecs. */
+    struct iovec two[2] = {{.iov_base = &m[1].v, .iov_len = 2},
+                           {.iov_base = (char *)&m[1].v + 2, .iov_len = 2}};
+    m[1].mh.msg_iov = two;
+    m[1].mh.msg_iovlen = 2;
     assert_int_equal(icr__ring_new(64, 0, &r), 0);
     assert_true(icr__ring_restricted(r));
     assert_int_equal(icr__ring_test_queue_nop(r, 77), 0);
     assert_int_equal(icr__ring_queue_send(r, p.tx, &m[0].mh, 78), 0);
-    pump(r, &s, 2, 0);
-    assert_int_equal(s.sends, 2);
-    for (int i = 0; i < 2; i++) {
+    assert_int_equal(icr__ring_queue_send(r, p.tx, &m[1].mh, 79), 0);
+    pump(r, &s, 3, 0);
+    assert_int_equal(s.sends, 3);
+    for (int i = 0; i < 3; i++) {
         if (s.send_user[i] == 77)
             assert_int_equal(s.send_res[i], -EACCES);
         else
             assert_int_equal(s.send_res[i], sizeof(uint32_t));
     }
-    assert_true(s.send_user[0] + s.send_user[1] == 77 + 78);
+    assert_true(s.send_user[0] + s.send_user[1] + s.send_user[2] == 77 + 78 + 79);
     /* The eventfd is registered after the ring was enabled: allowed. */
     assert_true(icr__ring_eventfd(r) >= 0);
     icr__ring_free(r);
     close(p.tx);
     close(p.rx);
+}
+
+/* A ring with a registered send socket (icr__ring_new_fixed): sends on it
+ * go as IOSQE_FIXED_FILE, which the restrictions must allow, both as SEND
+ * (one iovec, no name) and as SENDMSG (two iovecs); a send on another fd
+ * still names it.  Each datagram arrives once, with its bytes. */
+static void test_fixed_file(void **state) {
+    (void)state;
+    struct icr__ring *r;
+    struct pair p = socket_pair(), q = socket_pair();
+    struct msg m[3];
+    static struct seen s;
+    s = (struct seen){0};
+    fill(m, 3);
+    struct iovec two[2] = {{.iov_base = &m[1].v, .iov_len = 2},
+                           {.iov_base = (char *)&m[1].v + 2, .iov_len = 2}};
+    m[1].mh.msg_iov = two;
+    m[1].mh.msg_iovlen = 2;
+    assert_int_equal(icr__ring_new_fixed(64, ring_flags, p.tx, &r), 0);
+    assert_true(icr__ring_restricted(r));
+    assert_true(icr__ring_add_recv(r, p.rx) >= 0);
+    assert_int_equal(icr__ring_queue_send(r, p.tx, &m[0].mh, 1), 0);
+    assert_int_equal(icr__ring_queue_send(r, p.tx, &m[1].mh, 2), 0);
+    assert_int_equal(icr__ring_queue_send(r, q.tx, &m[2].mh, 3), 0);
+    pump(r, &s, 3, 2);
+    assert_int_equal(s.sends, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(s.send_res[i], sizeof(uint32_t));
+    assert_int_equal(s.recvs, 2);
+    assert_int_equal(s.recv_val[0] + s.recv_val[1], m[0].v + m[1].v);
+    uint32_t v = 0;
+    assert_int_equal(recv(q.rx, &v, sizeof(v), MSG_DONTWAIT), sizeof(v));
+    assert_int_equal(v, m[2].v);
+    icr__ring_free(r);
+    close(p.tx);
+    close(p.rx);
+    close(q.tx);
+    close(q.rx);
 }
 
 int main(int argc, char **argv) {
@@ -255,6 +301,7 @@ int main(int argc, char **argv) {
             cmocka_unit_test(test_queue_full),
             cmocka_unit_test(test_eventfd),
             cmocka_unit_test(test_restricted),
+            cmocka_unit_test(test_fixed_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
     }

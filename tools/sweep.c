@@ -515,13 +515,18 @@ static void trim_partial_line(FILE *f, const char *path) {
         size_t k = n;
         while (k > 0 && buf[k - 1] != '\n')
             k--;
+        /* Best effort: a failed truncate leaves the partial line, which
+         * is all this can do.  (An if, not a (void) cast: glibc's
+         * _FORTIFY_SOURCE marks ftruncate warn_unused_result, and GCC
+         * warns through the cast, e.g. under Debian's build flags.) */
         if (k > 0) {
-            (void)ftruncate(fd, end - (off_t)n + (off_t)k);
+            if (ftruncate(fd, end - (off_t)n + (off_t)k) != 0) {
+            }
             break;
         }
         end -= (off_t)n;
-        if (end == 0)
-            (void)ftruncate(fd, 0);
+        if (end == 0 && ftruncate(fd, 0) != 0) {
+        }
     }
     (void)close(rfd);
 }
