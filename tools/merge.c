@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "icmpring.h"
@@ -358,6 +359,37 @@ static void put_mp_text(FILE *f, const char *line, size_t width) {
     fprintf(f, "%-*.*s%s\n", (int)width, (int)nl, line, sep);
 }
 
+/* Write the merged output: to standard output, or to FILE through a
+ * temporary file beside it and rename(2), so that FILE is either the whole
+ * merge or untouched.  Returns 0 or EXIT_SYSTEM (after one line). */
+static int publish(const char *output, const char *mem, size_t len) {
+    if (!output || !strcmp(output, "-")) {
+        if (fwrite(mem, 1, len, stdout) != len || fflush(stdout) != 0) {
+            cli_error("merge", "cannot write to standard output: %s", strerror(errno));
+            return EXIT_SYSTEM;
+        }
+        return 0;
+    }
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", output, (long)getpid()) >= (int)sizeof(tmp)) {
+        cli_error("merge", "output name too long: '%.60s...'", output);
+        return EXIT_SYSTEM;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cli_error("merge", "cannot open '%s' for writing: %s", output, strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    bool bad = fwrite(mem, 1, len, f) != len;
+    bad = fclose(f) != 0 || bad;
+    if (bad || rename(tmp, output) != 0) {
+        cli_error("merge", "cannot write '%s': %s", output, strerror(errno));
+        (void)unlink(tmp);
+        return EXIT_SYSTEM;
+    }
+    return 0;
+}
+
 int cmd_merge(int argc, char **argv) {
     enum { OPT_SUMMARY = 256, OPT_FORMAT };
     static const struct option longopts[] = {
@@ -396,7 +428,9 @@ int cmd_merge(int argc, char **argv) {
     struct shard_sum *sh = calloc(n, sizeof(*sh));
     struct unit *units = NULL;
     size_t nunits = 0;
-    FILE *out = NULL;
+    FILE *out = NULL; /* the merged output, in memory (mem, mem_len) */
+    char *mem = NULL;
+    size_t mem_len = 0;
     int rc = EXIT_SYSTEM;
     if (!sh) {
         cli_error("merge", "%s", icr_strerror(ICR_ENOMEM));
@@ -531,11 +565,16 @@ int cmd_merge(int argc, char **argv) {
         cli_error("merge", "%s", icr_strerror(ICR_ENOMEM));
         goto done;
     }
-    if (output && strcmp(output, "-") && !(out = fopen(output, "w"))) {
-        cli_error("merge", "cannot open '%s' for writing: %s", output, strerror(errno));
+    /* The merged output is built in memory and published only when the
+     * whole merge succeeded: some refusals (a line that names no target, a
+     * shard holding more routes than destinations) are found only while
+     * merging, and they must leave neither a partial file nor partial
+     * standard output behind. */
+    if (!(out = open_memstream(&mem, &mem_len))) {
+        cli_error("merge", "%s", icr_strerror(ICR_ENOMEM));
         goto done;
     }
-    FILE *f = out ? out : stdout;
+    FILE *f = out;
     if (header)
         fprintf(f, "%s\n", header);
     uint64_t merged = 0;
@@ -656,16 +695,19 @@ int cmd_merge(int argc, char **argv) {
         }
     }
     if (fflush(f) != 0 || ferror(f)) {
-        cli_error("merge", "cannot write '%s': %s", output ? output : "<stdout>", strerror(errno));
+        cli_error("merge", "%s", icr_strerror(ICR_ENOMEM));
         rc = EXIT_SYSTEM;
         goto done;
     }
+    if ((rc = publish(output, mem, mem_len)) != 0)
+        goto done;
 
     if (summary) {
         struct cli_summary all = {
             .kind = kind, .seed = sh[0].seed, .shards = (uint32_t)nshards, .shard = 0,
             .targets = sh[0].targets, .shard_targets = sh[0].targets, .format = format,
-            .opts = sh[0].opts, .output = out ? output : NULL, .records = merged,
+            .opts = sh[0].opts, .output = output && strcmp(output, "-") ? output : NULL,
+            .records = merged,
             .complete = true, .runs = 0};
         all.targets_hash = strtoull(sh[0].hash, NULL, 16);
         for (size_t i = 0; i < n; i++) {
@@ -680,10 +722,9 @@ int cmd_merge(int argc, char **argv) {
     }
     rc = EXIT_ALIVE;
 done:
-    if (out && fclose(out) != 0 && rc == EXIT_ALIVE) {
-        cli_error("merge", "cannot write '%s': %s", output, strerror(errno));
-        rc = EXIT_SYSTEM;
-    }
+    if (out)
+        (void)fclose(out);
+    free(mem);
     free(units);
     free_shards(sh, n);
     return rc;

@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 cd "$tmp" || exit 1
 
-echo "1..32"
+echo "1..33"
 
 # Shards in the background, killed by SIGKILL after $1 s; the rest of the
 # arguments are the command.  Leaves the exit code in $tmp/$name.rc.
@@ -212,5 +212,18 @@ ok "$(test "$q_rc" = 130 && test "$qpart" -gt 0 && test "${qpos:-0}" -gt 0 && te
       test "$(grep -c '(partial)' q.txt)" = 0 && test "$(wc -l <q.txt)" = 1000 &&
       test "$(grep -c ' = 1/1/0%' q.txt)" = 1000; echo $?)" \
     "multiping --resume after SIGTERM: $qpart hosts (partial) at the stop, checkpoint at $qpos; the rerun leaves 1000 whole hosts" || diag q2
+
+# ---- 33: a refusal found only while merging (a line that names no target)
+# leaves no output file and nothing on standard output.  The summaries name
+# their outputs by absolute path: corrupt sw2.txt itself, then put it back.
+cp sw2.txt sw2.bak
+sed -i '1s/.*/not-an-address/' sw2.txt
+run mbad merge -o mbad.txt sw0.json sw1.json sw2.json sw3.json
+run mbad2 merge sw0.json sw1.json sw2.json sw3.json
+mv sw2.bak sw2.txt
+ok "$(test "$(rc mbad)" = 3 && test "$(rc mbad2)" = 3 && test -z "$(ls | grep '^mbad\.txt')" &&
+      test ! -s mbad.out && test ! -s mbad2.out && grep -q 'names no target' mbad.err &&
+      test "$(wc -l <mbad.err)" = 1; echo $?)" \
+    "merge: a refusal found while merging leaves no file and no standard output ($(cat mbad.err))" || diag mbad
 
 [ "$fails" = 0 ]
