@@ -50,9 +50,9 @@ static const char traceroute_help_more[] =
     "  --seed S           order of the (destination, TTL) probes, 1-2^64-1\n"
     "  --shards N --shard I  trace only shard I (0..N-1) of N of the destinations;\n"
     "                     every shard must use the same --seed\n"
-    "  -o FILE            write the routes to FILE (default: standard output)\n"
+    "  -o FILE            write the routes to FILE (default: standard output;\n"
+    "                     with --resume, in target order)\n"
     CLI_SCALE_HELP
-    "                     (with --resume, routes are written in target order)\n"
     "  --format FORMAT    text (default), csv (with a header line) or ndjson: one\n"
     "                     record per answered hop with target, distance and\n"
     "                     icmplib's Hop properties (address, min_rtt, avg_rtt,\n"
