@@ -67,6 +67,36 @@ mask() {
 	sed -E 's/[0-9]+(\.[0-9]+)?(e-?[0-9]+)?/N/g'
 }
 
+# Network safety: before a rewritten program runs, every string constant in
+# it that is an address must lie in a lab range (or loopback), and every one
+# that looks like a host name must be localhost.  A rewrite that misses an
+# address (a new icmplib release, a new snippet) then stops the script
+# instead of sending anywhere.
+cat >"$W/guard.py" <<'PY'
+import ast, ipaddress, re, sys
+LAB = [ipaddress.ip_network(n) for n in ('198.18.0.0/15', '192.0.2.0/24', '198.51.100.0/24',
+       '203.0.113.0/24', '2001:db8::/32', '127.0.0.0/8', '::1/128')]
+NAME = re.compile(r'^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.(com|net|org|io|fr|de|eu|info|dev)$')
+bad = []
+for path in sys.argv[1:]:
+    for node in ast.walk(ast.parse(open(path).read())):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        v = node.value.strip()
+        try:
+            a = ipaddress.ip_address(v)
+        except ValueError:
+            if NAME.match(v):
+                bad.append(f'{path}: host name {v!r}')
+            continue
+        if not any(a in n for n in LAB):
+            bad.append(f'{path}: address {v!r} outside the lab ranges')
+for b in bad:
+    print(f'icmplib-examples: refused to run: {b}', file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+guard() { /usr/bin/python3 "$W/guard.py" "$@" || exit 1; }
+
 ip link set lo up 2>/dev/null || true
 mkdir -p "$W/icmplib" "$W/icmpring"
 fails=0
@@ -77,6 +107,7 @@ for ex in "${EXAMPLES[@]}"; do
 		rewrite "$ex" "$W/$impl/$ex.py"
 	done
 	sed -i 's/^from icmplib import/from icmpring import/' "$W/icmpring/$ex.py"
+	guard "$W/icmplib/$ex.py" "$W/icmpring/$ex.py"
 	# Only those lines differ between the copy and the original.
 	diff "$ICMPLIB_DIR/examples/$ex.py" "$W/icmpring/$ex.py" | grep '^>' | sed 's/^/  rewritten: /' || true
 	st1=0 st2=0
@@ -109,14 +140,17 @@ echo "icmplib-examples: $(( ${#EXAMPLES[@]} - fails )) of ${#EXAMPLES[@]} exampl
 # value is printed; an exception prints its class and message), rewritten
 # only in `from icmplib import` and in the addresses: 1.1.1.1 -> 198.19.0.1,
 # 10.0.0.5 -> 203.0.113.129 (silent), one.one.one.one -> localhost,
-# ipv6.google.com -> 2001:db8:1::7 (the lab has no DNS).
+# ipv6.google.com -> 2001:db8:1::7 (the lab has no DNS), and the address the
+# is_*_address snippets parse (2a00:1450:4007:813::200e -> 2001:db8:1::7), so
+# that the guard below passes every snippet without exceptions.
 cat >"$W/snippets.py" <<'PY'
 import ast, os, re, sys, textwrap
 src, out = sys.argv[1], sys.argv[2]
 files = [os.path.join(src, 'README.md')] + sorted(
     os.path.join(src, 'docs', f) for f in os.listdir(os.path.join(src, 'docs')) if f.endswith('.md'))
 subs = [("'1.1.1.1'", "'198.19.0.1'"), ("'10.0.0.5'", "'203.0.113.129'"),
-        ("'one.one.one.one'", "'localhost'"), ("'ipv6.google.com'", "'2001:db8:1::7'")]
+        ("'one.one.one.one'", "'localhost'"), ("'ipv6.google.com'", "'2001:db8:1::7'"),
+        ("'2a00:1450:4007:813::200e'", "'2001:db8:1::7'")]
 n = 0
 for path in files:
     text = open(path).read()
@@ -152,6 +186,7 @@ for node in ast.parse(src).body:
         print(f'{type(e).__name__}: {e}')
 PY
 nsnip=$(/usr/bin/python3 "$W/snippets.py" "$ICMPLIB_DIR" "$W")
+guard "$W"/icmplib/snip-*.py "$W"/icmpring/snip-*.py
 sfails=0
 for f in "$W"/icmplib/snip-*.py; do
 	s=$(basename "$f" .py)
