@@ -45,9 +45,9 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 # sender thread, stop a job from another thread and read its stats from one
 # (the helper thread and the cross-thread contracts are what TSan checks).
 meson setup build-tsan --werror -Db_sanitize=thread -Db_lundef=false -Dexamples=false
-ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-multiping tests/lab-forge
+ninja -C build-tsan tests/lab-sweep tests/lab-trace tests/lab-multiping tests/lab-transport tests/lab-forge
 TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-    meson test -C build-tsan --print-errorlogs lab-sweep lab-trace lab-multiping || status=1
+    meson test -C build-tsan --print-errorlogs lab-sweep lab-trace lab-multiping lab-transport || status=1
 
 # The fuzz harnesses (tests/fuzz), built with clang's libFuzzer, ASan and
 # UBSan, each run for 15 s from its seed corpus (bytes only, no packet):
