@@ -6,6 +6,7 @@
  * `threads` threads (each its own socket and share of the count).  Nothing
  * of the library: what the kernel allows, minus only this loop.
  *
+ * With PKT_SPAN=N (a power of two), only the first N addresses, in turn.
  * With PKT_RING=1 in the environment, frames go through a PACKET_TX_RING
  * (TPACKET_V2, 4096 frames) instead, kicked by one send() per batch: the
  * other design issue 10 asks to measure.
@@ -42,6 +43,7 @@ struct job {
     uint8_t dmac[6], smac[6];
     uint32_t src;       /* network order */
     uint64_t first, count;
+    uint32_t mask;      /* destinations: 198.18.0.0 + (k & mask) */
     unsigned batch;
     size_t payload;
     uint64_t sent;
@@ -65,8 +67,9 @@ static double now_s(void) {
 }
 
 /* Fill frame f (its constant part already there) for probe k. */
-static void stamp(uint8_t *f, uint64_t k, size_t payload) {
-    uint32_t dst = htonl(0xc6120000u + (uint32_t)(k & 0x1ffff)); /* 198.18.0.0/15 */
+static void stamp(uint8_t *f, uint64_t k, size_t payload, uint32_t mask) {
+    /* 198.18.0.0/15, or its first mask + 1 addresses (PKT_SPAN). */
+    uint32_t dst = htonl(0xc6120000u + (uint32_t)(k & mask));
     memcpy(f + 30, &dst, 4);
     f[18] = (uint8_t)(k >> 8); /* IP id */
     f[19] = (uint8_t)k;
@@ -133,7 +136,7 @@ static void run_ring(struct job *j, int fd) {
             struct tpacket2_hdr *h = (struct tpacket2_hdr *)(ring + (size_t)head * RING_FSZ);
             if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
                 break; /* the kernel has not sent it yet */
-            stamp((uint8_t *)h + off, k, j->payload);
+            stamp((uint8_t *)h + off, k, j->payload, j->mask);
             h->tp_len = (uint32_t)flen;
             __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
             head = (head + 1) % RING_FRAMES;
@@ -190,7 +193,7 @@ static void *run(void *arg) {
     while (k < end) {
         unsigned n = end - k < j->batch ? (unsigned)(end - k) : j->batch;
         for (unsigned i = 0; i < n; i++, k++)
-            stamp(frames[i], k, j->payload);
+            stamp(frames[i], k, j->payload, j->mask);
         unsigned off = 0;
         while (off < n) {
             int r = sendmmsg(fd, mm + off, n - off, 0);
@@ -277,7 +280,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: pkt-sender IFNAME DST-MAC SRC-IPV4 COUNT [THREADS [BATCH [PAYLOAD]]]\n");
         return 2;
     }
-    struct job base = {.batch = 64, .payload = 56};
+    struct job base = {.batch = 64, .payload = 56, .mask = 0x1ffff};
+    /* PKT_SPAN=N (a power of two, 256..131072): only the first N addresses
+     * of the /15, in turn (65536: the lab's 198.18.0.0/16, bench part B). */
+    const char *span = getenv("PKT_SPAN");
+    if (span) {
+        unsigned long n = strtoul(span, NULL, 10);
+        if (n < 256 || n > 0x20000 || (n & (n - 1))) {
+            fprintf(stderr, "pkt-sender: PKT_SPAN must be a power of two, 256-131072\n");
+            return 2;
+        }
+        base.mask = (uint32_t)n - 1;
+    }
     unsigned threads = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
     if (argc > 6)
         base.batch = (unsigned)atoi(argv[6]);
