@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1214,6 +1215,71 @@ static void test_regress_rate_two_senders(void **state) {
                  (unsigned long long)st.sent);
 }
 
+/* 5. A rate-limited sweep woke once per probe: the wait for the next token
+ * (1/rate: 100 us at 10 kpps) was cut short at once by the completions of
+ * the sends just submitted, so the stepping thread spun through two
+ * io_uring_enter calls per probe and burnt a whole CPU at any rate (bench:
+ * 3.7 us of CPU per probe at 250 kpps against 0.65 unlimited; zmap ~1).
+ * Probes into the lab's blackhole (nothing ever answers, so nothing else
+ * wakes the engine) at 10 kpps: the engine must sleep between chunks of
+ * probes.  Load cannot make this flake: a stalled thread takes more tokens
+ * per wake-up (fewer steps), and CPU time only counts while it runs. */
+static void rate_wakeups(unsigned senders) {
+    icr_targets *t = targets("203.0.113.128/26", NULL); /* ICR_LAB_BLACKHOLE4's /26 */
+    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.transport = lab_transport();
+    o.flags = path_flags();
+    o.rate = 10000;
+    o.count = 40;
+    o.interval = 0;
+    o.cooldown = 0.05;
+    o.senders = senders;
+    icr_sweep *s = NULL;
+    assert_int_equal(icr_sweep_new(t, &o, &s), 0);
+    struct rusage ru0, ru1;
+    assert_int_equal(getrusage(RUSAGE_SELF, &ru0), 0);
+    int64_t t0 = mono_ns();
+    uint64_t steps = 0;
+    int r;
+    while ((r = icr_sweep_step(s, 50000000)) == 1) {
+        steps++;
+        assert_true(mono_ns() - t0 < 20000000000LL);
+    }
+    int64_t wall = mono_ns() - t0;
+    assert_int_equal(getrusage(RUSAGE_SELF, &ru1), 0);
+    struct icr_sweep_stats st = {.size = sizeof(st)};
+    assert_int_equal(icr_sweep_get_stats(s, &st), 0);
+    icr_sweep_free(s);
+    icr_targets_free(t);
+    double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                 (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
+                 (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    print_message("# rate 10000, %u sender(s): %llu probes, %llu steps, %.3f s CPU in %.3f s\n",
+                  senders, (unsigned long long)st.sent, (unsigned long long)steps, cpu,
+                  (double)wall / 1e9);
+    assert_int_equal(r, 0);
+    assert_int_equal(st.sent, 62 * 40);
+    assert_int_equal(st.replies, 0);
+    /* Chunks of >= 4 probes per wake-up (the engine aims at ~10 at this
+     * rate: 1 ms of tokens), and well under half a CPU. */
+    if (steps > st.sent / 4)
+        fail_msg("%llu steps for %llu probes: woken about once per probe",
+                 (unsigned long long)steps, (unsigned long long)st.sent);
+    if (cpu > 0.3 * (double)wall / 1e9)
+        fail_msg("%.3f s of CPU in %.3f s at 10 kpps: spinning", cpu, (double)wall / 1e9);
+}
+
+static void test_regress_rate_wakeups_one_sender(void **state) {
+    (void)state;
+    rate_wakeups(1);
+}
+
+static void test_regress_rate_wakeups_two_senders(void **state) {
+    (void)state;
+    rate_wakeups(2);
+}
+
 /* 4. Two senders, count 3: every target gets probes 0, 1 and 2, each
  * exactly once.  When a pass opens, the helper may read the new pass number
  * after deciding the old pass was over, report the new pass as seen, and
@@ -1685,6 +1751,8 @@ int main(void) {
         cmocka_unit_test(test_regress_seed_reported),
         cmocka_unit_test(test_regress_opts_validation),
         cmocka_unit_test(test_regress_stats_size_zero),
+        cmocka_unit_test(test_regress_rate_wakeups_one_sender),
+        cmocka_unit_test(test_regress_rate_wakeups_two_senders),
     };
     /* ICR_TEST_FILTER: run only the tests whose names match (cmocka's
      * glob, e.g. "test_regress_*"). */
