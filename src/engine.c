@@ -108,6 +108,7 @@ struct tx {
     uint32_t nfree;
     uint32_t inflight;
     struct icr__rl rl;
+    uint32_t chunk;           /* probes a paced sender waits for (start()) */
     struct icr_addr last_ok;  /* the last target a probe of ours left for */
     bool has_ok;
 };
@@ -1147,11 +1148,18 @@ static void *helper_main(void *arg) {
             atomic_load_explicit(&e->fatal, memory_order_relaxed) || all_claimed(e))
             break;
         uint32_t got = 0, used = 0;
+        int64_t wait = 0;
         if (!rx_backlogged(e))
             got = send_some(t, mono_ns(), e->cfg.batch, &used);
-        /* Nothing queued (slots, rate, a pass not open yet or the receiver
-         * busy): wait up to 100 us for send completions, not spinning. */
-        (void)icr__ring_submit(t->ring, got || used ? 0 : 100000);
+        if (!got && !used) {
+            /* Nothing queued.  Out of rate tokens: sleep until a chunk of
+             * them is there (at most 10 ms, to see a stop or the end).
+             * Else (slots, a pass not open yet, the receiver busy): wait
+             * up to 100 us for send completions, not spinning. */
+            wait = icr__rl_wait_n_ns(&t->rl, mono_ns(), t->chunk);
+            wait = wait <= 0 ? 100000 : wait < 10000000 ? wait : 10000000;
+        }
+        (void)icr__ring_submit(t->ring, wait);
         (void)icr__ring_reap(t->ring, on_helper_completion, t);
     }
     while (t->inflight) {
@@ -1208,7 +1216,10 @@ static int64_t fill(struct icr__engine *e, int64_t now) {
         uint32_t got = send_some(t, now, limit - queued, &used);
         positions += used;
         if (used == 0)
-            return queued ? 0 : icr__rl_wait_ns(&t->rl, now);
+            /* Out of rate tokens (or the helper took the last positions of
+             * the pass): sleep until a chunk of tokens is there, not until
+             * the next one (see start()).  0 when there are tokens. */
+            return icr__rl_wait_n_ns(&t->rl, now, t->chunk < limit ? t->chunk : limit);
         queued += got;
     }
     if (all_claimed(e))
@@ -1221,7 +1232,7 @@ static int64_t time_to_wait(const struct icr__engine *e, int64_t now) {
     int st = atomic_load(&e->state);
     if (st == SENDING) {
         if (!open_pass_claimed(e) && t->nfree)
-            return icr__rl_wait_ns(&t->rl, now);
+            return icr__rl_wait_n_ns(&t->rl, now, t->chunk);
         if (open_pass_claimed(e) && !all_claimed(e)) {
             int64_t next = e->pass_start_ns + (int64_t)(e->cfg.interval * 1e9) - now;
             return next > 0 ? next : 0;
@@ -1266,6 +1277,14 @@ static void start(struct icr__engine *e, int64_t now) {
         if (burst < e->cfg.batch)
             burst = e->cfg.batch;
         icr__rl_init(&e->tx[i].rl, part[i], (uint32_t)(burst > 65536 ? 65536 : burst), now);
+        /* A paced sender sleeps until a chunk of tokens is there: 1 ms of
+         * its rate, at least 1 probe and at most a batch (250 kpps: 128
+         * probes every 512 us; 1 kpps: one every ms, as before).  Waking
+         * for each token instead cost two io_uring_enter calls and a timer
+         * per probe: a whole CPU at any rate (lab-sweep
+         * test_regress_rate_wakeups_*, bench/README.md). */
+        uint64_t chunk = part[i] / 1000;
+        e->tx[i].chunk = (uint32_t)(chunk < 1 ? 1 : chunk > e->cfg.batch ? e->cfg.batch : chunk);
     }
     if (e->nsenders == 2) {
         /* The helper blocks every signal: the caller's handlers (Ctrl-C)
@@ -1308,7 +1327,17 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
     if (wait < 0)
         wait = 0;
 
-    int r = icr__ring_submit(e->ring, wait);
+    int r;
+    if (wait > 0 && e->tx[0].inflight) {
+        /* The sends just queued complete as they are submitted, and their
+         * completions would end the wait at once: post and reap them
+         * first, so that the wait is for replies or the timeout only. */
+        r = icr__ring_submit(e->ring, 0);
+        if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+            return r;
+        (void)icr__ring_reap(e->ring, on_completion, e);
+    }
+    r = icr__ring_submit(e->ring, wait);
     if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
         return r;
     (void)icr__ring_reap(e->ring, on_completion, e);

@@ -61,15 +61,25 @@ uint32_t icr__rl_take(struct icr__rl *rl, int64_t now_ns, uint32_t want)
 
 int64_t icr__rl_wait_ns(const struct icr__rl *rl, int64_t now_ns)
 {
+    return icr__rl_wait_n_ns(rl, now_ns, 1);
+}
+
+int64_t icr__rl_wait_n_ns(const struct icr__rl *rl, int64_t now_ns, uint32_t n)
+{
     assert(rl);
     if (rl->pps == 0)
         return 0;
+    /* The bucket never holds more than cap_nt: ask for at most that many
+     * whole tokens, or the wait would never end. */
+    uint64_t want = (uint64_t)(n ? n : 1) * NANO;
+    if (want > rl->cap_nt)
+        want = rl->cap_nt / NANO * NANO;
 
     uint64_t have = tokens_at(rl, now_ns);
-    if (have >= NANO)
+    if (have >= want)
         return 0;
-    /* Round up: after exactly this many ns at least one whole token. */
-    uint64_t need = NANO - have;
+    /* Round up: after exactly this many ns at least n whole tokens. */
+    uint64_t need = want - have;
     uint64_t wait = need / rl->pps + (need % rl->pps != 0);
     /* A clock behind last_ns: accrual restarts from last_ns, not now. */
     if (now_ns < rl->last_ns)

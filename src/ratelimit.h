@@ -50,4 +50,11 @@ void icr__rl_give_back(struct icr__rl *rl, uint32_t n);
  * icr__rl_take(rl, now_ns + w, 1) == 1.  Unlimited: 0. */
 int64_t icr__rl_wait_ns(const struct icr__rl *rl, int64_t now_ns);
 
+/* Nanoseconds from `now_ns` until at least n packets may be sent (n 0 is
+ * taken as 1, n above the burst as the burst): 0 if they may be sent now,
+ * else the exact smallest wait w such that icr__rl_take(rl, now_ns + w, n)
+ * == n.  A paced sender sleeps this long for a chunk of n probes instead
+ * of waking once per probe (engine.c).  Unlimited: 0. */
+int64_t icr__rl_wait_n_ns(const struct icr__rl *rl, int64_t now_ns, uint32_t n);
+
 #endif /* ICR_RATELIMIT_H */

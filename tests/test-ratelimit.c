@@ -257,6 +257,51 @@ static void test_wait_exact(void **state)
     }
 }
 
+/* wait_n: the exact smallest wait for n whole tokens (n capped at the
+ * burst, 0 taken as 1), for random rates, bursts, takes and times. */
+static void check_wait_n_exact(const struct icr__rl *rl, int64_t now, uint32_t n, uint32_t burst)
+{
+    int64_t w = icr__rl_wait_n_ns(rl, now, n);
+    uint32_t k = n == 0 ? 1 : n > burst ? burst : n;
+    struct icr__rl a = *rl, b = *rl;
+
+    assert_true(w >= 0);
+    assert_int_equal(icr__rl_take(&a, now + w, k), k);
+    if (w > 0)
+        assert_true(icr__rl_take(&b, now + w - 1, k) < k);
+}
+
+static void test_wait_n_exact(void **state)
+{
+    (void)state;
+    struct icr__rl rl;
+
+    /* 1000 pps, burst 128: 10 tokens take 9 ms after the first is spent. */
+    icr__rl_init(&rl, 1000, 128, 0);
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 1) == 0);
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 10) == 9 * MS);
+    assert_int_equal(icr__rl_take(&rl, 0, 1), 1);
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 10) == 10 * MS);
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 0) == icr__rl_wait_ns(&rl, 0));
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 1) == icr__rl_wait_ns(&rl, 0));
+    /* More than the bucket holds: the wait for a full bucket, not forever. */
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 1000) == 128 * MS);
+    /* Unlimited: never a wait. */
+    icr__rl_init(&rl, 0, 1, 0);
+    assert_true(icr__rl_wait_n_ns(&rl, 0, 500) == 0);
+
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        uint32_t burst = 1 + (uint32_t)(next_rand() % 200);
+        icr__rl_init(&rl, rates[i] + 3, burst, 0);
+        int64_t now = 0;
+        for (int n = 0; n < 2000; n++) {
+            check_wait_n_exact(&rl, now, (uint32_t)(next_rand() % 300), burst);
+            (void)icr__rl_take(&rl, now, (uint32_t)(next_rand() % 50));
+            now += (int64_t)(next_rand() % (uint64_t)(40 * SEC / (int64_t)(rates[i] + 3) + 1));
+        }
+    }
+}
+
 /* A stall does not turn into a catch-up flood: at most `burst` at once,
  * then the plain rate again, even after a stall long enough to overflow
  * a naive pps * elapsed. */
@@ -342,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_exact_totals),
         cmocka_unit_test(test_one_pps),
         cmocka_unit_test(test_wait_exact),
+        cmocka_unit_test(test_wait_n_exact),
         cmocka_unit_test(test_burst_cap),
         cmocka_unit_test(test_clock_backwards),
         cmocka_unit_test(test_give_back),
