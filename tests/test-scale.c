@@ -3,7 +3,8 @@
  * run is refused in one line naming the first difference, a checkpoint
  * file that is not one is refused, the output of a resumed run is cut to
  * what the checkpoint covers (or after its last whole line), the shard
- * options follow sweep's rules, and the target-spec hash tells sets apart.
+ * options follow sweep's rules, and the target-spec hash tells sets apart;
+ * cli_ckpt_start and cli_resume_begin, the start every CLI shares.
  * Files only, in a temporary directory: no sockets, no network. */
 #include <errno.h>
 #include <setjmp.h>
@@ -137,6 +138,103 @@ static void test_resume_output(void **state) {
     assert_int_equal(file_size(path("out")), 24);
 }
 
+/* The checkpoint each CLI starts from: the run's identity, nothing else. */
+static void test_ckpt_start(void **state) {
+    (void)state;
+    struct cli_ckpt c = sample(); /* every field set: start must clear them */
+    cli_ckpt_start(&c, "traceroute", UINT64_C(0x0123456789abcdef), 70000, 42, 3, 1);
+    assert_string_equal(c.kind, "traceroute");
+    assert_string_equal(c.version, icr_version());
+    assert_true(c.targets_hash == UINT64_C(0x0123456789abcdef) && c.targets == 70000);
+    assert_true(c.seed == 42 && c.shards == 3 && c.shard == 1 && c.runs == 1);
+    assert_string_equal(c.opts, "");
+    assert_true(c.position == 0 && c.pass == 0 && c.output_bytes == 0 && c.sent == 0);
+    assert_true(c.hits == 0 && c.records == 0 && c.elapsed == 0 && !c.done);
+}
+
+static void write_file(const char *p, const char *text) {
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Where a run writes: stdout, a new file, or the output a checkpoint
+ * continues (cut to what it covers), and the saved seed, runs, elapsed. */
+static void test_resume_begin(void **state) {
+    (void)state;
+    struct cli_scale sc;
+    cli_scale_init(&sc, "t");
+    struct cli_ckpt ck, saved;
+    FILE *f = NULL;
+    bool fresh = false;
+    cli_ckpt_start(&ck, "multiping", 7, 10, 99, 1, 0);
+    /* No -o: stdout */
+    assert_int_equal(cli_resume_begin(&sc, false, NULL, false, &ck, &saved, &f, &fresh), 0);
+    assert_true(f == stdout && fresh && saved.runs == 0 && ck.runs == 1);
+    fresh = false;
+    assert_int_equal(cli_resume_begin(&sc, false, "-", false, &ck, &saved, &f, &fresh), 0);
+    assert_true(f == stdout && fresh);
+    /* -o FILE without --resume: created anew (an old file is emptied) */
+    write_file(path("rout"), "old\n");
+    fresh = false;
+    assert_int_equal(cli_resume_begin(&sc, false, path("rout"), false, &ck, &saved, &f, &fresh),
+                     0);
+    assert_true(f != stdout && fresh);
+    fclose(f);
+    assert_int_equal(file_size(path("rout")), 0);
+    /* --resume with no checkpoint yet: the same */
+    sc.resume = path("rck");
+    write_file(path("rout"), "old\n");
+    fresh = false;
+    assert_int_equal(cli_resume_begin(&sc, false, path("rout"), false, &ck, &saved, &f, &fresh),
+                     0);
+    assert_true(f != stdout && fresh && ck.seed == 99 && ck.runs == 1);
+    fclose(f);
+    assert_int_equal(file_size(path("rout")), 0);
+    /* A checkpoint of this run: the output continues at its length; ck
+     * takes its seed (none given here), runs + 1 and elapsed. */
+    struct cli_ckpt old = {.kind = "multiping", .targets_hash = 7, .targets = 10, .seed = 1234,
+                           .shards = 1, .shard = 0, .runs = 2, .elapsed = 3.25, .position = 5,
+                           .hits = 4, .output_bytes = 4};
+    (void)snprintf(old.version, sizeof(old.version), "%s", icr_version());
+    assert_int_equal(cli_ckpt_save(path("rck"), &old), 0);
+    write_file(path("rout"), "old\ncut");
+    assert_int_equal(cli_resume_begin(&sc, false, path("rout"), false, &ck, &saved, &f, &fresh),
+                     0);
+    assert_true(f != stdout && !fresh);
+    assert_true(ck.seed == 1234 && ck.runs == 3 && ck.elapsed > 3.24 && ck.elapsed < 3.26);
+    assert_true(saved.position == 5 && saved.hits == 4 && saved.seed == 1234);
+    fputs("new\n", f);
+    fclose(f);
+    assert_int_equal(file_size(path("rout")), 8);
+    /* A --seed that differs from the saved one is refused, the
+     * out-parameters untouched */
+    cli_ckpt_start(&ck, "multiping", 7, 10, 99, 1, 0);
+    f = NULL;
+    fresh = true;
+    assert_int_equal(cli_resume_begin(&sc, true, path("rout"), false, &ck, &saved, &f, &fresh),
+                     EXIT_USAGE);
+    assert_true(f == NULL && fresh && ck.seed == 99 && ck.runs == 1);
+    /* Another kind of run: refused */
+    cli_ckpt_start(&ck, "sweep", 7, 10, 99, 1, 0);
+    assert_int_equal(cli_resume_begin(&sc, false, path("rout"), false, &ck, &saved, &f, &fresh),
+                     EXIT_USAGE);
+    assert_null(f);
+    /* An output shorter than the checkpoint says: refused */
+    cli_ckpt_start(&ck, "multiping", 7, 10, 99, 1, 0);
+    write_file(path("rout"), "ol");
+    assert_int_equal(cli_resume_begin(&sc, false, path("rout"), false, &ck, &saved, &f, &fresh),
+                     EXIT_USAGE);
+    assert_null(f);
+    /* An output that cannot be created */
+    sc.resume = NULL;
+    assert_int_equal(cli_resume_begin(&sc, false, path("no/such/dir"), false, &ck, &saved, &f,
+                                      &fresh),
+                     EXIT_SYSTEM);
+    assert_null(f);
+}
+
 static void test_shard_options(void **state) {
     (void)state;
     struct cli_scale s;
@@ -213,7 +311,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    const char *names[] = {"ck", "junk", "half", "out", "s.json"};
+    const char *names[] = {"ck", "junk", "half", "out", "s.json", "rck", "rout"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         (void)unlink(path(names[i]));
     return rmdir(dir);
@@ -225,6 +323,7 @@ int main(void) {
         cmocka_unit_test(test_not_a_checkpoint), cmocka_unit_test(test_resume_output),
         cmocka_unit_test(test_shard_options),   cmocka_unit_test(test_hash),
         cmocka_unit_test(test_summary_json),
+        cmocka_unit_test(test_ckpt_start),      cmocka_unit_test(test_resume_begin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -540,6 +540,9 @@ int cmd_multiping(int argc, char **argv) {
     struct icr_addr *addrs = NULL;
     icr_multiping_job *m = NULL;
     int exit_code = EXIT_SYSTEM, r;
+    FILE *f = stdout;      /* the output */
+    bool fresh = true;     /* a new output, not a resumed one */
+    struct cli_ckpt saved; /* what --resume continues */
     cli_scale_init(&c.sc, "multiping");
 
     c.opts.privilege = ICR_PRIV_AUTO;
@@ -601,54 +604,28 @@ int cmd_multiping(int argc, char **argv) {
                            .t0 = cli_now_ns()};
     rs.last = rs.t0;
     struct cli_ckpt *ck = &rs.ck;
-    (void)snprintf(ck->kind, sizeof(ck->kind), "multiping");
-    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
-    ck->targets_hash = cli_hash_addrs(addrs, c.n);
-    ck->targets = c.n;
-    ck->seed = c.opts.seed;
-    ck->shards = c.opts.shards;
-    ck->shard = c.opts.shard;
+    cli_ckpt_start(ck, "multiping", cli_hash_addrs(addrs, c.n), c.n, c.opts.seed,
+                   c.opts.shards, c.opts.shard);
     cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
     cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
     cli_opts_add(ck->opts, sizeof(ck->opts), "all-rtts", "%d", c.all_rtts);
-    ck->runs = 1;
     out.good_bytes = -1;
 
-    FILE *f = stdout;
-    bool fresh = true;
-    if (c.sc.resume) {
-        struct cli_ckpt saved;
-        int lr = cli_ckpt_load("multiping", c.sc.resume, &saved);
-        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("multiping", c.sc.resume, &saved, ck,
-                                                       c.sc.seed_set)) != 0)) {
-            exit_code = lr;
-            goto out;
-        }
-        if (lr == 0) {
-            fresh = false;
-            if ((exit_code = cli_resume_output("multiping", c.output, saved.output_bytes, false,
-                                               &f)) != 0)
-                goto out;
-            ck->seed = c.opts.seed = saved.seed; /* the run's seed, given or drawn */
-            ck->runs = saved.runs + 1;
-            ck->elapsed = saved.elapsed;
-            out.base_pos = saved.position;
-            out.base_alive = saved.hits;
-            out.base_sent = saved.sent;
-            /* The seed decides the split: recompute it with the saved one. */
-            for (size_t i = 0; i < c.n; i++) {
-                uint32_t sh = 0;
-                if (c.opts.shards > 1 &&
-                    icr_shard_of(i, c.n, c.opts.seed, c.opts.shards, &sh) < 0)
-                    goto out;
-                out.mine[i] = sh == c.opts.shard;
-            }
-        }
-    }
-    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
-        cli_error("multiping", "cannot open '%s' for writing: %s", c.output, strerror(errno));
-        exit_code = EXIT_SYSTEM;
+    if ((exit_code = cli_resume_begin(&c.sc, c.sc.seed_set, c.output, false, ck, &saved, &f,
+                                      &fresh)) != 0)
         goto out;
+    if (!fresh) {
+        out.base_pos = saved.position;
+        out.base_alive = saved.hits;
+        out.base_sent = saved.sent;
+        /* The seed decides the split: recompute it with the saved one. */
+        c.opts.seed = ck->seed;
+        for (size_t i = 0; i < c.n; i++) {
+            uint32_t sh = 0;
+            if (c.opts.shards > 1 && icr_shard_of(i, c.n, c.opts.seed, c.opts.shards, &sh) < 0)
+                goto out;
+            out.mine[i] = sh == c.opts.shard;
+        }
     }
     /* Hosts before the resume position are in the output already. */
     for (size_t i = 0, k = 0; i < c.n; i++)

@@ -162,6 +162,14 @@ const char *cli_format_name(int format) {
 
 /* ---- checkpoints ------------------------------------------------------- */
 
+void cli_ckpt_start(struct cli_ckpt *ck, const char *kind, uint64_t targets_hash,
+                    uint64_t targets, uint64_t seed, uint32_t shards, uint32_t shard) {
+    *ck = (struct cli_ckpt){.targets_hash = targets_hash, .targets = targets, .seed = seed,
+                            .shards = shards, .shard = shard, .runs = 1};
+    (void)snprintf(ck->kind, sizeof(ck->kind), "%s", kind);
+    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
+}
+
 int cli_ckpt_load(const char *cmd, const char *path, struct cli_ckpt *ret) {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -384,6 +392,36 @@ int cli_resume_output(const char *cmd, const char *path, uint64_t keep, bool kee
         return EXIT_SYSTEM;
     }
     *ret_f = f;
+    return 0;
+}
+
+int cli_resume_begin(const struct cli_scale *sc, bool seed_given, const char *output,
+                     bool keep_all, struct cli_ckpt *ck, struct cli_ckpt *ret_saved,
+                     FILE **ret_f, bool *ret_fresh) {
+    struct cli_ckpt saved = {0};
+    FILE *f = stdout;
+    int r = 1;
+    if (sc->resume) {
+        r = cli_ckpt_load(sc->cmd, sc->resume, &saved);
+        if (r > 1)
+            return r;
+        if (r == 0 && (r = cli_ckpt_match(sc->cmd, sc->resume, &saved, ck, seed_given)) != 0)
+            return r;
+    }
+    if (r == 0) {
+        int e = cli_resume_output(sc->cmd, output, saved.output_bytes, keep_all, &f);
+        if (e != 0)
+            return e;
+        ck->seed = saved.seed; /* the run's seed, given or drawn */
+        ck->runs = saved.runs + 1;
+        ck->elapsed = saved.elapsed;
+    } else if (output && strcmp(output, "-") != 0 && !(f = fopen(output, "w"))) {
+        cli_error(sc->cmd, "cannot open '%s' for writing: %s", output, strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    *ret_saved = saved;
+    *ret_f = f;
+    *ret_fresh = r != 0;
     return 0;
 }
 

@@ -99,6 +99,13 @@ struct cli_ckpt {
     bool done;                /* the shard is complete */
 };
 
+/* Start `ck` for this run: kind, icmpring's version, the targets (their
+ * hash and their count over all shards), seed, shards and shard; runs 1,
+ * every other field 0 and opts empty (each CLI then adds its own with
+ * cli_opts_add, in its own order: the order is part of the file). */
+void cli_ckpt_start(struct cli_ckpt *ck, const char *kind, uint64_t targets_hash,
+                    uint64_t targets, uint64_t seed, uint32_t shards, uint32_t shard);
+
 /* 0 loaded, 1 no such file, or an exit code after a message. */
 int cli_ckpt_load(const char *cmd, const char *path, struct cli_ckpt *ret);
 /* Write to PATH.tmp, fsync, rename over PATH.  0, or -errno. */
@@ -115,6 +122,19 @@ int cli_ckpt_match(const char *cmd, const char *path, const struct cli_ckpt *sav
  * *ret_f, or an exit code after a message. */
 int cli_resume_output(const char *cmd, const char *path, uint64_t keep, bool keep_all,
                       FILE **ret_f);
+/* Where a run writes, with --resume or not.  With sc->resume naming a
+ * checkpoint that exists: it must be from the same run as `ck`
+ * (cli_ckpt_match; the seed compared only when seed_given), the output is
+ * continued (cli_resume_output with keep_all), ck takes the saved seed,
+ * runs + 1 and elapsed, *ret_saved the checkpoint and *ret_fresh false.
+ * Otherwise (no --resume, or no checkpoint yet): *ret_fresh true, `output`
+ * created anew ("-" or NULL: stdout), *ret_saved zeroed.  With sc->resume,
+ * output is the -o FILE that cli_scale_check required.  sc->cmd names the
+ * command in messages.  0 with *ret_f, or an exit code after a message (the
+ * out-parameters then untouched). */
+int cli_resume_begin(const struct cli_scale *sc, bool seed_given, const char *output,
+                     bool keep_all, struct cli_ckpt *ck, struct cli_ckpt *ret_saved,
+                     FILE **ret_f, bool *ret_fresh);
 /* Flush f to the kernel and disk and say how long it is now; -1 on error. */
 int64_t cli_output_sync(FILE *f);
 

@@ -758,6 +758,9 @@ int cmd_sweep(int argc, char **argv) {
     bool stopped = false, abandoned = false, gone = false;
     int exit_code = EXIT_SYSTEM, r;
     struct sweep_run run = {0};
+    FILE *f = stdout;      /* the output */
+    bool fresh = true, complete_before = false;
+    struct cli_ckpt saved; /* what --resume continues */
     struct sweep_resume *rs = &run.rs;
 
     cli_scale_init(&c.sc, "sweep");
@@ -789,50 +792,26 @@ int cmd_sweep(int argc, char **argv) {
         ntargets / c.opts.shards + (c.opts.shard < ntargets % c.opts.shards ? 1 : 0);
     const int64_t t_start = cli_now_ns();
     struct cli_ckpt *ck = &rs->ck;
-    (void)snprintf(ck->kind, sizeof(ck->kind), "sweep");
-    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
-    ck->targets_hash = cli_hash_targets(targets);
-    ck->targets = ntargets;
-    ck->seed = c.opts.seed;
-    ck->shards = c.opts.shards;
-    ck->shard = c.opts.shard;
+    cli_ckpt_start(ck, "sweep", cli_hash_targets(targets), ntargets, c.opts.seed,
+                   c.opts.shards, c.opts.shard);
     cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
     cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
-    ck->runs = 1;
     out.format = c.format;
     out.targets = targets;
     out.count = c.opts.count;
 
-    FILE *f = stdout;
-    bool fresh = true, complete_before = false;
-    if (c.sc.resume) {
-        struct cli_ckpt saved;
-        int lr = cli_ckpt_load("sweep", c.sc.resume, &saved);
-        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("sweep", c.sc.resume, &saved, ck,
-                                                       c.seed_set)) != 0)) {
-            exit_code = lr;
-            goto out;
-        }
-        if (lr == 0) {
-            fresh = false;
-            complete_before = saved.done;
-            ck->seed = c.opts.seed = saved.seed; /* the run's seed, given or drawn */
-            ck->runs = saved.runs + 1;
-            ck->elapsed = saved.elapsed;
-            rs->base_pos = saved.position;
-            rs->base_sent = saved.sent;
-            /* The output keeps every whole line (results that came after
-             * the checkpoint too); what it holds is not written again. */
-            if ((exit_code = cli_resume_output("sweep", c.output, saved.output_bytes, true,
-                                               &f)) != 0 ||
-                (exit_code = load_written(&out, c.output)) != 0)
-                goto out;
-        }
-    }
-    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
-        cli_error("sweep", "cannot open '%s' for writing: %s", c.output, strerror(errno));
-        exit_code = EXIT_SYSTEM;
+    /* A resumed output keeps every whole line (results that came after the
+     * checkpoint too); what it holds is not written again. */
+    if ((exit_code = cli_resume_begin(&c.sc, c.seed_set, c.output, true, ck, &saved, &f,
+                                      &fresh)) != 0)
         goto out;
+    if (!fresh) {
+        complete_before = saved.done;
+        c.opts.seed = ck->seed;
+        rs->base_pos = saved.position;
+        rs->base_sent = saved.sent;
+        if ((exit_code = load_written(&out, c.output)) != 0)
+            goto out;
     }
     cli_out_start(&out.w, f, c.quiet);
     out.all_replies = (c.opts.flags & ICR_SWEEP_ALL_REPLIES) != 0;

@@ -603,6 +603,9 @@ int cmd_traceroute(int argc, char **argv) {
     icr_targets *targets = NULL;
     icr_trace *t = NULL;
     int exit_code = EXIT_SYSTEM, r;
+    FILE *f = stdout;      /* the output */
+    bool fresh = true;     /* a new output, not a resumed one */
+    struct cli_ckpt saved; /* what --resume continues */
 
     c.opts.privilege = ICR_PRIV_AUTO;
     c.ta.brief_line_errors = true;
@@ -636,49 +639,24 @@ int cmd_traceroute(int argc, char **argv) {
                            .t0 = cli_now_ns()};
     rs.last = rs.t0;
     struct cli_ckpt *ck = &rs.ck;
-    (void)snprintf(ck->kind, sizeof(ck->kind), "traceroute");
-    (void)snprintf(ck->version, sizeof(ck->version), "%s", icr_version());
-    ck->targets_hash = cli_hash_targets(targets);
-    ck->targets = ntargets;
-    ck->seed = c.opts.seed;
-    ck->shards = c.opts.shards;
-    ck->shard = c.opts.shard;
+    cli_ckpt_start(ck, "traceroute", cli_hash_targets(targets), ntargets, c.opts.seed,
+                   c.opts.shards, c.opts.shard);
     cli_opts_add(ck->opts, sizeof(ck->opts), "count", "%" PRIu32, c.opts.count);
     cli_opts_add(ck->opts, sizeof(ck->opts), "first-hop", "%d", c.opts.first_hop);
     cli_opts_add(ck->opts, sizeof(ck->opts), "max-hops", "%d", c.opts.max_hops);
     cli_opts_add(ck->opts, sizeof(ck->opts), "fast", "%d", c.opts.fast);
     cli_opts_add(ck->opts, sizeof(ck->opts), "format", "%s", cli_format_name((int)c.format));
-    ck->runs = 1;
 
-    FILE *f = stdout;
-    bool fresh = true;
-    if (c.sc.resume) {
-        struct cli_ckpt saved;
-        int lr = cli_ckpt_load("traceroute", c.sc.resume, &saved);
-        if (lr > 1 || (lr == 0 && (lr = cli_ckpt_match("traceroute", c.sc.resume, &saved, ck,
-                                                       c.sc.seed_set)) != 0)) {
-            exit_code = lr;
-            goto out;
-        }
-        if (lr == 0) {
-            fresh = false;
-            if ((exit_code = cli_resume_output("traceroute", c.output, saved.output_bytes, false,
-                                               &f)) != 0)
-                goto out;
-            ck->seed = c.opts.seed = saved.seed;
-            ck->runs = saved.runs + 1;
-            ck->elapsed = saved.elapsed;
-            out.base_pos = saved.position;
-            out.base_reached = saved.hits;
-            /* A text file that holds routes already: the next one after a
-             * blank line. */
-            out.blocks = saved.output_bytes > 0;
-        }
-    }
-    if (fresh && c.output && strcmp(c.output, "-") != 0 && !(f = fopen(c.output, "w"))) {
-        cli_error("traceroute", "cannot open '%s' for writing: %s", c.output, strerror(errno));
-        exit_code = EXIT_SYSTEM;
+    if ((exit_code = cli_resume_begin(&c.sc, c.sc.seed_set, c.output, false, ck, &saved, &f,
+                                      &fresh)) != 0)
         goto out;
+    if (!fresh) {
+        c.opts.seed = ck->seed;
+        out.base_pos = saved.position;
+        out.base_reached = saved.hits;
+        /* A text file that holds routes already: the next one after a
+         * blank line. */
+        out.blocks = saved.output_bytes > 0;
     }
     uint64_t shard_n = 0;
     for (uint64_t i = 0; i < ntargets; i++) {
