@@ -516,6 +516,21 @@ typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
  * kernel.io_uring_disabled, old kernels).  Accepted by sweeps, multipings
  * and traceroutes. */
 #define ICR_SWEEP_NO_URING (1u << 2)
+/* With the packet transport, receive on the ICMP sockets anyway, not on its
+ * packet ring (struct icr_sweep_stats.receive).  Accepted by sweeps,
+ * multipings and traceroutes; nothing to do on the other transports. */
+#define ICR_SWEEP_SOCKET_RECV (1u << 3)
+
+/* Where replies are received (struct icr_sweep_stats.receive). */
+enum icr_receive {
+    ICR_RECEIVE_SOCKET = 0, /* the ICMP sockets (raw or datagram) */
+    ICR_RECEIVE_RING = 1,   /* the packet transport's TPACKET_V3 ring on an AF_PACKET
+                               socket: IPv4 ICMP and ICMPv6 addressed to this host,
+                               checked as the kernel's IP input does, fragments
+                               dropped; used when the probes go as frames (at most
+                               576 bytes of IPv4, 1280 of IPv6), not with
+                               ICR_SWEEP_SINGLE_RECV or ICR_SWEEP_SOCKET_RECV */
+};
 
 /* The I/O backend a job runs on (struct icr_sweep_stats.backend). */
 enum icr_backend {
@@ -525,7 +540,8 @@ enum icr_backend {
 };
 
 /* How probes leave (the opts' `transport`, struct icr_sweep_stats.transport).
- * Replies are always received on ICMP sockets (raw, or datagram). */
+ * Replies are received on the ICMP sockets (raw, or datagram), or with the
+ * packet transport on its packet ring (enum icr_receive). */
 enum icr_transport {
     ICR_TRANSPORT_AUTO = 0,   /* opts only: packet when privileged, else dgram */
     ICR_TRANSPORT_PACKET = 1, /* Ethernet frames on an AF_PACKET socket (qdisc bypassed)
@@ -612,6 +628,9 @@ struct icr_sweep_stats {
     int transport;          /* enum icr_transport: PACKET, RAW or DGRAM */
     uint64_t link_sent;     /* of `sent`, probes that left as AF_PACKET frames
                                (the rest went through the IP stack) */
+    int receive;            /* enum icr_receive: where replies are received */
+    uint64_t ring_received; /* packets the packet ring handed on (replies and
+                               errors, valid or not) */
 };
 
 /* Prepare a sweep of `targets` (which must outlive the sweep and stay

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <linux/errqueue.h>  /* sock_extended_err */
+#include <linux/icmp.h>      /* ICMP_FILTER (no glibc twin) */
 #include <linux/if_ether.h>  /* ETH_P_IP, ETH_HLEN */
 #include <linux/if_packet.h> /* sockaddr_ll, PACKET_QDISC_BYPASS */
 #include <linux/sock_diag.h> /* SK_MEMINFO_* */
@@ -44,6 +45,7 @@
 #include <sys/socket.h>
 
 #include "nexthop.h"
+#include "pktrx.h"
 #include "packet.h"
 #include "probe.h"
 #include "ratelimit.h"
@@ -130,6 +132,8 @@ struct icr__engine {
     int src4, src6;           /* receive indexes in the ring */
     int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
     struct icr__ring *ring;
+    struct icr__pktrx *rx;    /* the packet ring that receives, NULL: the sockets do */
+    _Atomic uint64_t ring_received; /* packets it handed to on_recv */
 
     struct icr__sipkey key;
     /* Positions handed out over all passes: pass = claimed / per_pass.
@@ -293,6 +297,53 @@ static int open_link(struct tx *t) {
         return -errno;
     big_buffers(fd, false);
     return icr__nh_new(&t->nh);
+}
+
+/* The packet transport's receive path: a TPACKET_V3 ring (pktrx.h) takes
+ * the replies instead of the ICMP sockets.  Why: in the lab with replies a
+ * raw ICMP socket costs ~1.8 us of CPU per reply (the kernel clones each
+ * reply for it, queues it, wakes the reader and copies it out), the ring
+ * ~0.4 (bench/README.md, "the receive path"), and with two senders the
+ * replies' cost is what holds the send rate back.  Only where every reply
+ * is whole in one frame: probes that go as frames (576 bytes of IPv4, 1280
+ * of IPv6), so the replies and the quotes about them are not fragmented;
+ * not with ICR_SWEEP_SINGLE_RECV (which asks for one-shot recvmsg on the
+ * sockets) or ICR_SWEEP_SOCKET_RECV.  The ICMP sockets stay open (they
+ * send, and bind the source) but receive nothing: an ICMP filter that
+ * blocks every type makes the kernel skip them before it clones a packet
+ * (raw_v4_input, ipv6_raw_deliver), and without SO_TIMESTAMPNS no socket
+ * of ours turns on the timestamp of every packet the host receives (the
+ * ring stamps its own).  When the ring cannot be made (memory, a kernel
+ * without TPACKET_V3), the sockets receive as before. */
+static int open_ring_rx(struct icr__engine *e) {
+    if (e->transport != ICR_TRANSPORT_PACKET || e->cfg.single_recv || e->cfg.socket_recv ||
+        (e->cfg.want4 && ICR__IPV4_HDR_LEN + e->icmp_len > 576) ||
+        (e->cfg.want6 && 40 + e->icmp_len > 1280))
+        return 0;
+    /* 128 blocks of 64 KiB (8 MiB): at ~190 bytes a reply, ~340 replies a
+     * block, ~44,000 in all (~90 ms at 500 kpps).  A block is handed over
+     * when full or ICR__PKTRX_TOV_MS after its first packet, so a reader
+     * that stalls while replies trickle in fills one block per 8 ms: 128
+     * of them cover a stall of ~1 s (a caller's slow event loop). */
+    if (icr__pktrx_new(128, 64, &e->rx) < 0) {
+        e->rx = NULL;
+        return 0;
+    }
+    struct icmp_filter none4 = {.data = ~0u};
+    struct icmp6_filter none6;
+    ICMP6_FILTER_SETBLOCKALL(&none6);
+    int r;
+    if (e->fd4_recv >= 0 &&
+        (setsockopt(e->fd4_recv, SOL_RAW, ICMP_FILTER, &none4, sizeof(none4)) < 0 ||
+         icr__setopt_int(e->fd4_recv, SOL_SOCKET, SO_TIMESTAMPNS, 0) < 0))
+        return -errno;
+    if (e->fd6 >= 0 &&
+        (setsockopt(e->fd6, IPPROTO_ICMPV6, ICMP6_FILTER, &none6, sizeof(none6)) < 0 ||
+         icr__setopt_int(e->fd6, SOL_SOCKET, SO_TIMESTAMPNS, 0) < 0))
+        return -errno;
+    if ((r = icr__ring_add_readwatch(e->ring, icr__pktrx_fd(e->rx))) < 0)
+        return r;
+    return 0;
 }
 
 static void close_link(struct tx *t) {
@@ -512,6 +563,8 @@ int icr__engine_new(const struct icr__engine_cfg *cfg, struct icr__engine **ret)
         if (e->fd6 >= 0 && (r = e->errw6 = icr__ring_add_errwatch(e->ring, e->fd6)) < 0)
             goto fail;
     }
+    if ((r = open_ring_rx(e)) < 0)
+        goto fail;
     atomic_store(&e->multishot, icr__ring_multishot(e->ring));
     *ret = e;
     return 0;
@@ -530,6 +583,7 @@ struct icr__engine *icr__engine_free(struct icr__engine *e) {
     /* The ring goes first: its exit cancels the receives still pointing at
      * the sockets and slots. */
     e->ring = icr__ring_free(e->ring);
+    e->rx = icr__pktrx_free(e->rx); /* after the ring: its poll on the ring's fd is gone */
     for (unsigned i = 0; i < 2; i++) {
         free(e->tx[i].slots);
         free(e->tx[i].free_slots);
@@ -911,6 +965,8 @@ static void note_drops(struct icr__engine *e, int family, uint32_t v) {
  * SO_RXQ_OVFL count comes only with a packet that was queued, so drops
  * after the last one would go unseen without this. */
 static void sync_drops(struct icr__engine *e) {
+    if (e->rx)
+        icr__pktrx_sync(e->rx);
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -1084,10 +1140,31 @@ static void on_sent(struct tx *t, const struct icr__completion *c) {
     }
 }
 
+/* A packet of the packet ring, handed on as its ICMP socket would have. */
+static void on_ring_packet(const struct icr__pktrx_pkt *p, void *ud) {
+    struct icr__engine *e = ud;
+    int src = p->family == AF_INET6 ? e->src6 : e->src4;
+    if (src < 0)
+        return; /* a family the job has no socket for: it would not see it */
+    const struct icr__completion c = {
+        .kind = ICR__CQ_RECV, .src = (unsigned)src, .data = p->data, .len = p->len,
+        .name = p->name, .namelen = p->namelen, .t_ns = p->t_ns, .ttl = p->ttl,
+    };
+    atomic_fetch_add_explicit(&e->ring_received, 1, memory_order_relaxed);
+    on_recv(e, &c);
+}
+
+static void drain_ring(struct icr__engine *e) {
+    if (e->rx)
+        (void)icr__pktrx_drain(e->rx, on_ring_packet, e);
+}
+
 static void on_completion(const struct icr__completion *c, void *ud) {
     struct icr__engine *e = ud;
     if (c->kind == ICR__CQ_SEND)
         on_sent(&e->tx[0], c);
+    else if (c->kind == ICR__CQ_READABLE)
+        drain_ring(e);
     else if (c->kind == ICR__CQ_ERRQUEUE)
         drain_errqueue(e, (int)c->src == e->errw6 ? e->fd6 : e->fd4_recv,
                        (int)c->src == e->errw6 ? AF_INET6 : AF_INET);
@@ -1104,7 +1181,11 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
      * sees when it began. */
     atomic_store(&e->send_end_ns, now);
     atomic_store(&e->state, COOLDOWN);
-    e->cooldown_end_ns = now + (int64_t)(e->cfg.cooldown * 1e9);
+    /* The packet ring hands a block over when it is full or at the latest
+     * two retire periods after its first packet: that much more, so that a
+     * reply that came just before the end is still read. */
+    e->cooldown_end_ns = now + (int64_t)(e->cfg.cooldown * 1e9) +
+                         (e->rx ? 2 * ICR__PKTRX_TOV_MS * 1000000LL + 1000000 : 0);
 }
 
 /* Receive before sending: whether replies are piling up in a receive
@@ -1114,6 +1195,9 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
  * pauses while more than an eighth of the buffer is in use.  SO_MEMINFO
  * (4.12) reads the socket's queued bytes in one getsockopt per batch. */
 static bool rx_backlogged(struct icr__engine *e) {
+    /* The packet ring: half its blocks full and not read yet. */
+    if (e->rx)
+        return icr__pktrx_pending(e->rx) > icr__pktrx_nblocks(e->rx) / 2;
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -1341,6 +1425,10 @@ int icr__engine_step(struct icr__engine *e, int64_t timeout_ns) {
     if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
         return r;
     (void)icr__ring_reap(e->ring, on_completion, e);
+    /* A block may be ready without a poll completion yet (multishot poll
+     * fires on wake-ups, and the mmsg backend's epoll is level-triggered
+     * only while unread): one look at the current block costs nothing. */
+    drain_ring(e);
     atomic_store(&e->multishot, icr__ring_multishot(e->ring));
 
     now = mono_ns();
@@ -1434,7 +1522,8 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .errors = atomic_load_explicit(&e->c.errors, memory_order_relaxed),
         .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
         .kernel_drops = (uint64_t)atomic_load_explicit(&e->drops4, memory_order_relaxed) +
-                        atomic_load_explicit(&e->drops6, memory_order_relaxed),
+                        atomic_load_explicit(&e->drops6, memory_order_relaxed) +
+                        (e->rx ? icr__pktrx_drops(e->rx) : 0),
         .elapsed_ns = started ? now - start_ns : 0,
         .send_ns = !started ? 0 : (st == SENDING ? now : send_end_ns) - start_ns,
         .sending_done = st != SENDING,
@@ -1448,6 +1537,8 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .transport = e->transport,
         .link_sent = atomic_load_explicit(&e->tx[0].link_sent, memory_order_relaxed) +
                      atomic_load_explicit(&e->tx[1].link_sent, memory_order_relaxed),
+        .receive = e->rx ? ICR_RECEIVE_RING : ICR_RECEIVE_SOCKET,
+        .ring_received = atomic_load_explicit(&e->ring_received, memory_order_relaxed),
     };
 }
 

@@ -68,6 +68,8 @@ struct icr__engine_cfg {
     int privilege;
     bool single_recv;
     bool no_uring;          /* sendmmsg/recvmmsg even where io_uring works */
+    bool socket_recv;       /* the ICMP sockets receive even with the packet
+                               transport (not its packet ring, pktrx.h) */
     bool ttl_in_tag;        /* the tag carries the hop (traceroute) */
     uint32_t batch;         /* 1-1024 */
     uint32_t senders;       /* 0 = choose, 1, 2 */

@@ -18,6 +18,7 @@ struct icr__ring_ops {
     bool (*multishot)(const struct icr__ring *r);
     int (*add_recv)(struct icr__ring *r, int fd);
     int (*add_errwatch)(struct icr__ring *r, int fd);
+    int (*add_readwatch)(struct icr__ring *r, int fd);
     int (*queue_send)(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user);
     int (*submit)(struct icr__ring *r, int64_t timeout_ns);
     int (*reap)(struct icr__ring *r, icr__ring_cb cb, void *userdata);

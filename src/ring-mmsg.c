@@ -56,6 +56,7 @@ struct watch {
     int fd;
     int recv; /* index in src[], -1 if none */
     int errw; /* error watch index, -1 if none */
+    int rdw;  /* readable watch index, -1 if none */
     uint32_t events;
 };
 
@@ -78,7 +79,7 @@ struct mmsg {
     unsigned nsrc;
     struct watch w[2 * ICR__RING_MAX_RECV];
     unsigned nw;
-    unsigned nerrw;
+    unsigned nerrw, nrdw;
 };
 
 static struct mmsg *M(struct icr__ring *r) {
@@ -132,7 +133,7 @@ static int watch_add(struct mmsg *m, int fd, uint32_t events) {
         if (m->nw >= sizeof(m->w) / sizeof(m->w[0]))
             return -ENOSPC;
         w = &m->w[m->nw];
-        *w = (struct watch){.fd = fd, .recv = -1, .errw = -1};
+        *w = (struct watch){.fd = fd, .recv = -1, .errw = -1, .rdw = -1};
     }
     struct epoll_event ev = {.events = w->events | events, .data.u32 = (uint32_t)(w - m->w)};
     if (epoll_ctl(m->epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0)
@@ -183,6 +184,18 @@ static int mmsg_add_errwatch(struct icr__ring *base, int fd) {
         return e;
     m->w[e].errw = (int)m->nerrw;
     return (int)m->nerrw++;
+}
+
+/* EPOLLIN on a descriptor the caller reads itself (the packet ring). */
+static int mmsg_add_readwatch(struct icr__ring *base, int fd) {
+    struct mmsg *m = M(base);
+    if (m->nrdw >= ICR__RING_MAX_RECV)
+        return -ENOSPC;
+    int e = watch_add(m, fd, EPOLLIN);
+    if (e < 0)
+        return e;
+    m->w[e].rdw = (int)m->nrdw;
+    return (int)m->nrdw++;
 }
 
 static int mmsg_queue_send(struct icr__ring *base, int fd, const struct msghdr *mh,
@@ -325,6 +338,12 @@ static int mmsg_reap(struct icr__ring *base, icr__ring_cb cb, void *ud) {
             cb(&c, ud);
             total++;
         }
+        if ((ev[k].events & EPOLLIN) && w->rdw >= 0) {
+            struct icr__completion c = {.kind = ICR__CQ_READABLE, .res = POLLIN,
+                                        .src = (unsigned)w->rdw};
+            cb(&c, ud);
+            total++;
+        }
         /* EPOLLERR on a socket without an error watch is a pending socket
          * error: the receive consumes it, so it cannot keep epoll busy. */
         if ((ev[k].events & (EPOLLIN | EPOLLERR)) && w->recv >= 0)
@@ -342,6 +361,7 @@ static const struct icr__ring_ops mmsg_ops = {
     .multishot = mmsg_multishot,
     .add_recv = mmsg_add_recv,
     .add_errwatch = mmsg_add_errwatch,
+    .add_readwatch = mmsg_add_readwatch,
     .queue_send = mmsg_queue_send,
     .submit = mmsg_submit,
     .reap = mmsg_reap,

@@ -71,6 +71,8 @@ struct uring {
     unsigned nsrc;
     int errw[MAX_RECV];           /* error-queue watches: their fds */
     unsigned nerrw;
+    int rdw[MAX_RECV];            /* readable watches: their fds */
+    unsigned nrdw;
     int evfd;                     /* registered eventfd, -1 if none */
 };
 
@@ -356,6 +358,23 @@ static void arm_errwatch(struct uring *r, unsigned i) {
     io_uring_sqe_set_data64(sqe, UD(ICR__CQ_ERRQUEUE, i));
 }
 
+/* The same for POLLIN (the packet ring: a block is ready). */
+static void arm_readwatch(struct uring *r, unsigned i) {
+    struct io_uring_sqe *sqe = sqe_for_rearm(r);
+    io_uring_prep_poll_multishot(sqe, r->rdw[i], POLLIN);
+    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_READABLE, i));
+}
+
+static int uring_add_readwatch(struct icr__ring *base, int fd) {
+    struct uring *r = (struct uring *)base;
+    if (r->nrdw >= MAX_RECV)
+        return -ENOSPC;
+    unsigned i = r->nrdw++;
+    r->rdw[i] = fd;
+    arm_readwatch(r, i);
+    return (int)i;
+}
+
 static int uring_add_errwatch(struct icr__ring *base, int fd) {
     struct uring *r = (struct uring *)base;
     if (r->nerrw >= MAX_RECV)
@@ -491,6 +510,12 @@ static int uring_reap(struct icr__ring *base, icr__ring_cb cb, void *ud) {
                 cb(&c, ud);
                 if (!(cqe->flags & IORING_CQE_F_MORE))
                     arm_errwatch(r, i);
+            } else if (kind == ICR__CQ_READABLE) {
+                unsigned i = (unsigned)(cqe->user_data & 0xff);
+                struct icr__completion c = {.kind = ICR__CQ_READABLE, .res = cqe->res, .src = i};
+                cb(&c, ud);
+                if (!(cqe->flags & IORING_CQE_F_MORE))
+                    arm_readwatch(r, i);
             } else if (kind == ICR__CQ_SEND) {
                 struct icr__completion c = {
                     .kind = ICR__CQ_SEND,
@@ -523,6 +548,7 @@ static const struct icr__ring_ops uring_ops = {
     .multishot = uring_multishot,
     .add_recv = uring_add_recv,
     .add_errwatch = uring_add_errwatch,
+    .add_readwatch = uring_add_readwatch,
     .queue_send = uring_queue_send,
     .submit = uring_submit,
     .reap = uring_reap,
@@ -588,6 +614,10 @@ int icr__ring_add_recv(struct icr__ring *r, int fd) {
 
 int icr__ring_add_errwatch(struct icr__ring *r, int fd) {
     return r->ops->add_errwatch(r, fd);
+}
+
+int icr__ring_add_readwatch(struct icr__ring *r, int fd) {
+    return r->ops->add_readwatch(r, fd);
 }
 
 int icr__ring_queue_send(struct icr__ring *r, int fd, const struct msghdr *mh, uint64_t user) {

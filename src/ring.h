@@ -21,7 +21,7 @@
 
 struct icr__ring;
 
-enum { ICR__CQ_SEND = 1, ICR__CQ_RECV = 2, ICR__CQ_ERRQUEUE = 3 };
+enum { ICR__CQ_SEND = 1, ICR__CQ_RECV = 2, ICR__CQ_ERRQUEUE = 3, ICR__CQ_READABLE = 4 };
 
 /* The largest datagram a receive buffer holds (IP header with options,
  * ICMP, the sweep's payload or an error's quote of up to 1280 bytes). */
@@ -99,6 +99,12 @@ int icr__ring_add_recv(struct icr__ring *r, int fd);
  * queued on a datagram socket with IP_RECVERR); the caller then reads the
  * queue itself with MSG_ERRQUEUE.  Returns the index, or a negative errno. */
 int icr__ring_add_errwatch(struct icr__ring *r, int fd);
+
+/* Watch fd for POLLIN: a completion of kind ICR__CQ_READABLE, src = the
+ * returned index, comes whenever it becomes readable (the packet ring of
+ * pktrx.h: a block is ready); the caller then reads it itself.  Returns
+ * the index, or a negative errno. */
+int icr__ring_add_readwatch(struct icr__ring *r, int fd);
 
 /* Queue one sendmsg (on io_uring, a message without name or control data
  * in one iovec goes as a plain send, which copies less); *mh and what it

@@ -649,8 +649,7 @@ CORRUPT_TEST(shortquote)
  * neither count.)  bench/flow-bench.sh runs the 1,048,576-host version. */
 #define FLOW_N 65536u
 
-static void test_flow_control_v6(void **state) {
-    (void)state;
+static void flow_control_v6(bool stall) {
     struct icr_addr *addrs = calloc(FLOW_N, sizeof(*addrs));
     struct icr_host *hosts = calloc(FLOW_N, sizeof(*hosts));
     uint8_t *dlv = calloc(FLOW_N, 1);
@@ -659,7 +658,8 @@ static void test_flow_control_v6(void **state) {
     assert_non_null(dlv);
     for (unsigned k = 0; k < FLOW_N; k++)
         addrs[k] = relay_host(AF_INET6, k);
-    relay_on("--seed 21 --delay 20 --queue 262144");
+    /* Stalled: replies 1 s late, so that every one comes during the stall. */
+    relay_on(stall ? "--seed 21 --delay 1000 --queue 262144" : "--seed 21 --delay 20 --queue 262144");
     struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
     o.count = 1;
     o.rate = 0;
@@ -667,8 +667,24 @@ static void test_flow_control_v6(void **state) {
     o.flags = path_flags();
     icr_multiping_job *m = NULL;
     assert_int_equal(icr_multiping_new(addrs, FLOW_N, &o, &m), 0);
-    assert_int_equal(icr_multiping_run(m), 0);
     struct icr_sweep_stats st = {.size = sizeof(st)};
+    if (stall) {
+        /* Every probe out, then no reading for 2.5 s while the replies come
+         * back (1 s after their requests): more than the packet ring's 8 MiB
+         * hold, so the kernel must drop some, and every drop must be
+         * counted.  (The sockets' 64 MiB buffer may hold them all.) */
+        int r;
+        int64_t t0 = mono_ns();
+        do {
+            r = icr_multiping_step(m, 10000000);
+            assert_int_equal(icr_multiping_get_stats(m, &st), 0);
+            assert_true(mono_ns() - t0 < 10000000000LL);
+        } while (r == 1 && !st.sending_done);
+        assert_int_equal(r, 1);
+        struct timespec ts = {.tv_sec = 2, .tv_nsec = 500000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(icr_multiping_run(m), 0);
     assert_int_equal(icr_multiping_get_stats(m, &st), 0);
     uint64_t received = 0, alive = 0;
     for (unsigned k = 0; k < FLOW_N; k++) {
@@ -694,12 +710,12 @@ static void test_flow_control_v6(void **state) {
         unsigned k = (unsigned)e->addr.v6.s6_addr[14] << 8 | e->addr.v6.s6_addr[15];
         dlv[k]++;
     }
-    print_message("# flow v6: %u hosts, sent %llu, relay requests %zu delivered %llu; received "
-                  "%llu, kernel drops %llu, alive %llu, rcvbuf %llu, %.2f s\n",
-                  FLOW_N, (unsigned long long)st.sent, count_what(&L, L_REQ),
+    print_message("# flow v6%s: %u hosts, sent %llu, relay requests %zu delivered %llu; received "
+                  "%llu, kernel drops %llu, alive %llu, rcvbuf %llu, receive %d, %.2f s\n",
+                  stall ? " (reader stalled 2.5 s)" : "", FLOW_N, (unsigned long long)st.sent, count_what(&L, L_REQ),
                   (unsigned long long)L.count_delivered, (unsigned long long)received,
                   (unsigned long long)st.kernel_drops, (unsigned long long)alive,
-                  (unsigned long long)st.rcvbuf, (double)st.elapsed_ns / 1e9);
+                  (unsigned long long)st.rcvbuf, st.receive, (double)st.elapsed_ns / 1e9);
     assert_int_equal(lines, L.count_delivered);
     assert_int_equal(st.sent, FLOW_N);
     assert_int_equal(st.replies, received);
@@ -711,12 +727,25 @@ static void test_flow_control_v6(void **state) {
         assert_true(hosts[k].packets_received <= dlv[k]);
         free(hosts[k].rtts);
     }
-    /* Not vacuous: most of the burst made it through the relay. */
+    /* Not vacuous: most of the burst made it through the relay, and a
+     * stalled reader lost some of it. */
     assert_true(L.count_delivered > FLOW_N / 2);
+    if (stall && st.receive == ICR_RECEIVE_RING)
+        assert_true(st.kernel_drops > 0);
     rlog_free(&L);
     free(dlv);
     free(hosts);
     free(addrs);
+}
+
+static void test_flow_control_v6(void **state) {
+    (void)state;
+    flow_control_v6(false);
+}
+
+static void test_flow_control_stall_v6(void **state) {
+    (void)state;
+    flow_control_v6(true);
 }
 
 /* ---- ping --------------------------------------------------------------- */
@@ -879,6 +908,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_shortquote),
         cmocka_unit_test(test_ping_drop_delay),
         cmocka_unit_test(test_flow_control_v6),
+        cmocka_unit_test(test_flow_control_stall_v6),
         cmocka_unit_test(test_trace_delay_v4),
         cmocka_unit_test(test_trace_delay_v6),
         cmocka_unit_test(test_trace_corrupt),

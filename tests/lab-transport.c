@@ -204,6 +204,74 @@ static void test_router_mac_changes(void **state) {
     assert_true(st.link_sent >= 254 + 256);
 }
 
+/* The packet ring receives (ICR_RECEIVE_RING): echo replies from both
+ * interfaces and both families, and ICMP errors (203.0.113.0/26 is
+ * unreachable at r1, 2001:db8:e:1::/64 too), give the same answers as the
+ * ICMP sockets (ICR_SWEEP_SOCKET_RECV), and only the ring counts packets.
+ * Large probes (IPv4 over 576 bytes) keep the sockets: their replies may
+ * come fragmented, which the ring does not reassemble. */
+static int sweep_flags(const char *const *list, unsigned flags, size_t payload,
+                       struct icr_sweep_stats *st, struct seen *seen) {
+    icr_targets *t = targets(list);
+    icr_sweep *s = NULL;
+    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.rate = 0;
+    o.cooldown = 1;
+    o.transport = ICR_TRANSPORT_PACKET;
+    o.flags = flags;
+    o.payload_size = payload;
+    o.on_result = on_result;
+    o.userdata = seen;
+    memset(seen, 0, sizeof(*seen));
+    assert_int_equal(icr_sweep_new(t, &o, &s), 0);
+    int r = icr_sweep_run(s);
+    *st = (struct icr_sweep_stats){.size = sizeof(*st)};
+    assert_int_equal(icr_sweep_get_stats(s, st), 0);
+    icr_sweep_free(s);
+    icr_targets_free(t);
+    return r;
+}
+
+static void test_receive_ring(void **state) {
+    (void)state;
+    static const char *const list[] = {
+        "198.18.21.0/24", "2001:db8:1::15:0/120", "198.19.21.0/24", "2001:db8:2::15:0/120",
+        "203.0.113.0/28", "2001:db8:e:1::/124", NULL,
+    };
+    static struct seen ring, sock;
+    struct icr_sweep_stats a, b;
+    assert_int_equal(sweep_flags(list, 0, 56, &a, &ring), 0);
+    assert_int_equal(sweep_flags(list, ICR_SWEEP_SOCKET_RECV, 56, &b, &sock), 0);
+    print_message("# ring: receive %d, %llu packets, %llu replies, %llu errors; sockets: receive "
+                  "%d, %llu replies, %llu errors\n",
+                  a.receive, (unsigned long long)a.ring_received, (unsigned long long)a.replies,
+                  (unsigned long long)a.errors, b.receive, (unsigned long long)b.replies,
+                  (unsigned long long)b.errors);
+    assert_int_equal(a.receive, ICR_RECEIVE_RING);
+    assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
+    assert_int_equal(b.ring_received, 0);
+    /* Every echo target answered, every unreachable one erred, on both. */
+    assert_int_equal(a.hits, 254 + 256 + 254 + 256);
+    assert_int_equal(b.hits, a.hits);
+    assert_int_equal(a.errors, 14 + 16);
+    assert_int_equal(b.errors, a.errors);
+    assert_int_equal(a.invalid, 0);
+    assert_int_equal(a.kernel_drops, 0);
+    assert_true(a.ring_received >= a.replies + a.errors);
+    assert_memory_equal(ring.echo, sock.echo, sizeof(ring.echo));
+    assert_memory_equal(ring.error, sock.error, sizeof(ring.error));
+
+    /* One-shot receives are a socket path: asked for, the sockets receive. */
+    assert_int_equal(sweep_flags(list, ICR_SWEEP_SINGLE_RECV, 56, &b, &sock), 0);
+    assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
+    assert_int_equal(b.hits, a.hits);
+    /* 600-byte probes: IPv4 over 576 bytes, so the sockets receive. */
+    static const char *const v4[] = {"198.18.22.0/28", NULL};
+    assert_int_equal(sweep_flags(v4, 0, 600, &b, &sock), 0);
+    assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
+    assert_int_equal(b.hits, 14);
+}
+
 /* Routes the transport must leave to the IP stack, made in the prober for
  * this test: the answers (echo from loopback and our own address; refusals
  * and silence from unreachable, prohibit and blackhole routes) are the
@@ -452,6 +520,7 @@ int main(void) {
         cmocka_unit_test(test_two_senders),
         cmocka_unit_test(test_multiping_trace_same),
         cmocka_unit_test(test_frames_checksums_paris),
+        cmocka_unit_test(test_receive_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,12 @@ const char *cli_transport_name(int transport) {
     }
 }
 
+const char *cli_receive_path(const struct icr_sweep_stats *st) {
+    if (st->receive == ICR_RECEIVE_RING)
+        return "packet ring";
+    return st->backend == ICR_BACKEND_MMSG ? "batched" : st->multishot ? "multishot" : "one-shot";
+}
+
 int cli_help(const char *text) {
     fputs(text, stdout);
     return 1;

@@ -85,6 +85,8 @@ int cli_parse_transport(const char *cmd, const char *s, int *ret);
 int cli_check_transport(const char *cmd, int transport, int privilege);
 /* "packet", "raw", "dgram" (the summaries' word for stats.transport). */
 const char *cli_transport_name(int transport);
+/* The summary's "receive path": packet ring, multishot, one-shot or batched. */
+const char *cli_receive_path(const struct icr_sweep_stats *st);
 int cli_help(const char *text);
 /* cli_help for a text kept in two literals (each under C99's 4095 bytes). */
 int cli_help2(const char *text, const char *more);

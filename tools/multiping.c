@@ -505,7 +505,7 @@ static void print_summary(const struct mp_out *o, const icr_multiping_job *m) {
             st.sent, st.planned, st.replies, st.duplicates, st.errors, st.invalid,
             st.kernel_drops, st.send_errors, (double)st.elapsed_ns / 1e9,
             st.backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring",
-            st.backend == ICR_BACKEND_MMSG ? "batched" : st.multishot ? "multishot" : "one-shot",
+            cli_receive_path(&st),
             cli_transport_name(st.transport), st.link_sent);
 }
 

@@ -54,7 +54,7 @@ static const char sweep_help[] =
     "                     the kernel's next hop), raw (raw IP sockets), dgram (ICMP\n"
     "                     datagram sockets) or auto (default: packet if permitted,\n"
     "                     else dgram; targets packet cannot reach go raw)\n"
-    "  --single-recv      one-shot receives instead of multishot (for tests)\n"
+    "  --single-recv      one-shot receives on the ICMP sockets (for tests)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused, e.g. by a container's seccomp profile)\n"
     "  --all-replies      report every reply, duplicates too (csv/ndjson get a\n"
@@ -480,7 +480,7 @@ static void print_summary(const struct sweep_conf *c, const struct icr_sweep_sta
             " shard %" PRIu32 "/%" PRIu32 "\n",
             elapsed, send_s > 0 ? (double)st->sent / send_s : 0.0, st->senders,
             st->senders == 1 ? "" : "s",
-            st->backend == ICR_BACKEND_MMSG ? "batched" : st->multishot ? "multishot" : "one-shot",
+            cli_receive_path(st),
             st->backend == ICR_BACKEND_MMSG ? "sendmmsg/recvmmsg" : "io_uring", c->opts.seed,
             c->opts.shard,
             c->opts.shards);

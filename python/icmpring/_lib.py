@@ -27,6 +27,7 @@ ICR_PRIVILEGED, ICR_UNPRIVILEGED, ICR_PRIV_AUTO = 0, 1, 2
 ICR_SWEEP_SINGLE_RECV = 1 << 0
 ICR_SWEEP_ALL_REPLIES = 1 << 1
 ICR_SWEEP_NO_URING = 1 << 2
+ICR_SWEEP_SOCKET_RECV = 1 << 3
 
 ICR_TARGETS_NO_LOOKUP = 1 << 3
 
@@ -132,7 +133,8 @@ class icr_sweep_stats(Structure):
                 ('send_ns', c_int64), ('sending_done', c_bool), ('done', c_bool),
                 ('multishot', c_bool), ('last_send_error', c_int), ('senders', c_uint32),
                 ('seed', c_uint64), ('backend', c_int), ('rcvbuf', c_uint64),
-                ('transport', c_int), ('link_sent', c_uint64)]
+                ('transport', c_int), ('link_sent', c_uint64), ('receive', c_int),
+                ('ring_received', c_uint64)]
 
 
 class icr_multiping_opts(Structure):

@@ -147,6 +147,8 @@ int main(void) {
     OFF(icr_sweep_stats, rcvbuf);
     OFF(icr_sweep_stats, transport);
     OFF(icr_sweep_stats, link_sent);
+    OFF(icr_sweep_stats, receive);
+    OFF(icr_sweep_stats, ring_received);
 
     SIZE(icr_multiping_opts);
     OFF(icr_multiping_opts, size);
