@@ -527,9 +527,12 @@ enum icr_receive {
     ICR_RECEIVE_RING = 1,   /* the packet transport's TPACKET_V3 ring on an AF_PACKET
                                socket: IPv4 ICMP and ICMPv6 addressed to this host,
                                checked as the kernel's IP input does, fragments
-                               dropped; used when the probes go as frames (at most
-                               576 bytes of IPv4, 1280 of IPv6), not with
-                               ICR_SWEEP_SINGLE_RECV or ICR_SWEEP_SOCKET_RECV */
+                               dropped; used by sweeps and multipings when the
+                               probes go as frames (at most 576 bytes of IPv4,
+                               1280 of IPv6), not with ICR_SWEEP_SINGLE_RECV or
+                               ICR_SWEEP_SOCKET_RECV; traceroutes keep the
+                               sockets (they wait on each reply, and the ring
+                               hands replies over a block at a time) */
 };
 
 /* The I/O backend a job runs on (struct icr_sweep_stats.backend). */

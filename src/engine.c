@@ -308,7 +308,10 @@ static int open_link(struct tx *t) {
  * is whole in one frame: probes that go as frames (576 bytes of IPv4, 1280
  * of IPv6), so the replies and the quotes about them are not fragmented;
  * not with ICR_SWEEP_SINGLE_RECV (which asks for one-shot recvmsg on the
- * sockets) or ICR_SWEEP_SOCKET_RECV.  The ICMP sockets stay open (they
+ * sockets) or ICR_SWEEP_SOCKET_RECV, and not for traceroutes: a traceroute
+ * decides its next probes on each reply, and the ring hands replies over a
+ * block at a time (up to ~4 ms later), which made the lab's 256-destination
+ * traceroute 0.07-0.09 s against 0.05 on the sockets (bench/README.md).  The ICMP sockets stay open (they
  * send, and bind the source) but receive nothing: an ICMP filter that
  * blocks every type makes the kernel skip them before it clones a packet
  * (raw_v4_input, ipv6_raw_deliver), and without SO_TIMESTAMPNS no socket
@@ -317,15 +320,17 @@ static int open_link(struct tx *t) {
  * without TPACKET_V3), the sockets receive as before. */
 static int open_ring_rx(struct icr__engine *e) {
     if (e->transport != ICR_TRANSPORT_PACKET || e->cfg.single_recv || e->cfg.socket_recv ||
+        e->cfg.ttl_in_tag ||
         (e->cfg.want4 && ICR__IPV4_HDR_LEN + e->icmp_len > 576) ||
         (e->cfg.want6 && 40 + e->icmp_len > 1280))
         return 0;
-    /* 128 blocks of 64 KiB (8 MiB): at ~190 bytes a reply, ~340 replies a
-     * block, ~44,000 in all (~90 ms at 500 kpps).  A block is handed over
+    /* 512 blocks of 16 KiB (8 MiB): at ~190 bytes a reply, ~85 replies a
+     * block, ~43,000 in all (~90 ms at 500 kpps).  A block is handed over
      * when full or ICR__PKTRX_TOV_MS after its first packet, so a reader
-     * that stalls while replies trickle in fills one block per 8 ms: 128
-     * of them cover a stall of ~1 s (a caller's slow event loop). */
-    if (icr__pktrx_new(128, 64, &e->rx) < 0) {
+     * that stalls while replies trickle in fills one block per 2 ms: 512
+     * of them cover a stall of ~1 s (a caller's slow event loop), and the
+     * last replies of a job wait at most ~4 ms to be read. */
+    if (icr__pktrx_new(512, 16, &e->rx) < 0) {
         e->rx = NULL;
         return 0;
     }

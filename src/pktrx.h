@@ -44,7 +44,7 @@ struct icr__pktrx_pkt {
 typedef void (*icr__pktrx_cb)(const struct icr__pktrx_pkt *p, void *userdata);
 
 /* A block with packets is handed over when full or after this many ms. */
-#define ICR__PKTRX_TOV_MS 8
+#define ICR__PKTRX_TOV_MS 2
 
 /* Open the socket, its filter and its ring (blocks of block_kib KiB,
  * nblocks of them, handed over when full or after ICR__PKTRX_TOV_MS), bound
