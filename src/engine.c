@@ -1202,7 +1202,7 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
 static bool rx_backlogged(struct icr__engine *e) {
     /* The packet ring: half its blocks full and not read yet. */
     if (e->rx)
-        return icr__pktrx_pending(e->rx) > icr__pktrx_nblocks(e->rx) / 2;
+        return icr__pktrx_half_full(e->rx);
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];

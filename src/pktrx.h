@@ -59,9 +59,9 @@ int icr__pktrx_fd(const struct icr__pktrx *rx);
  * give the blocks back.  Returns how many packets cb got. */
 size_t icr__pktrx_drain(struct icr__pktrx *rx, icr__pktrx_cb cb, void *userdata);
 
-/* Blocks full and not drained yet (a receiver falling behind). */
-unsigned icr__pktrx_pending(const struct icr__pktrx *rx);
-unsigned icr__pktrx_nblocks(const struct icr__pktrx *rx);
+/* Whether half the blocks (or more) are full and not drained yet: a
+ * receiver falling behind.  Any thread. */
+bool icr__pktrx_half_full(const struct icr__pktrx *rx);
 
 /* Packets the kernel dropped because the ring was full, as of the last
  * icr__pktrx_sync (drain calls it after blocks came); any thread. */
