@@ -520,6 +520,9 @@ typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
  * packet ring (struct icr_sweep_stats.receive).  Accepted by sweeps,
  * multipings and traceroutes; nothing to do on the other transports. */
 #define ICR_SWEEP_SOCKET_RECV (1u << 3)
+/* With the packet transport, receive on its packet ring even for a job of
+ * fewer than 65,536 probes (ICR_SWEEP_SOCKET_RECV wins when both are set). */
+#define ICR_SWEEP_RING_RECV (1u << 4)
 
 /* Where replies are received (struct icr_sweep_stats.receive). */
 enum icr_receive {
@@ -527,12 +530,15 @@ enum icr_receive {
     ICR_RECEIVE_RING = 1,   /* the packet transport's TPACKET_V3 ring on an AF_PACKET
                                socket: IPv4 ICMP and ICMPv6 addressed to this host,
                                checked as the kernel's IP input does, fragments
-                               dropped; used by sweeps and multipings when the
-                               probes go as frames (at most 576 bytes of IPv4,
-                               1280 of IPv6), not with ICR_SWEEP_SINGLE_RECV or
-                               ICR_SWEEP_SOCKET_RECV; traceroutes keep the
+                               dropped; used by sweeps and multipings of at least
+                               65,536 probes (or with ICR_SWEEP_RING_RECV) when
+                               the probes go as frames (at most 576 bytes of
+                               IPv4, 1280 of IPv6), not with ICR_SWEEP_SINGLE_RECV
+                               or ICR_SWEEP_SOCKET_RECV.  Traceroutes keep the
                                sockets (they wait on each reply, and the ring
-                               hands replies over a block at a time) */
+                               hands replies over a block at a time); so do
+                               smaller jobs: making and closing a ring costs
+                               ~30 ms of the kernel's RCU grace periods */
 };
 
 /* The I/O backend a job runs on (struct icr_sweep_stats.backend). */

@@ -299,28 +299,46 @@ static int open_link(struct tx *t) {
     return icr__nh_new(&t->nh);
 }
 
+/* Jobs smaller than this receive on the ICMP sockets (see open_ring_rx). */
+#define RING_MIN_PROBES 65536u
+
+/* The probes a job plans, a job without end (count 0: a ping until
+ * Ctrl-C) counted as one pass. */
+static uint64_t ring_probes(const struct icr__engine *e) {
+    return e->cfg.count ? e->total : e->cfg.per_pass;
+}
+
 /* The packet transport's receive path: a TPACKET_V3 ring (pktrx.h) takes
  * the replies instead of the ICMP sockets.  Why: in the lab with replies a
  * raw ICMP socket costs ~1.8 us of CPU per reply (the kernel clones each
  * reply for it, queues it, wakes the reader and copies it out), the ring
  * ~0.4 (bench/README.md, "the receive path"), and with two senders the
- * replies' cost is what holds the send rate back.  Only where every reply
- * is whole in one frame: probes that go as frames (576 bytes of IPv4, 1280
- * of IPv6), so the replies and the quotes about them are not fragmented;
- * not with ICR_SWEEP_SINGLE_RECV (which asks for one-shot recvmsg on the
- * sockets) or ICR_SWEEP_SOCKET_RECV, and not for traceroutes: a traceroute
- * decides its next probes on each reply, and the ring hands replies over a
- * block at a time (up to ~4 ms later), which made the lab's 256-destination
- * traceroute 0.07-0.09 s against 0.05 on the sockets (bench/README.md).  The ICMP sockets stay open (they
- * send, and bind the source) but receive nothing: an ICMP filter that
- * blocks every type makes the kernel skip them before it clones a packet
- * (raw_v4_input, ipv6_raw_deliver), and without SO_TIMESTAMPNS no socket
- * of ours turns on the timestamp of every packet the host receives (the
- * ring stamps its own).  When the ring cannot be made (memory, a kernel
- * without TPACKET_V3), the sockets receive as before. */
+ * replies' cost is what holds the send rate back.
+ *
+ * Only where every reply is whole in one frame: probes that go as frames
+ * (576 bytes of IPv4, 1280 of IPv6), so the replies and the quotes about
+ * them are not fragmented.  Not with ICR_SWEEP_SINGLE_RECV (which asks for
+ * one-shot recvmsg on the sockets) or ICR_SWEEP_SOCKET_RECV.  Not for
+ * traceroutes: a traceroute decides its next probes on each reply, and the
+ * ring hands replies over a block at a time (up to ~4 ms later), which
+ * made the lab's 256-destination traceroute 0.07-0.09 s against 0.05 on
+ * the sockets.  Nor for jobs of fewer than RING_MIN_PROBES probes unless
+ * asked (ICR_SWEEP_RING_RECV): setting the ring up takes one RCU grace
+ * period (synchronize_net in packet_set_ring) and closing it three, ~8 and
+ * ~24 ms here whatever its size, which a multiping of 10,000 hosts x 3
+ * (0.09 s) would feel; from 65,536 probes on, the ~1.4 us saved per reply
+ * pays for it several times.
+ *
+ * The ICMP sockets stay open (they send, and bind the source) but receive
+ * nothing: an ICMP filter that blocks every type makes the kernel skip
+ * them before it clones a packet (raw_v4_input, ipv6_raw_deliver), and
+ * without SO_TIMESTAMPNS no socket of ours turns on the timestamp of every
+ * packet the host receives (the ring stamps its own).  When the ring
+ * cannot be made (memory, a kernel without TPACKET_V3), the sockets
+ * receive as before. */
 static int open_ring_rx(struct icr__engine *e) {
     if (e->transport != ICR_TRANSPORT_PACKET || e->cfg.single_recv || e->cfg.socket_recv ||
-        e->cfg.ttl_in_tag ||
+        e->cfg.ttl_in_tag || (!e->cfg.ring_recv && ring_probes(e) < RING_MIN_PROBES) ||
         (e->cfg.want4 && ICR__IPV4_HDR_LEN + e->icmp_len > 576) ||
         (e->cfg.want6 && 40 + e->icmp_len > 1280))
         return 0;

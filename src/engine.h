@@ -70,6 +70,7 @@ struct icr__engine_cfg {
     bool no_uring;          /* sendmmsg/recvmmsg even where io_uring works */
     bool socket_recv;       /* the ICMP sockets receive even with the packet
                                transport (not its packet ring, pktrx.h) */
+    bool ring_recv;         /* the packet ring receives even for a small job */
     bool ttl_in_tag;        /* the tag carries the hop (traceroute) */
     uint32_t batch;         /* 1-1024 */
     uint32_t senders;       /* 0 = choose, 1, 2 */

@@ -310,7 +310,8 @@ static int check_opts(const struct icr_multiping_opts *o) {
         o->payload_size < ICR__PROBE_HDR || o->payload_size > ICR__ENGINE_MAX_PAYLOAD ||
         o->ttl < 1 || o->ttl > 255 || o->traffic_class < 0 || o->traffic_class > 255 ||
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV | ICR_SWEEP_ALL_REPLIES)) ||
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV |
+                       ICR_SWEEP_RING_RECV | ICR_SWEEP_ALL_REPLIES)) ||
         /* Random seeds would give every shard its own split: overlap. */
         o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
         !icr__transport_ok(o->transport, o->privilege))
@@ -379,6 +380,7 @@ ICR_EXPORT int icr_multiping_new(const struct icr_addr *addrs, size_t n,
         .single_recv = opts->flags & ICR_SWEEP_SINGLE_RECV,
         .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .socket_recv = opts->flags & ICR_SWEEP_SOCKET_RECV,
+        .ring_recv = opts->flags & ICR_SWEEP_RING_RECV,
         .batch = 128,
         .want4 = want4,
         .want6 = want6,

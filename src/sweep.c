@@ -124,7 +124,8 @@ static int check_opts(const struct icr_sweep_opts *o) {
         /* Random seeds would give every shard its own order: overlap. */
         (o->shards > 1 && o->seed == 0) || o->senders > 2 ||
         o->payload_size < ICR__PROBE_HDR || o->payload_size > ICR__ENGINE_MAX_PAYLOAD ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV | ICR_SWEEP_ALL_REPLIES)) ||
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV |
+                       ICR_SWEEP_RING_RECV | ICR_SWEEP_ALL_REPLIES)) ||
         !icr__transport_ok(o->transport, o->privilege))
         return ICR_EINVAL;
     return 0;
@@ -205,6 +206,7 @@ ICR_EXPORT int icr_sweep_new(icr_targets *targets, const struct icr_sweep_opts *
         .single_recv = opts->flags & ICR_SWEEP_SINGLE_RECV,
         .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .socket_recv = opts->flags & ICR_SWEEP_SOCKET_RECV,
+        .ring_recv = opts->flags & ICR_SWEEP_RING_RECV,
         .batch = opts->batch,
         .senders = opts->senders,
         .want4 = first.family == AF_INET,

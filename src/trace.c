@@ -298,7 +298,8 @@ static int check_opts(const struct icr_trace_opts *o) {
         o->payload_size > ICR__ENGINE_MAX_PAYLOAD || o->traffic_class < 0 ||
         o->traffic_class > 255 ||
         (o->family != AF_UNSPEC && o->family != AF_INET && o->family != AF_INET6) ||
-        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV)) ||
+        (o->flags & ~(ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_NO_URING | ICR_SWEEP_SOCKET_RECV |
+                       ICR_SWEEP_RING_RECV)) ||
         /* Random seeds would give every shard its own split: overlap. */
         o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && o->seed == 0) ||
         !icr__transport_ok(o->transport, o->privilege))
@@ -362,6 +363,7 @@ ICR_EXPORT int icr_trace_new(icr_targets *targets, const struct icr_trace_opts *
         .single_recv = opts->flags & ICR_SWEEP_SINGLE_RECV,
         .no_uring = opts->flags & ICR_SWEEP_NO_URING,
         .socket_recv = opts->flags & ICR_SWEEP_SOCKET_RECV,
+        .ring_recv = opts->flags & ICR_SWEEP_RING_RECV,
         .ttl_in_tag = true,
         .batch = 128,
         .transport = opts->transport,

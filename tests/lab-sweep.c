@@ -141,7 +141,9 @@ static int sweep_around(icr_targets *t, struct icr_sweep_opts *o, struct collect
  * path (meson runs this file twice, once per path). */
 static unsigned path_flags(void) {
     const char *e = getenv("ICR_TEST_SINGLE_RECV");
-    return e && *e == '1' ? ICR_SWEEP_SINGLE_RECV : 0;
+    /* Not single-recv: the packet ring receives, whatever the job's size
+     * (with the packet transport; nothing to do on the others). */
+    return e && *e == '1' ? ICR_SWEEP_SINGLE_RECV : ICR_SWEEP_RING_RECV;
 }
 
 static struct icr_sweep_opts quick_opts(void) {

@@ -208,9 +208,18 @@ static void test_router_mac_changes(void **state) {
  * interfaces and both families, and ICMP errors (203.0.113.0/26 is
  * unreachable at r1, 2001:db8:e:1::/64 too), give the same answers as the
  * ICMP sockets (ICR_SWEEP_SOCKET_RECV), and only the ring counts packets.
- * Large probes (IPv4 over 576 bytes) keep the sockets: their replies may
- * come fragmented, which the ring does not reassemble. */
+ * By default only jobs of 65,536 probes or more use it; large probes (IPv4
+ * over 576 bytes) keep the sockets: their replies may come fragmented,
+ * which the ring does not reassemble. */
+static int sweep_count(const char *const *list, unsigned flags, size_t payload, uint32_t count,
+                       struct icr_sweep_stats *st, struct seen *seen);
+
 static int sweep_flags(const char *const *list, unsigned flags, size_t payload,
+                       struct icr_sweep_stats *st, struct seen *seen) {
+    return sweep_count(list, flags, payload, 1, st, seen);
+}
+
+static int sweep_count(const char *const *list, unsigned flags, size_t payload, uint32_t count,
                        struct icr_sweep_stats *st, struct seen *seen) {
     icr_targets *t = targets(list);
     icr_sweep *s = NULL;
@@ -220,6 +229,7 @@ static int sweep_flags(const char *const *list, unsigned flags, size_t payload,
     o.transport = ICR_TRANSPORT_PACKET;
     o.flags = flags;
     o.payload_size = payload;
+    o.count = count;
     o.on_result = on_result;
     o.userdata = seen;
     memset(seen, 0, sizeof(*seen));
@@ -240,8 +250,10 @@ static void test_receive_ring(void **state) {
     };
     static struct seen ring, sock;
     struct icr_sweep_stats a, b;
-    assert_int_equal(sweep_flags(list, 0, 56, &a, &ring), 0);
-    assert_int_equal(sweep_flags(list, ICR_SWEEP_SOCKET_RECV, 56, &b, &sock), 0);
+    assert_int_equal(sweep_flags(list, ICR_SWEEP_RING_RECV, 56, &a, &ring), 0);
+    /* SOCKET_RECV wins over RING_RECV. */
+    assert_int_equal(sweep_flags(list, ICR_SWEEP_SOCKET_RECV | ICR_SWEEP_RING_RECV, 56, &b, &sock),
+                     0);
     print_message("# ring: receive %d, %llu packets, %llu replies, %llu errors; sockets: receive "
                   "%d, %llu replies, %llu errors\n",
                   a.receive, (unsigned long long)a.ring_received, (unsigned long long)a.replies,
@@ -262,14 +274,26 @@ static void test_receive_ring(void **state) {
     assert_memory_equal(ring.error, sock.error, sizeof(ring.error));
 
     /* One-shot receives are a socket path: asked for, the sockets receive. */
-    assert_int_equal(sweep_flags(list, ICR_SWEEP_SINGLE_RECV, 56, &b, &sock), 0);
+    assert_int_equal(sweep_flags(list, ICR_SWEEP_SINGLE_RECV | ICR_SWEEP_RING_RECV, 56, &b, &sock),
+                     0);
     assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
     assert_int_equal(b.hits, a.hits);
     /* 600-byte probes: IPv4 over 576 bytes, so the sockets receive. */
     static const char *const v4[] = {"198.18.22.0/28", NULL};
-    assert_int_equal(sweep_flags(v4, 0, 600, &b, &sock), 0);
+    assert_int_equal(sweep_flags(v4, ICR_SWEEP_RING_RECV, 600, &b, &sock), 0);
     assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
     assert_int_equal(b.hits, 14);
+    /* Unasked: the sockets for a small job (14 probes), the ring from
+     * 65,536 probes on (16,384 targets x 4). */
+    assert_int_equal(sweep_flags(v4, 0, 56, &b, &sock), 0);
+    assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
+    static const char *const big[] = {"2001:db8:1::1:0/114", NULL};
+    assert_int_equal(sweep_count(big, 0, 56, 4, &b, &sock), 0);
+    print_message("# unasked, 65,536 probes: receive %d, %llu packets, %llu hits\n", b.receive,
+                  (unsigned long long)b.ring_received, (unsigned long long)b.hits);
+    assert_int_equal(b.receive, ICR_RECEIVE_RING);
+    assert_int_equal(b.hits, 16384);
+    assert_true(b.ring_received >= b.replies);
 }
 
 /* Routes the transport must leave to the IP stack, made in the prober for
