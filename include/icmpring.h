@@ -521,7 +521,7 @@ typedef void (*icr_result_cb)(const struct icr_result *r, void *userdata);
  * multipings and traceroutes; nothing to do on the other transports. */
 #define ICR_SWEEP_SOCKET_RECV (1u << 3)
 /* With the packet transport, receive on its packet ring even for a job of
- * fewer than 65,536 probes (ICR_SWEEP_SOCKET_RECV wins when both are set). */
+ * fewer than 50,000 probes (ICR_SWEEP_SOCKET_RECV wins when both are set). */
 #define ICR_SWEEP_RING_RECV (1u << 4)
 
 /* Where replies are received (struct icr_sweep_stats.receive). */
@@ -531,7 +531,7 @@ enum icr_receive {
                                socket: IPv4 ICMP and ICMPv6 addressed to this host,
                                checked as the kernel's IP input does, fragments
                                dropped; used by sweeps and multipings of at least
-                               65,536 probes (or with ICR_SWEEP_RING_RECV) when
+                               50,000 probes (or with ICR_SWEEP_RING_RECV) when
                                the probes go as frames (at most 576 bytes of
                                IPv4, 1280 of IPv6), not with ICR_SWEEP_SINGLE_RECV
                                or ICR_SWEEP_SOCKET_RECV.  Traceroutes keep the

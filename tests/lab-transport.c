@@ -208,7 +208,7 @@ static void test_router_mac_changes(void **state) {
  * interfaces and both families, and ICMP errors (203.0.113.0/26 is
  * unreachable at r1, 2001:db8:e:1::/64 too), give the same answers as the
  * ICMP sockets (ICR_SWEEP_SOCKET_RECV), and only the ring counts packets.
- * By default only jobs of 65,536 probes or more use it; large probes (IPv4
+ * By default only jobs of 50,000 probes or more use it; large probes (IPv4
  * over 576 bytes) keep the sockets: their replies may come fragmented,
  * which the ring does not reassemble. */
 static int sweep_count(const char *const *list, unsigned flags, size_t payload, uint32_t count,
@@ -284,7 +284,7 @@ static void test_receive_ring(void **state) {
     assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
     assert_int_equal(b.hits, 14);
     /* Unasked: the sockets for a small job (14 probes), the ring from
-     * 65,536 probes on (16,384 targets x 4). */
+     * 50,000 probes on (here 65,536: 16,384 targets x 4). */
     assert_int_equal(sweep_flags(v4, 0, 56, &b, &sock), 0);
     assert_int_equal(b.receive, ICR_RECEIVE_SOCKET);
     static const char *const big[] = {"2001:db8:1::1:0/114", NULL};
