@@ -63,16 +63,16 @@ icmpring_pps() {
 
 # ---- A. send-only -------------------------------------------------------------
 
+# shellcheck source=bench/sink-lib.sh
+. "$ROOT/bench/sink-lib.sh"
 NS=""
 cleanup_ns() {
 	[[ -n $NS ]] || return 0
-	ip netns del "${NS}s" 2>/dev/null || true
-	ip netns del "${NS}k" 2>/dev/null || true
+	sink_down "$NS"
 }
 
 sink_packets() {
-	ip netns exec "${NS}k" nft list table netdev sink |
-		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n 1
+	sink_count "$NS"
 }
 
 # send_row TOOL ROUND CMD...: run CMD in the sender namespace; record the
@@ -107,24 +107,8 @@ send_row() {
 
 send_only() {
 	NS="icrpkt$$"
-	ip netns add "${NS}s"
-	ip netns add "${NS}k"
-	ip link add d0 netns "${NS}s" type veth peer name d1 netns "${NS}k"
-	local S=(ip -n "${NS}s") K=(ip -n "${NS}k")
-	"${S[@]}" link set lo up
-	"${K[@]}" link set lo up
-	"${S[@]}" addr add 192.0.2.1/24 dev d0
-	"${K[@]}" addr add 192.0.2.2/24 dev d1
-	"${S[@]}" link set d0 txqueuelen 10000 up
-	"${K[@]}" link set d1 up
-	"${S[@]}" route add "$NET15" via 192.0.2.2
-	local kmac
-	kmac=$("${K[@]}" -br link show dev d1 | awk '{ print $3 }')
-	[[ $kmac =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "no sink MAC"
-	# The sink answers nothing, ARP included: a permanent neighbour.
-	"${S[@]}" neigh replace 192.0.2.2 lladdr "$kmac" dev d0 nud permanent
-	printf 'table netdev sink {\n\tchain in {\n\t\ttype filter hook ingress device d1 priority -500; counter drop\n\t}\n}\n' |
-		ip netns exec "${NS}k" nft -f -
+	sink_up "$NS" || die "no sink"
+	local kmac=$SINK_MAC
 	: >"$WORK/blocklist"
 	: >"$WORK/send.tsv"
 	local sweep=("$ICMPRING" sweep "$NET15" -c 8 --interval 0 --rate 0 --cooldown 0 -o /dev/null)

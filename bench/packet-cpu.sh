@@ -32,38 +32,22 @@ B=$(readlink -f "$2")
 [[ $CPU_ROUNDS =~ ^([1-9]|1[0-9]|20)$ ]] || { echo "CPU_ROUNDS: 1-20, not $CPU_ROUNDS" >&2; exit 2; }
 [[ $CPU_SENDERS =~ ^[1-8]$ ]] || { echo "CPU_SENDERS: 1-8, not $CPU_SENDERS" >&2; exit 2; }
 
+# shellcheck source=bench/sink-lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/sink-lib.sh"
 NS="icrcpu$$"
 WORK=$(mktemp -d)
 cleanup() {
-	ip netns del "${NS}s" 2>/dev/null || true
-	ip netns del "${NS}k" 2>/dev/null || true
+	sink_down "$NS"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "${NS}s"
-ip netns add "${NS}k"
-ip link add d0 netns "${NS}s" type veth peer name d1 netns "${NS}k"
-S=(ip -n "${NS}s")
-K=(ip -n "${NS}k")
-"${S[@]}" link set lo up
-"${K[@]}" link set lo up
-"${S[@]}" addr add 192.0.2.1/24 dev d0
-"${K[@]}" addr add 192.0.2.2/24 dev d1
-"${S[@]}" link set d0 txqueuelen 10000 up
-"${K[@]}" link set d1 up
-"${S[@]}" route add 198.18.0.0/15 via 192.0.2.2
-kmac=$("${K[@]}" -br link show dev d1 | awk '{ print $3 }')
-[[ $kmac =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || { echo "no sink MAC" >&2; exit 1; }
-# The sink answers nothing, ARP included: a permanent neighbour.
-"${S[@]}" neigh replace 192.0.2.2 lladdr "$kmac" dev d0 nud permanent
-printf 'table netdev sink {\n\tchain in {\n\t\ttype filter hook ingress device d1 priority -500; counter drop\n\t}\n}\n' |
-	ip netns exec "${NS}k" nft -f -
+sink_up "$NS" || exit 1
+kmac=$SINK_MAC
 
 sink() {
-	ip netns exec "${NS}k" nft list table netdev sink |
-		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n 1
+	sink_count "$NS"
 }
 
 # zmap's blocklist must exist and be empty (its default one excludes 198.18/15).

@@ -52,15 +52,12 @@ static icr_targets *targets(const char *const *list) {
     return t;
 }
 
-/* Sweep `list` on `transport`; stats and what answered in *st, *seen. */
-static int sweep(const char *const *list, int transport, uint64_t rate, double cooldown,
-                 struct icr_sweep_stats *st, struct seen *seen) {
+/* Sweep `list` with options o (its callback set here); stats and what
+ * answered in *st, *seen. */
+static int run_sweep(const char *const *list, struct icr_sweep_opts o,
+                     struct icr_sweep_stats *st, struct seen *seen) {
     icr_targets *t = targets(list);
     icr_sweep *s = NULL;
-    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
-    o.rate = rate;
-    o.cooldown = cooldown;
-    o.transport = transport;
     o.on_result = on_result;
     o.userdata = seen;
     memset(seen, 0, sizeof(*seen));
@@ -71,6 +68,16 @@ static int sweep(const char *const *list, int transport, uint64_t rate, double c
     icr_sweep_free(s);
     icr_targets_free(t);
     return r;
+}
+
+/* Sweep `list` on `transport`. */
+static int sweep(const char *const *list, int transport, uint64_t rate, double cooldown,
+                 struct icr_sweep_stats *st, struct seen *seen) {
+    struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
+    o.rate = rate;
+    o.cooldown = cooldown;
+    o.transport = transport;
+    return run_sweep(list, o, st, seen);
 }
 
 static const char *bin(void) {
@@ -204,25 +211,9 @@ static void test_router_mac_changes(void **state) {
     assert_true(st.link_sent >= 254 + 256);
 }
 
-/* The packet ring receives (ICR_RECEIVE_RING): echo replies from both
- * interfaces and both families, and ICMP errors (203.0.113.0/26 is
- * unreachable at r1, 2001:db8:e:1::/64 too), give the same answers as the
- * ICMP sockets (ICR_SWEEP_SOCKET_RECV), and only the ring counts packets.
- * By default only jobs of 50,000 probes or more use it; large probes (IPv4
- * over 576 bytes) keep the sockets: their replies may come fragmented,
- * which the ring does not reassemble. */
-static int sweep_count(const char *const *list, unsigned flags, size_t payload, uint32_t count,
-                       struct icr_sweep_stats *st, struct seen *seen);
-
-static int sweep_flags(const char *const *list, unsigned flags, size_t payload,
-                       struct icr_sweep_stats *st, struct seen *seen) {
-    return sweep_count(list, flags, payload, 1, st, seen);
-}
-
+/* A packet sweep at rate 0 with these flags, payload and count. */
 static int sweep_count(const char *const *list, unsigned flags, size_t payload, uint32_t count,
                        struct icr_sweep_stats *st, struct seen *seen) {
-    icr_targets *t = targets(list);
-    icr_sweep *s = NULL;
     struct icr_sweep_opts o = ICR_SWEEP_OPTS_INIT;
     o.rate = 0;
     o.cooldown = 1;
@@ -230,18 +221,21 @@ static int sweep_count(const char *const *list, unsigned flags, size_t payload, 
     o.flags = flags;
     o.payload_size = payload;
     o.count = count;
-    o.on_result = on_result;
-    o.userdata = seen;
-    memset(seen, 0, sizeof(*seen));
-    assert_int_equal(icr_sweep_new(t, &o, &s), 0);
-    int r = icr_sweep_run(s);
-    *st = (struct icr_sweep_stats){.size = sizeof(*st)};
-    assert_int_equal(icr_sweep_get_stats(s, st), 0);
-    icr_sweep_free(s);
-    icr_targets_free(t);
-    return r;
+    return run_sweep(list, o, st, seen);
 }
 
+static int sweep_flags(const char *const *list, unsigned flags, size_t payload,
+                       struct icr_sweep_stats *st, struct seen *seen) {
+    return sweep_count(list, flags, payload, 1, st, seen);
+}
+
+/* The packet ring receives (ICR_RECEIVE_RING): echo replies from both
+ * interfaces and both families, and ICMP errors (203.0.113.0/26 is
+ * unreachable at r1, 2001:db8:e:1::/64 too), give the same answers as the
+ * ICMP sockets (ICR_SWEEP_SOCKET_RECV), and only the ring counts packets.
+ * By default only jobs of 50,000 probes or more use it; large probes (IPv4
+ * over 576 bytes) keep the sockets: their replies may come fragmented,
+ * which the ring does not reassemble. */
 static void test_receive_ring(void **state) {
     (void)state;
     static const char *const list[] = {
