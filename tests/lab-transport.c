@@ -524,6 +524,39 @@ static void test_frames_checksums_paris(void **state) {
     assert_int_equal(seen, 14 + 16);
 }
 
+/* A prober whose LAN interface is a bridge port (a host with a bridge for
+ * its VMs): the bridge takes the port's MAC and the addresses, so each
+ * reply arrives on the port as PACKET_HOST and again on the bridge.  A
+ * packet ring bound to ETH_P_ALL saw every reply twice (both rounds of the
+ * kernel's receive); bound to ETH_P_IP / ETH_P_IPV6 it sees each once, as
+ * the IP stack does.  Last in the list: it rebuilds the prober's LAN side
+ * and puts it back. */
+#define PRB_LAN "ip addr add 192.0.2.1/24 dev %s && ip -6 addr add 2001:db8:ff00::1/64 dev %s nodad && " \
+                "ip route replace 198.18.0.0/16 via 192.0.2.2 && " \
+                "ip -6 route replace 2001:db8:1::/64 via 2001:db8:ff00::2"
+static void test_ring_bridged_prober(void **state) {
+    (void)state;
+    lab("mac=$(cat /sys/class/net/lan/address) && ip link add brt type bridge forward_delay 0 && "
+        "ip link set brt address $mac && ip addr flush dev lan && ip -6 addr flush dev lan && "
+        "ip link set lan master brt && ip link set brt up && " PRB_LAN,
+        "brt", "brt");
+    static const char *const list[] = {"198.18.25.0/24", "2001:db8:1::19:0/120", NULL};
+    static struct seen ring;
+    struct icr_sweep_stats a;
+    int r = sweep_flags(list, ICR_SWEEP_RING_RECV, 56, &a, &ring);
+    lab("ip link set lan nomaster && ip link del brt && ip link set lan up && " PRB_LAN, "lan", "lan");
+    print_message("# bridged prober: receive %d, %llu ring packets, %llu replies, %llu duplicates, "
+                  "%llu hits\n",
+                  a.receive, (unsigned long long)a.ring_received, (unsigned long long)a.replies,
+                  (unsigned long long)a.duplicates, (unsigned long long)a.hits);
+    assert_int_equal(r, 0);
+    assert_int_equal(a.receive, ICR_RECEIVE_RING);
+    assert_int_equal(a.hits, 254 + 256);
+    assert_int_equal(a.replies, 254 + 256);
+    assert_int_equal(a.duplicates, 0);
+    assert_int_equal(a.ring_received, 254 + 256);
+}
+
 int main(void) {
     if (!getenv("ICR_LAB") || !getenv("ICR_LAB_BIN")) {
         printf("1..0 # SKIP not inside icmpring-lab run\n");
@@ -539,6 +572,7 @@ int main(void) {
         cmocka_unit_test(test_multiping_trace_same),
         cmocka_unit_test(test_frames_checksums_paris),
         cmocka_unit_test(test_receive_ring),
+        cmocka_unit_test(test_ring_bridged_prober),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
