@@ -132,7 +132,8 @@ struct icr__engine {
     int src4, src6;           /* receive indexes in the ring */
     int errw4, errw6;         /* error-queue watches (datagram sockets only), -1 if none */
     struct icr__ring *ring;
-    struct icr__pktrx *rx;    /* the packet ring that receives, NULL: the sockets do */
+    struct icr__pktrx *rx[2]; /* the packet rings that receive (IPv4, IPv6), NULL: the sockets do */
+    bool ring_rx;             /* they do */
     _Atomic uint64_t ring_received; /* packets it handed to on_recv */
 
     struct icr__sipkey key;
@@ -348,10 +349,16 @@ static int open_ring_rx(struct icr__engine *e) {
      * that stalls while replies trickle in fills one block per 2 ms: 512
      * of them cover a stall of ~1 s (a caller's slow event loop), and the
      * last replies of a job wait at most ~4 ms to be read. */
-    if (icr__pktrx_new(512, 16, &e->rx) < 0) {
-        e->rx = NULL;
-        return 0;
+    for (int i = 0; i < 2; i++) {
+        if (!(i ? e->cfg.want6 : e->cfg.want4))
+            continue;
+        if (icr__pktrx_new(i ? AF_INET6 : AF_INET, 512, 16, &e->rx[i]) < 0) {
+            e->rx[0] = icr__pktrx_free(e->rx[0]);
+            e->rx[1] = NULL;
+            return 0;
+        }
     }
+    e->ring_rx = true;
     struct icmp_filter none4 = {.data = ~0u};
     struct icmp6_filter none6;
     ICMP6_FILTER_SETBLOCKALL(&none6);
@@ -364,8 +371,9 @@ static int open_ring_rx(struct icr__engine *e) {
         (setsockopt(e->fd6, IPPROTO_ICMPV6, ICMP6_FILTER, &none6, sizeof(none6)) < 0 ||
          icr__setopt_int(e->fd6, SOL_SOCKET, SO_TIMESTAMPNS, 0) < 0))
         return -errno;
-    if ((r = icr__ring_add_readwatch(e->ring, icr__pktrx_fd(e->rx))) < 0)
-        return r;
+    for (int i = 0; i < 2; i++)
+        if (e->rx[i] && (r = icr__ring_add_readwatch(e->ring, icr__pktrx_fd(e->rx[i]))) < 0)
+            return r;
     return 0;
 }
 
@@ -606,7 +614,9 @@ struct icr__engine *icr__engine_free(struct icr__engine *e) {
     /* The ring goes first: its exit cancels the receives still pointing at
      * the sockets and slots. */
     e->ring = icr__ring_free(e->ring);
-    e->rx = icr__pktrx_free(e->rx); /* after the ring: its poll on the ring's fd is gone */
+    /* After the ring: its polls on these fds are gone. */
+    e->rx[0] = icr__pktrx_free(e->rx[0]);
+    e->rx[1] = icr__pktrx_free(e->rx[1]);
     for (unsigned i = 0; i < 2; i++) {
         free(e->tx[i].slots);
         free(e->tx[i].free_slots);
@@ -988,8 +998,9 @@ static void note_drops(struct icr__engine *e, int family, uint32_t v) {
  * SO_RXQ_OVFL count comes only with a packet that was queued, so drops
  * after the last one would go unseen without this. */
 static void sync_drops(struct icr__engine *e) {
-    if (e->rx)
-        icr__pktrx_sync(e->rx);
+    for (int i = 0; i < 2; i++)
+        if (e->rx[i])
+            icr__pktrx_sync(e->rx[i]);
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -1178,8 +1189,9 @@ static void on_ring_packet(const struct icr__pktrx_pkt *p, void *ud) {
 }
 
 static void drain_ring(struct icr__engine *e) {
-    if (e->rx)
-        (void)icr__pktrx_drain(e->rx, on_ring_packet, e);
+    for (int i = 0; i < 2; i++)
+        if (e->rx[i])
+            (void)icr__pktrx_drain(e->rx[i], on_ring_packet, e);
 }
 
 static void on_completion(const struct icr__completion *c, void *ud) {
@@ -1208,7 +1220,7 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
      * two retire periods after its first packet: that much more, so that a
      * reply that came just before the end is still read. */
     e->cooldown_end_ns = now + (int64_t)(e->cfg.cooldown * 1e9) +
-                         (e->rx ? 2 * ICR__PKTRX_TOV_MS * 1000000LL + 1000000 : 0);
+                         (e->ring_rx ? 2 * ICR__PKTRX_TOV_MS * 1000000LL + 1000000 : 0);
 }
 
 /* Receive before sending: whether replies are piling up in a receive
@@ -1219,8 +1231,9 @@ static void enter_cooldown(struct icr__engine *e, int64_t now) {
  * (4.12) reads the socket's queued bytes in one getsockopt per batch. */
 static bool rx_backlogged(struct icr__engine *e) {
     /* The packet ring: half its blocks full and not read yet. */
-    if (e->rx)
-        return icr__pktrx_half_full(e->rx);
+    if (e->ring_rx)
+        return (e->rx[0] && icr__pktrx_half_full(e->rx[0])) ||
+               (e->rx[1] && icr__pktrx_half_full(e->rx[1]));
     const int fds[2] = {e->fd4_recv, e->fd6};
     for (int i = 0; i < 2; i++) {
         uint32_t mi[SK_MEMINFO_VARS];
@@ -1546,7 +1559,8 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .invalid = atomic_load_explicit(&e->c.invalid, memory_order_relaxed),
         .kernel_drops = (uint64_t)atomic_load_explicit(&e->drops4, memory_order_relaxed) +
                         atomic_load_explicit(&e->drops6, memory_order_relaxed) +
-                        (e->rx ? icr__pktrx_drops(e->rx) : 0),
+                        (e->rx[0] ? icr__pktrx_drops(e->rx[0]) : 0) +
+                        (e->rx[1] ? icr__pktrx_drops(e->rx[1]) : 0),
         .elapsed_ns = started ? now - start_ns : 0,
         .send_ns = !started ? 0 : (st == SENDING ? now : send_end_ns) - start_ns,
         .sending_done = st != SENDING,
@@ -1560,7 +1574,7 @@ void icr__engine_stats(const struct icr__engine *e, struct icr_sweep_stats *ret)
         .transport = e->transport,
         .link_sent = atomic_load_explicit(&e->tx[0].link_sent, memory_order_relaxed) +
                      atomic_load_explicit(&e->tx[1].link_sent, memory_order_relaxed),
-        .receive = e->rx ? ICR_RECEIVE_RING : ICR_RECEIVE_SOCKET,
+        .receive = e->ring_rx ? ICR_RECEIVE_RING : ICR_RECEIVE_SOCKET,
         .ring_received = atomic_load_explicit(&e->ring_received, memory_order_relaxed),
     };
 }

@@ -89,14 +89,14 @@ struct icr__pktrx *icr__pktrx_free(struct icr__pktrx *rx) {
     return NULL;
 }
 
-int icr__pktrx_new(unsigned nblocks, unsigned block_kib, struct icr__pktrx **ret) {
+int icr__pktrx_new(int family, unsigned nblocks, unsigned block_kib, struct icr__pktrx **ret) {
     struct icr__pktrx *rx = calloc(1, sizeof(*rx));
     if (!rx)
         return ICR_ENOMEM;
     rx->fd = -1;
     int r;
     /* Protocol 0 until the filter and the ring are in place: the socket
-     * receives nothing before bind() names ETH_P_ALL. */
+     * receives nothing before bind() names the protocol. */
     rx->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (rx->fd < 0) {
         r = errno == EPERM || errno == EACCES ? ICR_ESOCKPERM : -errno;
@@ -127,7 +127,8 @@ int icr__pktrx_new(unsigned nblocks, unsigned block_kib, struct icr__pktrx **ret
         goto fail;
     }
     rx->map = m;
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+                              .sll_protocol = htons(family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP)};
     if (bind(rx->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
         r = -errno;
         goto fail;

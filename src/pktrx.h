@@ -1,8 +1,15 @@
 /* pktrx.h - the AF_PACKET transport's receive path: a TPACKET_V3 ring on a
- * packet socket of every interface, with a classic BPF filter that keeps
- * only ICMP (IPv4, not a fragment) and ICMPv6 (next header 58) addressed to
- * this host (PACKET_HOST), so that replies reach the engine without the
- * per-reply clone, queueing and copy of the raw ICMP sockets.  Measured in
+ * packet socket of one protocol (ETH_P_IP or ETH_P_IPV6) on every
+ * interface, with a classic BPF filter that keeps only ICMP (IPv4, not a
+ * fragment) or ICMPv6 (next header 58) addressed to this host
+ * (PACKET_HOST), so that replies reach the engine without the per-reply
+ * clone, queueing and copy of the raw ICMP sockets.
+ *
+ * One protocol per socket, not ETH_P_ALL: a socket bound to a protocol
+ * gets each packet once, from the device the IP stack takes it from,
+ * whereas ETH_P_ALL taps see it again on every level of stacked devices
+ * (a bridge's port and the bridge, a VLAN's parent and the VLAN, a bond's
+ * slave and the bond) - every reply twice on a bridged host.  Measured in
  * the lab with replies (bench/README.md): a raw ICMP socket read with
  * recvmmsg costs ~1.8 us of CPU per reply, this ring ~0.4.
  *
@@ -46,10 +53,11 @@ typedef void (*icr__pktrx_cb)(const struct icr__pktrx_pkt *p, void *userdata);
 /* A block with packets is handed over when full or after this many ms. */
 #define ICR__PKTRX_TOV_MS 2
 
-/* Open the socket, its filter and its ring (blocks of block_kib KiB,
- * nblocks of them, handed over when full or after ICR__PKTRX_TOV_MS), bound
- * to every interface.  Returns 0 or a negative errno / ICR_ESOCKPERM / ICR_ENOMEM. */
-int icr__pktrx_new(unsigned nblocks, unsigned block_kib, struct icr__pktrx **ret);
+/* Open the socket for family's packets (AF_INET: ETH_P_IP, AF_INET6:
+ * ETH_P_IPV6), its filter and its ring (blocks of block_kib KiB, nblocks of
+ * them, handed over when full or after ICR__PKTRX_TOV_MS), bound to every
+ * interface.  Returns 0 or a negative errno / ICR_ESOCKPERM / ICR_ENOMEM. */
+int icr__pktrx_new(int family, unsigned nblocks, unsigned block_kib, struct icr__pktrx **ret);
 struct icr__pktrx *icr__pktrx_free(struct icr__pktrx *rx);
 
 /* The socket, to poll for POLLIN (a block is ready). */
