@@ -324,9 +324,9 @@ static uint64_t ring_probes(const struct icr__engine *e) {
  * ring hands replies over a block at a time (up to ~4 ms later), which
  * made the lab's 256-destination traceroute 0.07-0.09 s against 0.05 on
  * the sockets.  Nor for jobs of fewer than RING_MIN_PROBES probes unless
- * asked (ICR_SWEEP_RING_RECV): setting the ring up takes one RCU grace
+ * asked (ICR_SWEEP_RING_RECV): setting a ring up takes one RCU grace
  * period (synchronize_net in packet_set_ring) and closing it three, ~8 and
- * ~24 ms here whatever its size, which a multiping of 10,000 hosts x 3
+ * ~24 ms here whatever its size (one ring per family the job probes), which a multiping of 10,000 hosts x 3
  * (0.09 s) would feel; from 50,000 probes on (a /16 sweep is 65,534), the
  * ~1.4 us of CPU saved per reply pays for it.
  *
