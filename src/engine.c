@@ -326,9 +326,10 @@ static uint64_t ring_probes(const struct icr__engine *e) {
  * the sockets.  Nor for jobs of fewer than RING_MIN_PROBES probes unless
  * asked (ICR_SWEEP_RING_RECV): setting a ring up takes one RCU grace
  * period (synchronize_net in packet_set_ring) and closing it three, ~8 and
- * ~24 ms here whatever its size (one ring per family the job probes), which a multiping of 10,000 hosts x 3
- * (0.09 s) would feel; from 50,000 probes on (a /16 sweep is 65,534), the
- * ~1.4 us of CPU saved per reply pays for it.
+ * ~24 ms here whatever its size (and there is one ring per family the job
+ * probes), which a multiping of 10,000 hosts x 3 (0.09 s) would feel; from
+ * 50,000 probes on (a /16 sweep is 65,534), the ~1.4 us of CPU saved per
+ * reply pays for it.
  *
  * The ICMP sockets stay open (they send, and bind the source) but receive
  * nothing: an ICMP filter that blocks every type makes the kernel skip
