@@ -74,6 +74,7 @@ static const struct sock_filter filter[] = {
 #undef J
 #undef DROP
 #undef ACCEPT
+
 int icr__pktrx_fd(const struct icr__pktrx *rx) {
     return rx->fd;
 }
