@@ -187,6 +187,18 @@ int cli_parse_transport(const char *cmd, const char *s, int *ret) {
     return 0;
 }
 
+int cli_parse_receive(const char *cmd, const char *s, unsigned *flags) {
+    unsigned f = *flags & ~(ICR_SWEEP_RING_RECV | ICR_SWEEP_SOCKET_RECV);
+    if (!strcmp(s, "ring"))
+        f |= ICR_SWEEP_RING_RECV;
+    else if (!strcmp(s, "socket"))
+        f |= ICR_SWEEP_SOCKET_RECV;
+    else if (strcmp(s, "auto") != 0)
+        return cli_bad_value(cmd, "--receive", s, "ring, socket or auto");
+    *flags = f;
+    return 0;
+}
+
 int cli_check_transport(const char *cmd, int transport, int privilege) {
     if (transport == ICR_TRANSPORT_DGRAM && privilege == ICR_PRIVILEGED)
         return cli_exclusive(cmd, "--transport dgram", "--privileged");

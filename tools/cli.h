@@ -85,6 +85,9 @@ int cli_parse_transport(const char *cmd, const char *s, int *ret);
 int cli_check_transport(const char *cmd, int transport, int privilege);
 /* "packet", "raw", "dgram" (the summaries' word for stats.transport). */
 const char *cli_transport_name(int transport);
+/* --receive ring|socket|auto into ICR_SWEEP_RING_RECV / ICR_SWEEP_SOCKET_RECV
+ * of *flags (auto: neither).  0, or -1 after a message. */
+int cli_parse_receive(const char *cmd, const char *s, unsigned *flags);
 /* The summary's "receive path": packet ring, multishot, one-shot or batched. */
 const char *cli_receive_path(const struct icr_sweep_stats *st);
 int cli_help(const char *text);

@@ -39,6 +39,8 @@ static const char multiping_help[] =
     "                     (default: raw if permitted, else datagram)\n"
     "  --transport T      how probes leave: packet, raw, dgram or auto (default:\n"
     "                     packet if permitted, else dgram; see icmpring-sweep)\n"
+    "  --receive R        where replies come in with the packet transport: ring,\n"
+    "                     socket or auto (default: the ring from 50,000 probes on)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused)\n"
     "  -C, --all-rtts     list every probe's RTT ('-' for a lost one), like fping -C\n"
@@ -127,7 +129,8 @@ static int add_name(struct mp_conf *c, const char *name) {
 
 /* 0, 1 (help/version printed) or an exit code > 1... as negative: -EXIT. */
 static int parse_args(int argc, char **argv, struct mp_conf *c) {
-    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING, OPT_TRANSPORT };
+    enum { OPT_RATE = 256, OPT_PRIV, OPT_UNPRIV, OPT_FORMAT, OPT_NO_URING, OPT_TRANSPORT,
+           OPT_RECEIVE };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -143,6 +146,7 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         {"unprivileged", no_argument, NULL, OPT_UNPRIV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"transport", required_argument, NULL, OPT_TRANSPORT},
+        {"receive", required_argument, NULL, OPT_RECEIVE},
         {"all-rtts", no_argument, NULL, 'C'},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
@@ -236,6 +240,9 @@ static int parse_args(int argc, char **argv, struct mp_conf *c) {
         case OPT_NO_URING: o->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_TRANSPORT:
             r = cli_parse_transport("multiping", optarg, &o->transport);
+            break;
+        case OPT_RECEIVE:
+            r = cli_parse_receive("multiping", optarg, &o->flags);
             break;
         case 'C': c->all_rtts = true; break;
         case 'q': c->quiet = true; break;

@@ -54,6 +54,9 @@ static const char sweep_help[] =
     "                     the kernel's next hop), raw (raw IP sockets), dgram (ICMP\n"
     "                     datagram sockets) or auto (default: packet if permitted,\n"
     "                     else dgram; targets packet cannot reach go raw)\n"
+    "  --receive R        where replies come in with the packet transport: ring (a\n"
+    "                     TPACKET_V3 ring), socket (the ICMP sockets) or auto\n"
+    "                     (default: the ring from 50,000 probes on)\n"
     "  --single-recv      one-shot receives on the ICMP sockets (for tests)\n"
     "  --no-uring         sendmmsg/recvmmsg instead of io_uring (automatic where\n"
     "                     io_uring is refused, e.g. by a container's seccomp profile)\n"
@@ -122,6 +125,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         OPT_INTERVAL = 256, OPT_COOLDOWN,
         OPT_SEED, OPT_SHARDS, OPT_SHARD, OPT_TTL, OPT_TCLASS, OPT_SIZE, OPT_BATCH, OPT_SENDERS, OPT_PRIV,
         OPT_UNPRIV, OPT_SINGLE_RECV, OPT_ALL_REPLIES, OPT_FORMAT, OPT_NO_URING, OPT_TRANSPORT,
+        OPT_RECEIVE,
     };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -147,6 +151,7 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
         {"single-recv", no_argument, NULL, OPT_SINGLE_RECV},
         {"no-uring", no_argument, NULL, OPT_NO_URING},
         {"transport", required_argument, NULL, OPT_TRANSPORT},
+        {"receive", required_argument, NULL, OPT_RECEIVE},
         {"all-replies", no_argument, NULL, OPT_ALL_REPLIES},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
@@ -238,6 +243,10 @@ static int parse_args(int argc, char **argv, struct sweep_conf *c) {
             so->privilege = ICR_UNPRIVILEGED;
             break;
         case OPT_SINGLE_RECV: so->flags |= ICR_SWEEP_SINGLE_RECV; break;
+        case OPT_RECEIVE:
+            if (cli_parse_receive("sweep", optarg, &so->flags) < 0)
+                return -1;
+            break;
         case OPT_NO_URING: so->flags |= ICR_SWEEP_NO_URING; break;
         case OPT_TRANSPORT:
             if (cli_parse_transport("sweep", optarg, &so->transport) < 0)

@@ -90,6 +90,8 @@ rows=(
 "s-missing|3|--ttl|needs a value|sweep -q $V --ttl"
 "nobody-s|4|--privileged|CAP_NET_RAW|sweep -q --privileged $V"
 "s-transport|3|bogus|packet, raw, dgram|sweep -q --transport bogus $V"
+"s-receive|3|--receive|ring, socket or auto|sweep -q --receive rings $V"
+"m-receive|3|--receive|ring, socket or auto|multiping -q --receive none $V"
 "s-transport-unpriv|3|--unprivileged|--transport packet|sweep -q --transport packet --unprivileged $V"
 "nobody-s-packet|4|--transport packet|CAP_NET_RAW|sweep -q --transport packet $V"
 # multiping

@@ -12,7 +12,7 @@ unr=${ICR_LAB_UNREACH4:-203.0.113.1}
 sil=${ICR_LAB_BLACKHOLE4:-203.0.113.129}
 unr6=${ICR_LAB_UNREACH6:-2001:db8:e:1::1}
 
-echo "1..22"
+echo "1..23"
 
 # A time as fping prints it: 3 decimals below 1 ms, 2 below 10, 1 below 100.
 t='[0-9]+(\.[0-9]{1,3})?'
@@ -33,6 +33,14 @@ ok "$(test "$c" = 3 && grep -qxF "$(echo "$want" | head -1)" "$tmp/mix.out" &&
 awk '{print $1}' "$tmp/mix.out" | tr '\n' ' ' >"$tmp/mix.order"
 ok "$(test "$(cat "$tmp/mix.order")" = "198.18.0.1 2001:db8:1::5 $unr $sil 198.19.0.1 $unr6 "; echo $?)" \
     "mixed hosts: input order ($(cat "$tmp/mix.order"))"
+
+# 3b: --receive ring: the same answers through the packet ring (the
+# summary names it; errors from r1 come through it too).
+run rring multiping --receive ring -c 3 -i 0.02 -W 0.5 198.18.0.1 2001:db8:1::5 "$unr" 198.19.0.1 "$unr6"
+c=$(grep -cE '^(198\.18\.0\.1     |2001:db8:1::5  |198\.19\.0\.1     ) : xmt/rcv/%loss = 3/3/0%' "$tmp/rring.out")
+ok "$(test "$(rc rring)" = 1 && test "$c" = 3 && grep -q '3 ICMP errors\|6 ICMP errors' "$tmp/rring.err" &&
+      grep -q 'receive path packet ring' "$tmp/rring.err"; echo $?)" \
+    "--receive ring: live hosts 3/3, errors counted, receive path packet ring (live $c/3)" || diag rring
 
 # 4: all alive, back to back: exit 0.
 run live multiping -c 3 -i 0 198.18.0.1 198.18.0.2 2001:db8:1::1 2001:db8:1::2 198.19.0.9

@@ -23,7 +23,7 @@ if [ "${ICR_TEST_NO_URING:-}" = 1 ]; then
 else
     backend="backend io_uring"
 fi
-echo "1..42"
+echo "1..44"
 
 # 1-3: a /24 in text: every host once, exit 0, a summary on stderr.
 run t24 sweep 198.18.0.0/24
@@ -139,6 +139,18 @@ run nou sweep --no-uring --cooldown 0.5 198.18.9.0/24
 ok "$(test "$(rc nou)" = 0 && cmp -s <(sort "$tmp/nou.out") <(hosts24 9) &&
       grep -qE 'receive path (packet ring|batched), backend sendmmsg/recvmmsg' "$tmp/nou.err"; echo $?)" \
     "--no-uring: the same 254 hosts, backend sendmmsg/recvmmsg" || diag nou
+
+# 23c-23d: --receive picks where replies come in on the packet transport:
+# the ring even for 254 probes, the sockets whatever the size.
+if [ "${ICR_TEST_NO_URING:-}" = 1 ]; then sockpath="receive path batched"; else sockpath="receive path multishot"; fi
+run rring sweep --receive ring --cooldown 0.5 198.18.11.0/24
+ok "$(test "$(rc rring)" = 0 && cmp -s <(sort "$tmp/rring.out") <(hosts24 11) &&
+      grep -q 'receive path packet ring' "$tmp/rring.err"; echo $?)" \
+    "--receive ring: the same 254 hosts, receive path packet ring" || diag rring
+run rsock sweep --receive socket --cooldown 0.5 198.18.12.0/24
+ok "$(test "$(rc rsock)" = 0 && cmp -s <(sort "$tmp/rsock.out") <(hosts24 12) &&
+      grep -q "$sockpath" "$tmp/rsock.err"; echo $?)" \
+    "--receive socket: the same 254 hosts, $sockpath" || diag rsock
 
 # 24-25: SIGINT in a slow sweep: exit 130, every line written, summary agrees.
 # The signal is sent once the first line is out (not at a fixed instant: a
