@@ -55,8 +55,7 @@ struct rsrc {
 struct watch {
     int fd;
     int recv; /* index in src[], -1 if none */
-    int errw; /* error watch index, -1 if none */
-    int rdw;  /* readable watch index, -1 if none */
+    int pw[2]; /* its poll watch index per kind (ERRQUEUE, READABLE), -1 if none */
     uint32_t events;
 };
 
@@ -79,7 +78,7 @@ struct mmsg {
     unsigned nsrc;
     struct watch w[2 * ICR__RING_MAX_RECV];
     unsigned nw;
-    unsigned nerrw, nrdw;
+    unsigned npw[2];          /* poll watches per kind */
 };
 
 static struct mmsg *M(struct icr__ring *r) {
@@ -133,7 +132,7 @@ static int watch_add(struct mmsg *m, int fd, uint32_t events) {
         if (m->nw >= sizeof(m->w) / sizeof(m->w[0]))
             return -ENOSPC;
         w = &m->w[m->nw];
-        *w = (struct watch){.fd = fd, .recv = -1, .errw = -1, .rdw = -1};
+        *w = (struct watch){.fd = fd, .recv = -1, .pw = {-1, -1}};
     }
     struct epoll_event ev = {.events = w->events | events, .data.u32 = (uint32_t)(w - m->w)};
     if (epoll_ctl(m->epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0)
@@ -172,30 +171,33 @@ static int mmsg_add_recv(struct icr__ring *base, int fd) {
     return (int)m->nsrc++;
 }
 
-/* EPOLLERR: an ICMP error queued on a datagram socket with IP_RECVERR
+/* Poll watches, by completion kind: the events epoll waits for and the
+ * completion each gives (the caller then reads the fd itself).
+ * EPOLLERR: an ICMP error queued on a datagram socket with IP_RECVERR
  * (datagram_poll reports it while sk_err is set or the queue is not
- * empty; the engine reads the queue dry when told). */
-static int mmsg_add_errwatch(struct icr__ring *base, int fd) {
-    struct mmsg *m = M(base);
-    if (m->nerrw >= ICR__RING_MAX_RECV)
+ * empty; the engine reads the queue dry when told).  EPOLLIN: the packet
+ * ring has a block ready. */
+static const struct {
+    uint32_t events;
+    int kind;
+} pw_kind[2] = {{EPOLLERR, ICR__CQ_ERRQUEUE}, {EPOLLIN, ICR__CQ_READABLE}};
+
+static int add_pollwatch(struct mmsg *m, unsigned k, int fd) {
+    if (m->npw[k] >= ICR__RING_MAX_RECV)
         return -ENOSPC;
-    int e = watch_add(m, fd, EPOLLERR);
+    int e = watch_add(m, fd, pw_kind[k].events);
     if (e < 0)
         return e;
-    m->w[e].errw = (int)m->nerrw;
-    return (int)m->nerrw++;
+    m->w[e].pw[k] = (int)m->npw[k];
+    return (int)m->npw[k]++;
 }
 
-/* EPOLLIN on a descriptor the caller reads itself (the packet ring). */
+static int mmsg_add_errwatch(struct icr__ring *base, int fd) {
+    return add_pollwatch(M(base), 0, fd);
+}
+
 static int mmsg_add_readwatch(struct icr__ring *base, int fd) {
-    struct mmsg *m = M(base);
-    if (m->nrdw >= ICR__RING_MAX_RECV)
-        return -ENOSPC;
-    int e = watch_add(m, fd, EPOLLIN);
-    if (e < 0)
-        return e;
-    m->w[e].rdw = (int)m->nrdw;
-    return (int)m->nrdw++;
+    return add_pollwatch(M(base), 1, fd);
 }
 
 static int mmsg_queue_send(struct icr__ring *base, int fd, const struct msghdr *mh,
@@ -332,15 +334,11 @@ static int mmsg_reap(struct icr__ring *base, icr__ring_cb cb, void *ud) {
     int n = epoll_wait(m->epfd, ev, (int)m->nw, 0);
     for (int k = 0; k < n; k++) {
         const struct watch *w = &m->w[ev[k].data.u32];
-        if ((ev[k].events & EPOLLERR) && w->errw >= 0) {
-            struct icr__completion c = {.kind = ICR__CQ_ERRQUEUE, .res = POLLERR,
-                                        .src = (unsigned)w->errw};
-            cb(&c, ud);
-            total++;
-        }
-        if ((ev[k].events & EPOLLIN) && w->rdw >= 0) {
-            struct icr__completion c = {.kind = ICR__CQ_READABLE, .res = POLLIN,
-                                        .src = (unsigned)w->rdw};
+        for (unsigned p = 0; p < 2; p++) {
+            if (!(ev[k].events & pw_kind[p].events) || w->pw[p] < 0)
+                continue;
+            struct icr__completion c = {.kind = pw_kind[p].kind, .res = (int)pw_kind[p].events,
+                                        .src = (unsigned)w->pw[p]};
             cb(&c, ud);
             total++;
         }

@@ -69,10 +69,12 @@ struct uring {
     struct msghdr tmpl;           /* multishot template: name + control sizes */
     struct recv_src src[MAX_RECV];
     unsigned nsrc;
-    int errw[MAX_RECV];           /* error-queue watches: their fds */
-    unsigned nerrw;
-    int rdw[MAX_RECV];            /* readable watches: their fds */
-    unsigned nrdw;
+    /* Poll watches, per kind (WATCH_OF: ICR__CQ_ERRQUEUE, ICR__CQ_READABLE):
+     * their fds. */
+    struct {
+        int fd[MAX_RECV];
+        unsigned n;
+    } watch[2];
     int evfd;                     /* registered eventfd, -1 if none */
 };
 
@@ -349,40 +351,38 @@ static int uring_add_recv(struct icr__ring *base, int fd) {
     return e < 0 ? e : (int)i;
 }
 
-/* A multishot poll for POLLERR (5.13): one SQE per socket for the whole
- * job; an ICMP error is rare, so reading the queue with plain recvmsg
- * calls when it fires costs nothing on the per-packet path. */
-static void arm_errwatch(struct uring *r, unsigned i) {
+/* The watch table of a completion kind (ICR__CQ_ERRQUEUE or
+ * ICR__CQ_READABLE), and the poll events each kind waits for. */
+#define WATCH_OF(kind) ((kind) - ICR__CQ_ERRQUEUE)
+static const unsigned watch_events[2] = {POLLERR, POLLIN};
+
+/* A multishot poll (5.13): one SQE per watched fd for the whole job.
+ * POLLERR: an ICMP error is rare, so reading the queue with plain recvmsg
+ * calls when it fires costs nothing on the per-packet path.  POLLIN: the
+ * packet ring has a block ready, read by its owner (pktrx.c). */
+static void arm_watch(struct uring *r, unsigned kind, unsigned i) {
     struct io_uring_sqe *sqe = sqe_for_rearm(r);
-    io_uring_prep_poll_multishot(sqe, r->errw[i], POLLERR);
-    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_ERRQUEUE, i));
+    io_uring_prep_poll_multishot(sqe, r->watch[WATCH_OF(kind)].fd[i],
+                                 watch_events[WATCH_OF(kind)]);
+    io_uring_sqe_set_data64(sqe, UD(kind, i));
 }
 
-/* The same for POLLIN (the packet ring: a block is ready). */
-static void arm_readwatch(struct uring *r, unsigned i) {
-    struct io_uring_sqe *sqe = sqe_for_rearm(r);
-    io_uring_prep_poll_multishot(sqe, r->rdw[i], POLLIN);
-    io_uring_sqe_set_data64(sqe, UD(ICR__CQ_READABLE, i));
-}
-
-static int uring_add_readwatch(struct icr__ring *base, int fd) {
-    struct uring *r = (struct uring *)base;
-    if (r->nrdw >= MAX_RECV)
+static int add_watch(struct uring *r, unsigned kind, int fd) {
+    unsigned w = WATCH_OF(kind);
+    if (r->watch[w].n >= MAX_RECV)
         return -ENOSPC;
-    unsigned i = r->nrdw++;
-    r->rdw[i] = fd;
-    arm_readwatch(r, i);
+    unsigned i = r->watch[w].n++;
+    r->watch[w].fd[i] = fd;
+    arm_watch(r, kind, i);
     return (int)i;
 }
 
 static int uring_add_errwatch(struct icr__ring *base, int fd) {
-    struct uring *r = (struct uring *)base;
-    if (r->nerrw >= MAX_RECV)
-        return -ENOSPC;
-    unsigned i = r->nerrw++;
-    r->errw[i] = fd;
-    arm_errwatch(r, i);
-    return (int)i;
+    return add_watch((struct uring *)base, ICR__CQ_ERRQUEUE, fd);
+}
+
+static int uring_add_readwatch(struct icr__ring *base, int fd) {
+    return add_watch((struct uring *)base, ICR__CQ_READABLE, fd);
 }
 
 static int uring_queue_send(struct icr__ring *base, int fd, const struct msghdr *mh,
@@ -504,18 +504,12 @@ static int uring_reap(struct icr__ring *base, icr__ring_cb cb, void *ud) {
         for (unsigned k = 0; k < n; k++) {
             struct io_uring_cqe *cqe = cqes[k];
             unsigned kind = (unsigned)(cqe->user_data >> KIND_SHIFT);
-            if (kind == ICR__CQ_ERRQUEUE) {
+            if (kind == ICR__CQ_ERRQUEUE || kind == ICR__CQ_READABLE) {
                 unsigned i = (unsigned)(cqe->user_data & 0xff);
-                struct icr__completion c = {.kind = ICR__CQ_ERRQUEUE, .res = cqe->res, .src = i};
+                struct icr__completion c = {.kind = (int)kind, .res = cqe->res, .src = i};
                 cb(&c, ud);
                 if (!(cqe->flags & IORING_CQE_F_MORE))
-                    arm_errwatch(r, i);
-            } else if (kind == ICR__CQ_READABLE) {
-                unsigned i = (unsigned)(cqe->user_data & 0xff);
-                struct icr__completion c = {.kind = ICR__CQ_READABLE, .res = cqe->res, .src = i};
-                cb(&c, ud);
-                if (!(cqe->flags & IORING_CQE_F_MORE))
-                    arm_readwatch(r, i);
+                    arm_watch(r, kind, i);
             } else if (kind == ICR__CQ_SEND) {
                 struct icr__completion c = {
                     .kind = ICR__CQ_SEND,
