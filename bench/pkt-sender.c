@@ -34,6 +34,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,17 @@ struct rx {
     int err;
 };
 
+/* After a wait that brought nothing: whether to stop (the senders are done
+ * and nothing came for 300 ms).  *since: when the silence began, 0 when
+ * something came. */
+static bool quiet_over(const struct rx *x, double *since) {
+    if (!x->senders_done)
+        return false;
+    if (*since == 0)
+        *since = now_s();
+    return now_s() - *since > 0.3;
+}
+
 static void *run_rx_raw(struct rx *x) {
     int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), one = 1, sz = 32 << 20;
     struct icmp_filter flt = {.data = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) |
@@ -278,11 +290,7 @@ static void *run_rx_raw(struct rx *x) {
             quiet_since = 0;
             continue;
         }
-        if (!x->senders_done)
-            continue;
-        if (quiet_since == 0)
-            quiet_since = now_s();
-        else if (now_s() - quiet_since > 0.3)
+        if (quiet_over(x, &quiet_since))
             break;
     }
     close(fd);
@@ -328,15 +336,9 @@ static void *run_rx_ring(struct rx *x) {
         struct tpacket_block_desc *bd = (void *)(ring + (size_t)b * req.tp_block_size);
         if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
             struct pollfd p = {.fd = fd, .events = POLLIN | POLLERR};
-            if (poll(&p, 1, 100) > 0)
+            if (poll(&p, 1, 100) > 0 || !quiet_over(x, &quiet_since))
                 continue;
-            if (!x->senders_done)
-                continue;
-            if (quiet_since == 0)
-                quiet_since = now_s();
-            else if (now_s() - quiet_since > 0.3)
-                break;
-            continue;
+            break;
         }
         quiet_since = 0;
         struct tpacket3_hdr *h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
