@@ -36,14 +36,7 @@ B=$(readlink -f "$2")
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/sink-lib.sh"
 NS="icrcpu$$"
 WORK=$(mktemp -d)
-cleanup() {
-	sink_down "$NS"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-sink_up "$NS" || exit 1
+sink_start "$NS" "$WORK" || exit 1
 kmac=$SINK_MAC
 
 sink() {

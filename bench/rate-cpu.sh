@@ -46,14 +46,7 @@ command -v zmap >/dev/null && [[ -x /usr/bin/time ]] && command -v nft >/dev/nul
 . "$ROOT/bench/sink-lib.sh"
 NS="icrrc$$"
 WORK=$(mktemp -d)
-cleanup() {
-	sink_down "$NS"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-sink_up "$NS" || die "no sink"
+sink_start "$NS" "$WORK" || die "no sink"
 kmac=$SINK_MAC
 sink() {
 	sink_count "$NS"

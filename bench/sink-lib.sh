@@ -10,6 +10,9 @@
 # cannot be read.
 # sink_down NS: deletes both namespaces (safe to call twice, or before up).
 # sink_count NS: the frames the sink has dropped so far.
+# sink_start NS WORK: for a script that owns the sink for its whole run:
+# an EXIT trap that deletes the namespaces and the directory WORK (INT and
+# TERM exit 130 through it), then sink_up NS.
 #
 # Only 192.0.2.0/24 and 198.18.0.0/15 are addressed, only in these two
 # namespaces; the caller deletes them on every exit path (an EXIT trap).
@@ -37,6 +40,13 @@ sink_up() {
 	"${S[@]}" neigh replace 192.0.2.2 lladdr "$SINK_MAC" dev d0 nud permanent
 	printf 'table netdev sink {\n\tchain in {\n\t\ttype filter hook ingress device d1 priority -500; counter drop\n\t}\n}\n' |
 		ip netns exec "${ns}k" nft -f -
+}
+
+sink_start() {
+	SINK_NS=$1 SINK_WORK=$2
+	trap 'sink_down "$SINK_NS"; rm -rf "$SINK_WORK"' EXIT
+	trap 'exit 130' INT TERM
+	sink_up "$1"
 }
 
 sink_down() {
