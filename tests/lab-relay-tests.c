@@ -660,8 +660,10 @@ static void flow_control_v6(bool stall) {
     assert_non_null(dlv);
     for (unsigned k = 0; k < FLOW_N; k++)
         addrs[k] = relay_host(AF_INET6, k);
-    /* Stalled: replies 1 s late, so that every one comes during the stall. */
-    relay_on(stall ? "--seed 21 --delay 1000 --queue 262144" : "--seed 21 --delay 20 --queue 262144");
+    /* Stalled: replies 3 s late, so that every one comes during the stall
+     * whenever sending took under 3 s (0.3-0.5 s here; more under
+     * ThreadSanitizer or load). */
+    relay_on(stall ? "--seed 21 --delay 3000 --queue 262144" : "--seed 21 --delay 20 --queue 262144");
     struct icr_multiping_opts o = ICR_MULTIPING_OPTS_INIT;
     o.count = 1;
     o.rate = 0;
@@ -670,9 +672,10 @@ static void flow_control_v6(bool stall) {
     icr_multiping_job *m = NULL;
     assert_int_equal(icr_multiping_new(addrs, FLOW_N, &o, &m), 0);
     struct icr_sweep_stats st = {.size = sizeof(st)};
+    int64_t send_ns = 0;
     if (stall) {
-        /* Every probe out, then no reading for 2.5 s while the replies come
-         * back (1 s after their requests): more than the packet ring's 8 MiB
+        /* Every probe out, then no reading for 4 s while the replies come
+         * back (3 s after their requests): more than the packet ring's 8 MiB
          * hold, so the kernel must drop some, and every drop must be
          * counted.  (The sockets' 64 MiB buffer may hold them all.) */
         int r;
@@ -683,7 +686,8 @@ static void flow_control_v6(bool stall) {
             assert_true(mono_ns() - t0 < 10000000000LL);
         } while (r == 1 && !st.sending_done);
         assert_int_equal(r, 1);
-        struct timespec ts = {.tv_sec = 2, .tv_nsec = 500000000};
+        send_ns = st.send_ns;
+        struct timespec ts = {.tv_sec = 4};
         nanosleep(&ts, NULL);
     }
     assert_int_equal(icr_multiping_run(m), 0);
@@ -714,7 +718,7 @@ static void flow_control_v6(bool stall) {
     }
     print_message("# flow v6%s: %u hosts, sent %llu, relay requests %zu delivered %llu; received "
                   "%llu, kernel drops %llu, alive %llu, rcvbuf %llu, receive %d, %.2f s\n",
-                  stall ? " (reader stalled 2.5 s)" : "", FLOW_N, (unsigned long long)st.sent, count_what(&L, L_REQ),
+                  stall ? " (reader stalled 4 s)" : "", FLOW_N, (unsigned long long)st.sent, count_what(&L, L_REQ),
                   (unsigned long long)L.count_delivered, (unsigned long long)received,
                   (unsigned long long)st.kernel_drops, (unsigned long long)alive,
                   (unsigned long long)st.rcvbuf, st.receive, (double)st.elapsed_ns / 1e9);
@@ -732,8 +736,13 @@ static void flow_control_v6(bool stall) {
     /* Not vacuous: most of the burst made it through the relay, and a
      * stalled reader lost some of it. */
     assert_true(L.count_delivered > FLOW_N / 2);
-    if (stall && st.receive == ICR_RECEIVE_RING)
+    /* Sent in under 3 s: every reply came while nobody read, 65,536 of
+     * them against the ring's ~43,000 places.  (Slower, some came while
+     * the job still read: the balance above is all that can be asked.) */
+    if (stall && st.receive == ICR_RECEIVE_RING && send_ns < 3000000000LL)
         assert_true(st.kernel_drops > 0);
+    if (stall)
+        print_message("# sending took %.2f s\n", (double)send_ns / 1e9);
     rlog_free(&L);
     free(dlv);
     free(hosts);
